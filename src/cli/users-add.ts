@@ -1,0 +1,38 @@
+/** npm run users:add -- --phone +221770000001 [--email a@b.sn] [--lang fr] [--country SN] */
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { loadConfig } from '../config.js';
+import { runMigrations } from '../db/migrations.js';
+import { createUserQueries } from '../queries/users.queries.js';
+import { normalizePhone } from '../services/identifiers.js';
+import { openConfiguredDatabase } from './open-database.js';
+
+dotenv.config({ quiet: true });
+const { values } = parseArgs({
+  options: { phone: { type: 'string' }, email: { type: 'string' }, lang: { type: 'string' }, country: { type: 'string' } },
+});
+const config = loadConfig(process.env);
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\nusage: npm run users:add -- --phone +221770000001 [--email a@example.sn] [--lang fr|en] [--country SN]\n`);
+  process.exit(2);
+}
+
+if (!values.phone && !values.email) fail('give --phone or --email');
+const phone = values.phone ? normalizePhone(values.phone, values.country ?? config.defaultCountry) : undefined;
+if (values.phone && !phone) fail(`not a valid phone number: ${values.phone}`);
+const email = values.email?.trim().toLowerCase();
+if (email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`not a valid email: ${values.email}`);
+const language = values.lang ?? 'fr';
+if (!/^[a-z]{2,3}$/.test(language)) fail(`--lang is a 2-3 letter code, e.g. fr, en, wo`);
+
+const db = await openConfiguredDatabase(config);
+try {
+  await runMigrations(db);
+  const user = await createUserQueries(db).upsertUser({
+    phone: phone?.e164, email, language, country: values.country?.toUpperCase() ?? phone?.country,
+  });
+  process.stdout.write(`${JSON.stringify({ id: user.id, phone: user.phone_e164, email: user.email, language: user.language, country: user.country })}\n`);
+} finally {
+  await db.close();
+}

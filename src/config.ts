@@ -1,0 +1,173 @@
+/**
+ * Configuration: parsed once from the environment with a schema, frozen, typed.
+ * Nothing else in the service reads process.env.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(8085, 0, 65535),
+  HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: bool,
+
+  DATABASE_URL: optionalText,
+  REDIS_URL: optionalText,
+  PGLITE_DATA_DIR: optionalText,
+  MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+
+  PEPPER: optionalText,
+  JWT_RESET_SECRET: optionalText,
+  OTP_TTL_SECONDS: int(300, 60, 600),
+  RESET_TOKEN_TTL_SECONDS: int(600, 60, 1800),
+  BCRYPT_COST: int(12, 10, 15),
+  DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/).default('SN'),
+  OTP_SMS_DOMAIN: z.string().default('molam.id'),
+  EMAIL_FROM: z.string().default('noreply@molam.id'),
+
+  USSD_HOP_DEADLINE_MS: int(5000, 500, 15000),
+  AT_WEBHOOK_TOKEN: optionalText,
+
+  TWILIO_SID: optionalText,
+  TWILIO_TOKEN: optionalText,
+  TWILIO_PHONE: optionalText,
+
+  KAFKA_ENABLED: bool,
+  KAFKA_BROKERS: optionalText,
+  KAFKA_CLIENT_ID: z.string().default('molam-id-password-reset'),
+  AMQP_ENABLED: bool,
+  AMQP_URL: optionalText,
+  SIRA_ENABLED: bool,
+  SIRA_WEBHOOK_URL: optionalText,
+  SIRA_SIGNING_SECRET: optionalText,
+  SIRA_THRESHOLD_OTP_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.4),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** Fixed, public development secrets: only ever used outside production. */
+const DEV_PEPPER = 'dev-only-pepper-do-not-use-in-production-000000';
+const DEV_JWT_SECRET = 'dev-only-jwt-reset-secret-do-not-use-in-production';
+const MIN_SECRET_LENGTH = 32;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  port: number;
+  host: string;
+  logLevel: Env['LOG_LEVEL'];
+  trustProxy: boolean;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  pgliteDataDir: string | undefined;
+  migrateOnStart: boolean;
+  pepper: string;
+  jwtResetSecrets: readonly string[];
+  otpTtlSeconds: number;
+  resetTokenTtlSeconds: number;
+  bcryptCost: number;
+  defaultCountry: string;
+  otpSmsDomain: string;
+  emailFrom: string;
+  ussdHopDeadlineMs: number;
+  atWebhookToken: string | undefined;
+  twilio: { sid: string; token: string; phone: string } | undefined;
+  kafka: { enabled: boolean; brokers: readonly string[]; clientId: string };
+  amqp: { enabled: boolean; url: string | undefined };
+  sira: { enabled: boolean; webhookUrl: string | undefined; signingSecret: string | undefined; otpFailureRateThreshold: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const splitList = (value: string | undefined) =>
+  (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Production refuses to start on a missing secret or service: collect every problem at once. */
+function productionProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const need = (name: keyof Env, why: string) => {
+    if (!env[name]) problems.push(`${name} is required in production (${why})`);
+  };
+  need('DATABASE_URL', 'PostgreSQL connection string');
+  need('REDIS_URL', 'Redis connection string');
+  need('PEPPER', 'OTP and credential pepper, from a KMS/Vault');
+  need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs');
+  if (env.PEPPER === DEV_PEPPER) problems.push('PEPPER must not be the development default');
+  if (env.PEPPER && env.PEPPER.length < MIN_SECRET_LENGTH) problems.push(`PEPPER must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (env.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 in production');
+  if (env.AMQP_ENABLED && !env.AMQP_URL) problems.push('AMQP_URL is required when AMQP_ENABLED=true');
+  if (env.KAFKA_ENABLED && !env.KAFKA_BROKERS) problems.push('KAFKA_BROKERS is required when KAFKA_ENABLED=true');
+  if (env.SIRA_ENABLED && !env.SIRA_WEBHOOK_URL) problems.push('SIRA_WEBHOOK_URL is required when SIRA_ENABLED=true');
+  if (env.SIRA_ENABLED && !env.SIRA_SIGNING_SECRET) problems.push('SIRA_SIGNING_SECRET is required when SIRA_ENABLED=true');
+  return problems;
+}
+
+/** Parse the environment once. Throws ConfigError listing every problem. */
+export function loadConfig(source: Record<string, string | undefined>): Readonly<Config> {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const isProduction = env.NODE_ENV === 'production';
+  const problems = isProduction ? productionProblems(env) : [];
+  const jwtResetSecrets = splitList(env.JWT_RESET_SECRET ?? (isProduction ? undefined : DEV_JWT_SECRET));
+  jwtResetSecrets.forEach((secret, i) => {
+    if (secret.length < MIN_SECRET_LENGTH) problems.push(`JWT_RESET_SECRET entry ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters`);
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const twilio = env.TWILIO_SID && env.TWILIO_TOKEN && env.TWILIO_PHONE
+    ? { sid: env.TWILIO_SID, token: env.TWILIO_TOKEN, phone: env.TWILIO_PHONE }
+    : undefined;
+
+  return Object.freeze({
+    env: env.NODE_ENV,
+    isProduction,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    trustProxy: env.TRUST_PROXY,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    pgliteDataDir: env.PGLITE_DATA_DIR,
+    migrateOnStart: env.MIGRATE_ON_START,
+    pepper: env.PEPPER ?? DEV_PEPPER,
+    jwtResetSecrets: Object.freeze(jwtResetSecrets),
+    otpTtlSeconds: env.OTP_TTL_SECONDS,
+    resetTokenTtlSeconds: env.RESET_TOKEN_TTL_SECONDS,
+    bcryptCost: env.BCRYPT_COST,
+    defaultCountry: env.DEFAULT_COUNTRY,
+    otpSmsDomain: env.OTP_SMS_DOMAIN,
+    emailFrom: env.EMAIL_FROM,
+    ussdHopDeadlineMs: env.USSD_HOP_DEADLINE_MS,
+    atWebhookToken: env.AT_WEBHOOK_TOKEN,
+    twilio,
+    kafka: Object.freeze({ enabled: env.KAFKA_ENABLED, brokers: Object.freeze(splitList(env.KAFKA_BROKERS)), clientId: env.KAFKA_CLIENT_ID }),
+    amqp: Object.freeze({ enabled: env.AMQP_ENABLED, url: env.AMQP_URL }),
+    sira: Object.freeze({
+      enabled: env.SIRA_ENABLED,
+      webhookUrl: env.SIRA_WEBHOOK_URL,
+      signingSecret: env.SIRA_SIGNING_SECRET,
+      otpFailureRateThreshold: env.SIRA_THRESHOLD_OTP_FAILURE_RATE,
+    }),
+  });
+}

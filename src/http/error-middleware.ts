@@ -1,0 +1,37 @@
+/**
+ * Turns every error into {"error": {"code", "message", ...data}} with a stable
+ * code. 4xx are shown; anything unexpected becomes a generic 500 and is logged
+ * once (koa's rule: 4xx exposed, 5xx hidden).
+ */
+import type { Middleware } from 'koa';
+import { AppError, isAppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** Errors raised by the body parser and koa itself, mapped to our codes. */
+function fromHttpError(err: { status?: number; type?: string }): AppError | undefined {
+  if (err.status === 413 || err.type === 'entity.too.large') return new AppError('payload_too_large', 'Request body is too large');
+  if (err.status === 415) return new AppError('unsupported_media_type', 'Send application/json');
+  if (err.status === 400 || err.type === 'entity.parse.failed' || err instanceof SyntaxError) {
+    return new AppError('invalid_request', 'Malformed request body');
+  }
+  if (err.status === 404) return new AppError('not_found', 'Not found');
+  return undefined;
+}
+
+export function errorMiddleware(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', 'Not found');
+    } catch (raw) {
+      const err = isAppError(raw) ? raw : fromHttpError(raw as { status?: number; type?: string });
+      if (!err) logger.error({ err: raw, route: ctx._matchedRoute ?? ctx.path }, 'unhandled error');
+      const safe = err ?? new AppError('internal_error', 'Something went wrong on our side. Please try again.');
+      ctx.status = safe.status;
+      if (safe.code === 'rate_limited' && typeof safe.data.retryAfterSeconds === 'number') {
+        ctx.set('Retry-After', String(safe.data.retryAfterSeconds));
+      }
+      ctx.body = { error: { code: safe.code, message: safe.message, ...safe.data } };
+    }
+  };
+}

@@ -1,0 +1,43 @@
+/** GET /health (a check per dependency, 503 when one is down) and GET /metrics. */
+import type Router from '@koa/router';
+import type { Registry } from 'prom-client';
+
+export type HealthCheck = () => Promise<void>;
+
+const CHECK_TIMEOUT_MS = 1500;
+
+async function timed(check: HealthCheck) {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS); }),
+    ]);
+    return { status: 'up' as const, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { status: 'down' as const, error: (err as Error).message === 'timeout' ? 'timeout' : 'unreachable' };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function opsRoutes(router: Router, { checks, registry, mode }: { checks: Record<string, HealthCheck>; registry: Registry; mode: string }) {
+  router.get('/health', async (ctx) => {
+    const names = Object.keys(checks);
+    const results = await Promise.all(names.map((name) => timed(checks[name]!)));
+    const healthy = results.every((r) => r.status === 'up');
+    ctx.status = healthy ? 200 : 503;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = {
+      status: healthy ? 'ok' : 'degraded',
+      mode,
+      checks: Object.fromEntries(names.map((name, i) => [name, results[i]])),
+    };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Named queries on molam_reset_requests. Counters, expiry and consumption
+ * change atomically in the database (UPDATE ... RETURNING): concurrent
+ * requests cannot both spend the same try or the same token.
+ */
+import type { Queryable } from '../db/database.js';
+
+export type ResetKind = 'password' | 'ussd_pin';
+export type ResetChannel = 'sms' | 'email' | 'ussd';
+export type ResetStatus = 'pending' | 'verified' | 'locked' | 'completed' | 'cancelled' | 'expired';
+
+export interface ResetRequestRow {
+  id: string;
+  user_id: string | null;
+  subject_digest: string;
+  kind: ResetKind;
+  channel: ResetChannel;
+  country: string | null;
+  otp_hash: string;
+  otp_expires_at: Date;
+  attempts: number;
+  max_attempts: number;
+  send_count: number;
+  last_sent_at: Date;
+  status: ResetStatus;
+  verified_at: Date | null;
+  token_jti: string | null;
+  token_used_at: Date | null;
+}
+
+const COLUMNS = `id, user_id, subject_digest, kind, channel, country, otp_hash, otp_expires_at, attempts, max_attempts,
+  send_count, last_sent_at, status, verified_at, token_jti, token_used_at`;
+
+export interface NewResetRequest {
+  id: string;
+  userId: string | null;
+  subjectDigest: string;
+  kind: ResetKind;
+  channel: ResetChannel;
+  country: string | null;
+  otpHash: string;
+  ttlSeconds: number;
+  maxAttempts: number;
+  ip: string | null;
+}
+
+export function createResetRequestQueries(db: Queryable) {
+  return {
+    async findResetRequestById(id: string): Promise<ResetRequestRow | undefined> {
+      const { rows } = await db.query<ResetRequestRow>(`SELECT ${COLUMNS} FROM molam_reset_requests WHERE id = $1`, [id]);
+      return rows[0];
+    },
+
+    /**
+     * Counts the try before the code is compared (Kratos): a crash mid-check
+     * still spends it. The database clock decides expiry.
+     */
+    async spendAttemptOnPendingRequest(id: string): Promise<(ResetRequestRow & { expired: boolean }) | undefined> {
+      const { rows } = await db.query<ResetRequestRow & { expired: boolean }>(
+        `UPDATE molam_reset_requests SET attempts = attempts + 1, updated_at = now()
+         WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}, otp_expires_at <= now() AS expired`, [id]);
+      return rows[0];
+    },
+
+    async markRequestStatus(id: string, from: ResetStatus, to: ResetStatus): Promise<boolean> {
+      const { rowCount } = await db.query(
+        `UPDATE molam_reset_requests SET status = $3, updated_at = now() WHERE id = $1 AND status = $2`, [id, from, to]);
+      return rowCount === 1;
+    },
+
+    /** Consumes the code: only one caller can move a pending request to verified. */
+    async markRequestVerified(id: string, tokenJti: string): Promise<boolean> {
+      const { rowCount } = await db.query(
+        `UPDATE molam_reset_requests SET status = 'verified', verified_at = now(), token_jti = $2, updated_at = now()
+         WHERE id = $1 AND status = 'pending'`, [id, tokenJti]);
+      return rowCount === 1;
+    },
+
+    /**
+     * Replaces the code of a pending request when the cooldown has passed and
+     * the send cap is not reached. The try counter is left as it is: a resend
+     * never buys more guesses.
+     */
+    async replaceCodeOfPendingRequest(id: string, otpHash: string, ttlSeconds: number, cooldownSeconds: number, maxSends: number) {
+      const { rows } = await db.query<ResetRequestRow>(
+        `UPDATE molam_reset_requests
+         SET otp_hash = $2, otp_expires_at = now() + make_interval(secs => $3), send_count = send_count + 1,
+             last_sent_at = now(), updated_at = now()
+         WHERE id = $1 AND status = 'pending' AND otp_expires_at > now()
+           AND last_sent_at <= now() - make_interval(secs => $4) AND send_count < $5
+         RETURNING ${COLUMNS}`, [id, otpHash, ttlSeconds, cooldownSeconds, maxSends]);
+      return rows[0];
+    },
+  };
+}
+
+/** A new request cancels the live one of the same (user, kind): only one code is ever live. */
+export async function insertResetRequest(tx: Queryable, r: NewResetRequest): Promise<void> {
+  await tx.query(
+    `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
+     WHERE user_id = $1 AND kind = $2 AND status IN ('pending', 'verified')`, [r.userId, r.kind]);
+  await tx.query(
+    `INSERT INTO molam_reset_requests
+       (id, user_id, subject_digest, kind, channel, country, otp_hash, otp_expires_at, max_attempts, request_ip)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8), $9, $10)`,
+    [r.id, r.userId, r.subjectDigest, r.kind, r.channel, r.country, r.otpHash, r.ttlSeconds, r.maxAttempts, r.ip]);
+}
+
+/** Spends the single-use token and closes the request; false when it was already spent. */
+export async function consumeResetToken(tx: Queryable, id: string, jti: string, maxAgeSeconds: number): Promise<string | null | false> {
+  const { rows } = await tx.query<{ user_id: string | null }>(
+    `UPDATE molam_reset_requests
+     SET token_used_at = now(), status = 'completed', completed_at = now(), updated_at = now()
+     WHERE id = $1 AND token_jti = $2 AND status = 'verified' AND token_used_at IS NULL
+       AND verified_at > now() - make_interval(secs => $3)
+     RETURNING user_id`, [id, jti, maxAgeSeconds]);
+  return rows.length === 0 ? false : rows[0]!.user_id;
+}

@@ -1,0 +1,129 @@
+/**
+ * The reset flow's second half: check a new PIN or password against policy
+ * and history, then, in one transaction, spend the single-use token, store the
+ * new hash, append history, audit and the outbox event.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../db/database.js';
+import { AppError } from '../errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import { insertAuditEntry } from '../queries/audit.queries.js';
+import { findRecentCredentialHashes, insertCredentialHistory } from '../queries/credential-history.queries.js';
+import { insertOutboxEvent } from '../queries/outbox.queries.js';
+import { consumeResetToken, createResetRequestQueries, type ResetKind, type ResetRequestRow } from '../queries/reset-requests.queries.js';
+import { createUserQueries, setUserCredential, type UserRow } from '../queries/users.queries.js';
+import { checkPasswordPolicy } from '../security/password-policy.js';
+import { checkPinPolicy } from '../security/pin-policy.js';
+import type { SecretRejection } from '../security/secret-rejection.js';
+import type { SecretHasher } from '../security/secret-hasher.js';
+import type { ResetTokens } from '../security/reset-token.js';
+import type { Notifier } from './notifier.js';
+
+/** A new secret may not be any of the last three (the current one included). */
+export const CREDENTIAL_HISTORY_DEPTH = 3;
+
+export const EVENT_TYPES: Record<ResetKind, string> = {
+  password: 'id.password.reset.completed',
+  ussd_pin: 'id.ussd.pin.reset.completed',
+};
+
+const REJECTION_MESSAGES: Record<SecretRejection, string> = {
+  format: 'A PIN is 4 to 6 digits.',
+  length: 'A password needs at least 8 characters.',
+  sequence: 'Avoid sequences such as 1234 or 9876.',
+  repeated: 'Avoid repeated digits such as 1111.',
+  common: 'This one is too common; choose another.',
+  reused: 'Choose one you have not used recently.',
+  weak: 'This password is too easy to guess; a longer phrase works well.',
+};
+
+export interface CredentialServiceDeps {
+  db: Database;
+  hasher: SecretHasher;
+  tokens: ResetTokens;
+  notifier: Notifier;
+  metrics: Metrics;
+  resetTokenTtlSeconds: number;
+  defer: (work: () => Promise<unknown>) => void;
+}
+
+export function createCredentialService(deps: CredentialServiceDeps) {
+  const { db, hasher, metrics } = deps;
+  const users = createUserQueries(db);
+  const requests = createResetRequestQueries(db);
+
+  /** Policy first (cheap), then history (bcrypt compares, run in parallel on libuv's pool). */
+  async function findRejection(user: UserRow, kind: ResetKind, secret: string): Promise<SecretRejection | null> {
+    const userInputs = [user.phone_e164?.slice(1), user.email?.split('@')[0]].filter((v): v is string => Boolean(v));
+    const policy = kind === 'ussd_pin' ? checkPinPolicy(secret) : checkPasswordPolicy(secret, userInputs);
+    if (policy) return policy;
+    const current = kind === 'ussd_pin' ? user.pin_hash : user.password_hash;
+    const history = await findRecentCredentialHashes(db, user.id, kind, CREDENTIAL_HISTORY_DEPTH);
+    const recent = [...new Set([current, ...history].filter((h): h is string => Boolean(h)))].slice(0, CREDENTIAL_HISTORY_DEPTH);
+    const matches = await Promise.all(recent.map((hash) => hasher.verify(secret, hash)));
+    return matches.some(Boolean) ? 'reused' : null;
+  }
+
+  /** Throws weak_secret (422) with the reason when the secret is refused. */
+  async function checkNewSecret(row: ResetRequestRow, secret: string): Promise<UserRow> {
+    const user = row.user_id ? await users.findUserById(row.user_id) : undefined;
+    if (!user) throw new AppError('token_invalid', 'This reset link is not valid.');
+    const reason = await findRejection(user, row.kind, secret);
+    if (reason) {
+      await insertAuditEntry(db, { action: 'reset.secret_rejected', outcome: reason, userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel });
+      throw new AppError('weak_secret', REJECTION_MESSAGES[reason], { reason });
+    }
+    return user;
+  }
+
+  async function writeCompletion(tx: Queryable, row: ResetRequestRow, user: UserRow, hash: string, ip: string | null) {
+    await setUserCredential(tx, user.id, row.kind, hash);
+    await insertCredentialHistory(tx, user.id, row.kind, hash);
+    await insertAuditEntry(tx, { action: 'reset.completed', userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel, country: row.country, ip });
+    // CloudEvents-style envelope: never a secret, a hash or a full phone number.
+    const eventId = randomUUID();
+    await insertOutboxEvent(tx, {
+      id: eventId,
+      aggregateId: user.id,
+      type: EVENT_TYPES[row.kind],
+      payload: {
+        specversion: '1.0', id: eventId, type: EVENT_TYPES[row.kind], source: 'molam-id-password-reset',
+        time: new Date().toISOString(), subject: user.id,
+        data: { kind: row.kind, channel: row.channel, country: row.country, requestId: row.id },
+      },
+    });
+  }
+
+  /** Sets the new secret of a verified request, spending its token id (jti) exactly once. */
+  async function completeVerifiedRequest(row: ResetRequestRow, jti: string, secret: string, ip: string | null): Promise<void> {
+    const user = await checkNewSecret(row, secret);
+    const hash = await hasher.hash(secret);
+    await db.transaction(async (tx) => {
+      const spent = await consumeResetToken(tx, row.id, jti, deps.resetTokenTtlSeconds);
+      if (spent === false) throw new AppError('token_used', 'This reset was already completed or has expired.');
+      await writeCompletion(tx, row, user, hash, ip);
+    });
+    metrics.resetsCompleted.inc({ kind: row.kind, channel: row.channel });
+    deps.defer(() => deps.notifier.notifyResetDone(user, row.kind));
+  }
+
+  /** HTTP: the reset token proves a verified code; kind decides which secret the body must carry. */
+  async function completeWithToken(input: { resetToken: string; newPassword?: string; newPin?: string; ip: string | null }) {
+    const claims = await deps.tokens.verify(input.resetToken).catch(() => {
+      throw new AppError('token_invalid', 'This reset token is not valid.');
+    });
+    const row = await requests.findResetRequestById(claims.requestId);
+    if (!row || row.token_jti !== claims.jti) throw new AppError('token_invalid', 'This reset token is not valid.');
+    if (row.token_used_at) throw new AppError('token_used', 'This reset token was already used.');
+    if (row.status !== 'verified') throw new AppError('token_invalid', 'This reset token is no longer valid.');
+    const secret = row.kind === 'password' ? input.newPassword : input.newPin;
+    if (secret === undefined) {
+      throw new AppError('invalid_request', row.kind === 'password' ? 'newPassword is required' : 'newPin is required');
+    }
+    await completeVerifiedRequest(row, claims.jti, secret, input.ip);
+  }
+
+  return { checkNewSecret, completeVerifiedRequest, completeWithToken };
+}
+
+export type CredentialService = ReturnType<typeof createCredentialService>;

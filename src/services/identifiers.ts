@@ -1,0 +1,32 @@
+/**
+ * Turns what a person types (a phone number in any common local or
+ * international format, or an email) into one canonical identifier.
+ * libphonenumber-js knows every country's numbering plan; we don't.
+ */
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { z } from 'zod';
+
+export type Identifier =
+  | { type: 'phone'; value: string; country: string | undefined }
+  | { type: 'email'; value: string };
+
+const emailSchema = z.email();
+
+/** E.164 for a valid phone number, else null. */
+export function normalizePhone(input: string, defaultCountry: string): { e164: string; country: string | undefined } | null {
+  const cleaned = input.trim().replace(/^00/, '+');
+  const parsed = parsePhoneNumberFromString(cleaned, defaultCountry as CountryCode);
+  if (!parsed || !parsed.isValid()) return null;
+  return { e164: parsed.number, country: parsed.country };
+}
+
+/** The canonical identifier, or null when the input is neither a valid phone number nor an email. */
+export function parseIdentifier(input: string, defaultCountry: string): Identifier | null {
+  const trimmed = input.trim();
+  if (trimmed.includes('@')) {
+    const email = trimmed.toLowerCase();
+    return emailSchema.safeParse(email).success ? { type: 'email', value: email } : null;
+  }
+  const phone = normalizePhone(trimmed, defaultCountry);
+  return phone ? { type: 'phone', value: phone.e164, country: phone.country } : null;
+}

@@ -1,0 +1,185 @@
+/**
+ * The reset flow's first half, for every channel: start a request (send a
+ * code), resend it, verify it. Known and unknown identifiers take the same
+ * path — the same queries, the same answer — and only a real account gets a
+ * message, sent after the answer.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { maskIdentifier } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import { insertAuditEntry, type AuditEntry } from '../queries/audit.queries.js';
+import {
+  createResetRequestQueries, insertResetRequest, type ResetKind, type ResetRequestRow, type ResetStatus,
+} from '../queries/reset-requests.queries.js';
+import { createUserQueries } from '../queries/users.queries.js';
+import { generateOtp, hashOtp, otpMatches } from '../security/otp.js';
+import type { ResetTokens } from '../security/reset-token.js';
+import { parseIdentifier } from './identifiers.js';
+import type { Notifier } from './notifier.js';
+import type { RateLimiter } from './rate-limits.js';
+
+/** Security defaults (DESIGN.md): 5 tries per code, 60 s between sends, 5 sends per request. */
+export const OTP_MAX_ATTEMPTS = 5;
+export const RESEND_COOLDOWN_SECONDS = 60;
+export const MAX_SENDS_PER_REQUEST = 5;
+
+export interface ResetServiceDeps {
+  db: Database;
+  limiter: RateLimiter;
+  notifier: Notifier;
+  tokens: ResetTokens;
+  metrics: Metrics;
+  pepper: string;
+  otpTtlSeconds: number;
+  resetTokenTtlSeconds: number;
+  defaultCountry: string;
+  /** Runs work after the answer has left (tests may await it). */
+  defer: (work: () => Promise<unknown>) => void;
+}
+
+export interface StartInput {
+  kind: ResetKind;
+  identifier: string;
+  channel?: 'sms' | 'email';
+  lang?: string;
+  ip: string | null;
+}
+
+const GONE: Partial<Record<ResetStatus, () => AppError>> = {
+  locked: () => new AppError('request_locked', 'Too many wrong codes: this request is locked. Start a new one later.'),
+};
+const goneError = (status: ResetStatus) =>
+  GONE[status]?.() ?? new AppError('otp_expired', 'This code is no longer valid. Request a new one.');
+
+export function createResetService(deps: ResetServiceDeps) {
+  const { db, limiter, notifier, tokens, metrics, pepper } = deps;
+  const users = createUserQueries(db);
+  const requests = createResetRequestQueries(db);
+  const audit = (entry: AuditEntry) => insertAuditEntry(db, entry);
+  const digestOf = (identifier: string) => hashOtp(pepper, 'subject', identifier);
+
+  async function limit(name: Parameters<RateLimiter['consume']>[0], subject: string, entry: AuditEntry) {
+    try {
+      await limiter.consume(name, subject);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'rate_limited') await audit({ ...entry, action: 'reset.rate_limited', outcome: name });
+      throw err;
+    }
+  }
+
+  async function start(input: StartInput) {
+    const id = parseIdentifier(input.identifier, deps.defaultCountry);
+    if (!id) throw new AppError('invalid_request', 'identifier must be a phone number or an email address');
+    const channel = input.channel ?? (id.type === 'email' ? 'email' : 'sms');
+    const subject = maskIdentifier(id.value);
+    const base: AuditEntry = { action: 'reset.requested', kind: input.kind, channel, subject, ip: input.ip };
+    if (input.ip) await limit('startPerIp', input.ip, base);
+    await limit('startPerIdentifier', id.value, base);
+
+    const user = id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
+    const destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
+    const account = destination ? user : undefined;
+    const requestId = randomUUID();
+    const otp = generateOtp();
+    // A decoy stores a hash no code can match, computed the same way for equal timing.
+    const otpHash = hashOtp(pepper, requestId, account ? otp : randomBytes(16).toString('hex'));
+    const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
+
+    await db.transaction(async (tx) => {
+      await insertResetRequest(tx, {
+        id: requestId, userId: account?.id ?? null, subjectDigest: digestOf(id.value), kind: input.kind, channel,
+        country, otpHash, ttlSeconds: deps.otpTtlSeconds, maxAttempts: OTP_MAX_ATTEMPTS, ip: input.ip,
+      });
+      await insertAuditEntry(tx, { ...base, userId: account?.id ?? null, requestId, country, outcome: account ? 'ok' : 'no_account' });
+    });
+    metrics.resetRequests.inc({ kind: input.kind, channel, country: country ?? 'unknown' });
+    if (account && destination) {
+      const lang = input.lang ?? account.language;
+      deps.defer(() => notifier.sendOtp({ requestId, kind: input.kind, channel, to: destination, lang, otp, userId: account.id }));
+    }
+    return { requestId, expiresInSeconds: deps.otpTtlSeconds };
+  }
+
+  async function resend(requestId: string, lang?: string) {
+    const otp = generateOtp();
+    const row = await requests.replaceCodeOfPendingRequest(
+      requestId, hashOtp(pepper, requestId, otp), deps.otpTtlSeconds, RESEND_COOLDOWN_SECONDS, MAX_SENDS_PER_REQUEST);
+    if (!row) throw await resendRefusal(requestId);
+    const user = row.user_id ? await users.findUserById(row.user_id) : undefined;
+    const to = user && (row.channel === 'email' ? user.email : user.phone_e164);
+    if (user && to) {
+      const channel = row.channel === 'email' ? 'email' : 'sms';
+      deps.defer(() => notifier.sendOtp({ requestId, kind: row.kind, channel, to, lang: lang ?? user.language, otp, userId: user.id, resend: true }));
+    }
+    return { requestId, expiresInSeconds: deps.otpTtlSeconds };
+  }
+
+  async function resendRefusal(requestId: string): Promise<AppError> {
+    const row = await requests.findResetRequestById(requestId);
+    if (!row) return new AppError('request_not_found', 'No such reset request');
+    if (row.status !== 'pending' || row.otp_expires_at.getTime() <= Date.now()) return goneError(row.status);
+    metrics.rateLimited.inc({ scope: 'resend' });
+    if (row.send_count >= MAX_SENDS_PER_REQUEST) {
+      return new AppError('rate_limited', 'No more codes for this request. Start a new one later.', {
+        retryAfterSeconds: Math.max(1, Math.ceil((row.otp_expires_at.getTime() - Date.now()) / 1000)),
+      });
+    }
+    const wait = RESEND_COOLDOWN_SECONDS - Math.floor((Date.now() - row.last_sent_at.getTime()) / 1000);
+    return new AppError('rate_limited', 'Please wait before asking for another code.', { retryAfterSeconds: Math.max(1, wait) });
+  }
+
+  async function verify(input: { requestId: string; otp: string; ip: string | null }) {
+    if (input.ip) await limit('verifyPerIp', input.ip, { action: 'reset.rate_limited', requestId: input.requestId, ip: input.ip });
+    const row = await requests.spendAttemptOnPendingRequest(input.requestId);
+    if (!row) {
+      const existing = await requests.findResetRequestById(input.requestId);
+      if (!existing) throw new AppError('request_not_found', 'No such reset request');
+      throw goneError(existing.status);
+    }
+    const entry: AuditEntry = { action: 'reset.code_failed', userId: row.user_id, requestId: row.id, kind: row.kind, channel: row.channel, country: row.country, ip: input.ip };
+    if (row.expired) {
+      await requests.markRequestStatus(row.id, 'pending', 'expired');
+      await recordFailure(row, entry, 'expired');
+      throw goneError('expired');
+    }
+    if (!otpMatches(pepper, row.id, input.otp, row.otp_hash)) return refuseWrongCode(row, entry);
+
+    const jti = randomUUID();
+    if (!(await requests.markRequestVerified(row.id, jti))) throw goneError('verified');
+    metrics.otpVerifications.inc({ kind: row.kind, result: 'ok' });
+    await audit({ ...entry, action: 'reset.verified' });
+    const resetToken = await tokens.sign({ requestId: row.id, jti, kind: row.kind });
+    return { resetToken, expiresInSeconds: deps.resetTokenTtlSeconds, kind: row.kind };
+  }
+
+  async function recordFailure(row: ResetRequestRow, entry: AuditEntry, reason: 'invalid' | 'expired' | 'locked') {
+    metrics.otpFailures.inc({ kind: row.kind, reason });
+    metrics.otpVerifications.inc({ kind: row.kind, result: reason });
+    await audit({ ...entry, action: reason === 'expired' ? 'reset.expired' : reason === 'locked' ? 'reset.locked' : 'reset.code_failed', outcome: reason });
+  }
+
+  async function refuseWrongCode(row: ResetRequestRow, entry: AuditEntry): Promise<never> {
+    const attemptsLeft = row.max_attempts - row.attempts;
+    let overAccountCap = false;
+    try {
+      // Wrong codes also count per identifier across requests: a new request does not buy new guesses.
+      await limiter.consume('otpFailuresPerUser', row.subject_digest);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'rate_limited')) throw err;
+      overAccountCap = true;
+    }
+    if (attemptsLeft <= 0 || overAccountCap) {
+      await requests.markRequestStatus(row.id, 'pending', 'locked');
+      await recordFailure(row, entry, 'locked');
+      throw goneError('locked');
+    }
+    await recordFailure(row, entry, 'invalid');
+    throw new AppError('otp_invalid', 'Wrong code.', { attemptsLeft });
+  }
+
+  return { start, resend, verify };
+}
+
+export type ResetService = ReturnType<typeof createResetService>;

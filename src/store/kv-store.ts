@@ -1,0 +1,33 @@
+/**
+ * The small key-value contract the service needs from Redis: values with a
+ * TTL, set-if-absent (locks, single-use ids), compare-and-delete (lock release)
+ * and an atomic guarded multi-write (dialog snapshot + hop reply). Implemented
+ * by Redis (production) and an in-process map (embedded dev mode); both pass
+ * the same contract tests.
+ */
+export interface KvWrite {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
+export interface KvGuard {
+  key: string;
+  /** The value the key must hold for the writes to happen; null means "must be absent". */
+  equals: string | null;
+}
+
+export interface KvStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only when the key is absent; true when it did. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Deletes only when the key still holds value (releasing a lock we own); true when it did. */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /** All writes happen atomically, and only if the guard holds; true when they did. */
+  commit(writes: readonly KvWrite[], guard?: KvGuard): Promise<boolean>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

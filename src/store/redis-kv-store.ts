@@ -1,0 +1,54 @@
+/** KvStore on Redis (ioredis). Multi-key atomicity comes from Lua scripts. */
+import type { Redis } from 'ioredis';
+import type { KvStore } from './kv-store.js';
+
+// KEYS[1] = lock key, ARGV[1] = the owner's token.
+const DELETE_IF_EQUALS = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+// KEYS[1] = guard key (or '' placeholder when unguarded), KEYS[2..] = write keys;
+// ARGV[1] = mode ('none' | 'absent' | 'equals'), ARGV[2] = expected value,
+// then (value, ttlMs) pairs in the order of KEYS[2..].
+const GUARDED_COMMIT = `
+local mode = ARGV[1]
+if mode ~= 'none' then
+  local current = redis.call('GET', KEYS[1])
+  if mode == 'absent' and current then return 0 end
+  if mode == 'equals' and current ~= ARGV[2] then return 0 end
+end
+for i = 2, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i])
+end
+return 1`;
+
+export function createRedisKvStore(redis: Redis): KvStore {
+  return {
+    kind: 'redis',
+    get: (key) => redis.get(key),
+    async set(key, value, ttlMs) {
+      await redis.set(key, value, 'PX', ttlMs);
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      return (await redis.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+    },
+    async delete(key) {
+      await redis.del(key);
+    },
+    async deleteIfEquals(key, value) {
+      return (await redis.eval(DELETE_IF_EQUALS, 1, key, value)) === 1;
+    },
+    async commit(writes, guard) {
+      const mode = !guard ? 'none' : guard.equals === null ? 'absent' : 'equals';
+      const keys = [guard?.key ?? writes[0]?.key ?? 'unused', ...writes.map((w) => w.key)];
+      const args = [mode, guard?.equals ?? '', ...writes.flatMap((w) => [w.value, String(Math.max(1, Math.round(w.ttlMs)))])];
+      return (await redis.eval(GUARDED_COMMIT, keys.length, ...keys, ...args)) === 1;
+    },
+    async ping() {
+      await redis.ping();
+    },
+    async close() {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
