@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createResetTokens } from './security/reset-token.js';
 import { createSecretHasher } from './security/secret-hasher.js';
+import { warmPasswordPolicy } from './security/password-policy.js';
 import { createCredentialService } from './services/credential-service.js';
 import { createNotifier } from './services/notifier.js';
 import { createRateLimiter, type Limits } from './services/rate-limits.js';
@@ -84,6 +85,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   });
   const tokens = createResetTokens({ secrets: [...config.jwtResetSecrets], ttlSeconds: config.resetTokenTtlSeconds });
   const hasher = createSecretHasher({ pepper: config.pepper, cost: config.bcryptCost });
+  // Builds the password-strength dictionaries now rather than on the first user's request.
+  warmPasswordPolicy();
   const notifier = createNotifier({ sender, db, metrics, logger, otpTtlSeconds: config.otpTtlSeconds, otpSmsDomain: config.otpSmsDomain });
   const resets = createResetService({
     db, limiter, notifier, tokens, metrics, pepper: config.pepper, otpTtlSeconds: config.otpTtlSeconds,
