@@ -16,10 +16,11 @@ export interface RunningServer {
 
 export async function startHttpServer(app: App, port: number, host: string): Promise<RunningServer> {
   let stopping = false;
+  const handle = app.koa.callback();
   const server = http.createServer((req, res) => {
     // Ask keep-alive clients to reconnect elsewhere once we are draining.
     if (stopping) res.setHeader('Connection', 'close');
-    void app.koa.callback()(req, res);
+    void handle(req, res);
   });
   // Telco gateways keep connections alive; stay above common proxy idle timeouts.
   server.keepAliveTimeout = 65_000;

@@ -1,0 +1,78 @@
+/**
+ * `NODE_ENV=production` as an operator starts it (tsx on the sources, the
+ * same entry point dist/server.js is built from): it refuses to start without
+ * its secrets, and with them it serves /health on the real Postgres and Redis
+ * and has no /dev routes.
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+
+const dbs: TestDatabase[] = [];
+afterAll(async () => {
+  await Promise.all(dbs.map((d) => d.drop()));
+});
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number };
+    s.close(() => resolve(port));
+  });
+});
+
+function runServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += String(d); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
+async function waitForHealth(url: string, deadlineMs = 20_000): Promise<Response> {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await fetch(`${url}/health`);
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+describe('production start', () => {
+  it('refuses to start without PEPPER and the other secrets, naming each one', async () => {
+    const run = runServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', REDIS_URL });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain('PEPPER is required in production');
+    expect(run.stderr()).toContain('JWT_RESET_SECRET is required in production');
+  });
+
+  it('serves /health and /metrics on real Postgres and Redis, hides /dev, and exits 0 on SIGTERM', async () => {
+    const db = await createTestDatabase('prod');
+    dbs.push(db);
+    const port = await freePort();
+    const run = runServer({
+      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48),
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const health = await waitForHealth(url);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', mode: 'services', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+      expect((await fetch(`${url}/metrics`)).status).toBe(200);
+      expect((await fetch(`${url}/dev/messages`)).status).toBe(404);
+      const start = await fetch(`${url}/v1/reset/start`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
+      });
+      expect(start.status).toBe(202);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+  });
+});
