@@ -13,11 +13,16 @@ import type { Config } from './config.js';
 import { createPgliteDatabase, createPostgresDatabase, type Database } from './db/database.js';
 import { runMigrations } from './db/migrations.js';
 import { seedDemoUsers } from './dev/seed.js';
+import { createDialogEffects } from './dialogs/dialog-effects.js';
+import { createDialogProfiles } from './dialogs/dialog-profile.js';
+import { createDialogRuntime } from './dialogs/dialog-runtime.js';
+import { createDialogStore } from './dialogs/dialog-store.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { requestMetricsMiddleware } from './http/metrics-middleware.js';
 import { devRoutes } from './http/routes/dev.routes.js';
 import { opsRoutes } from './http/routes/ops.routes.js';
 import { resetRoutes } from './http/routes/reset.routes.js';
+import { ussdRoutes } from './http/routes/ussd.routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createResetTokens } from './security/reset-token.js';
@@ -33,8 +38,6 @@ import { createRedisKvStore } from './store/redis-kv-store.js';
 
 export interface AppOptions {
   logger?: Logger;
-  /** Prefix of every Redis key: lets test suites share one Redis. */
-  redisKeyPrefix?: string;
   limits?: Partial<Limits>;
   sender?: MessageSender;
 }
@@ -60,8 +63,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const db = await openDatabase(config, logger);
-  const keyPrefix = options.redisKeyPrefix ?? 'molam:reset:';
-  const redis = openRedis(config, keyPrefix, logger);
+  const redis = openRedis(config, config.redisKeyPrefix, logger);
   if (redis) await redis.connect();
   if (!redis) logger.warn('REDIS_URL is not set: using the in-process store (development only)');
   const kv: KvStore = redis ? createRedisKvStore(redis) : createMemoryKvStore();
@@ -94,12 +96,22 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   });
   const credentials = createCredentialService({ db, hasher, tokens, notifier, metrics, resetTokenTtlSeconds: config.resetTokenTtlSeconds, defer });
 
+  const profiles = createDialogProfiles(db, { pepper: config.pepper, defaultCountry: config.defaultCountry, knowledgePolicy: config.ussdKnowledgePolicy });
+  const dialogs = createDialogRuntime({
+    // A dialog outlives its code and its reset step: resumable while the request is.
+    store: createDialogStore(kv, (config.otpTtlSeconds + config.resetTokenTtlSeconds) * 1000),
+    effects: createDialogEffects({ db, resets, credentials, hasher, pepper: config.pepper, knowledgeOnFile: profiles.knowledgeOnFile }),
+    profiles, metrics, logger, hopDeadlineMs: config.ussdHopDeadlineMs,
+  });
+
   const router = new Router();
   resetRoutes(router, { resets, credentials });
+  ussdRoutes(router, { runtime: dialogs, db, metrics, logger, atWebhookToken: config.atWebhookToken, defaultCountry: config.defaultCountry });
   opsRoutes(router, {
     registry: metrics.registry,
     mode: config.databaseUrl && redis ? 'services' : 'embedded',
     checks: { [db.kind]: () => db.ping(), [kv.kind === 'redis' ? 'redis' : 'store']: () => kv.ping() },
+    onCheck: (dependency, up) => metrics.dependencyUp.set({ dependency }, up ? 1 : 0),
   });
   if (outbox) devRoutes(router, { outbox });
 
@@ -114,7 +126,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   koa.on('error', () => {});
 
   return {
-    config, logger, metrics, db, kv, redis, outbox, koa, services: { resets, credentials, notifier, limiter },
+    config, logger, metrics, db, kv, redis, outbox, koa, services: { resets, credentials, notifier, limiter, dialogs },
     /** Waits for deferred work (sends) to finish. */
     settle: async () => { while (pending.size > 0) await Promise.all([...pending]); },
     async close() {

@@ -26,6 +26,7 @@ const envSchema = z.object({
 
   DATABASE_URL: optionalText,
   REDIS_URL: optionalText,
+  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/).default('molam:reset:'),
   PGLITE_DATA_DIR: optionalText,
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 
@@ -40,6 +41,7 @@ const envSchema = z.object({
 
   USSD_HOP_DEADLINE_MS: int(5000, 500, 15000),
   AT_WEBHOOK_TOKEN: optionalText,
+  USSD_KNOWLEDGE_CHECK: z.string().regex(/^$|^[A-Z]{2}:(birth_year|id_last4)(,[A-Z]{2}:(birth_year|id_last4))*$/, 'e.g. KE:id_last4,SN:birth_year').default(''),
 
   TWILIO_SID: optionalText,
   TWILIO_TOKEN: optionalText,
@@ -72,6 +74,8 @@ export interface Config {
   trustProxy: boolean;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key (several services or test suites can share one Redis). */
+  redisKeyPrefix: string;
   pgliteDataDir: string | undefined;
   migrateOnStart: boolean;
   pepper: string;
@@ -84,6 +88,8 @@ export interface Config {
   emailFrom: string;
   ussdHopDeadlineMs: number;
   atWebhookToken: string | undefined;
+  /** Country → question asked before a USSD reset (when the user has an answer on file). */
+  ussdKnowledgePolicy: ReadonlyMap<string, 'birth_year' | 'id_last4'>;
   twilio: { sid: string; token: string; phone: string } | undefined;
   kafka: { enabled: boolean; brokers: readonly string[]; clientId: string };
   amqp: { enabled: boolean; url: string | undefined };
@@ -110,6 +116,7 @@ function productionProblems(env: Env): string[] {
   need('REDIS_URL', 'Redis connection string');
   need('PEPPER', 'OTP and credential pepper, from a KMS/Vault');
   need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs');
+  need('AT_WEBHOOK_TOKEN', "secret token expected on Africa's Talking webhooks");
   if (env.PEPPER === DEV_PEPPER) problems.push('PEPPER must not be the development default');
   if (env.PEPPER && env.PEPPER.length < MIN_SECRET_LENGTH) problems.push(`PEPPER must be at least ${MIN_SECRET_LENGTH} characters`);
   if (env.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 in production');
@@ -148,6 +155,7 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     trustProxy: env.TRUST_PROXY,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     pgliteDataDir: env.PGLITE_DATA_DIR,
     migrateOnStart: env.MIGRATE_ON_START,
     pepper: env.PEPPER ?? DEV_PEPPER,
@@ -160,6 +168,10 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     emailFrom: env.EMAIL_FROM,
     ussdHopDeadlineMs: env.USSD_HOP_DEADLINE_MS,
     atWebhookToken: env.AT_WEBHOOK_TOKEN,
+    ussdKnowledgePolicy: new Map(splitList(env.USSD_KNOWLEDGE_CHECK).map((entry) => {
+      const [country, question] = entry.split(':') as [string, 'birth_year' | 'id_last4'];
+      return [country, question];
+    })),
     twilio,
     kafka: Object.freeze({ enabled: env.KAFKA_ENABLED, brokers: Object.freeze(splitList(env.KAFKA_BROKERS)), clientId: env.KAFKA_CLIENT_ID }),
     amqp: Object.freeze({ enabled: env.AMQP_ENABLED, url: env.AMQP_URL }),

@@ -5,6 +5,7 @@
  */
 export const ERROR_STATUS = {
   invalid_request: 400,
+  invalid_payload: 400,
   otp_invalid: 400,
   token_invalid: 401,
   forbidden: 403,

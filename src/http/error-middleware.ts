@@ -4,11 +4,13 @@
  * once (koa's rule: 4xx exposed, 5xx hidden).
  */
 import type { Middleware } from 'koa';
+import { isGatewayError } from '../../gateways/gateway-error.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** Errors raised by the body parser and koa itself, mapped to our codes. */
 function fromHttpError(err: { status?: number; type?: string }): AppError | undefined {
+  if (isGatewayError(err)) return new AppError(err.code, err.message);
   if (err.status === 413 || err.type === 'entity.too.large') return new AppError('payload_too_large', 'Request body is too large');
   if (err.status === 415) return new AppError('unsupported_media_type', 'Send application/json');
   if (err.status === 400 || err.type === 'entity.parse.failed' || err instanceof SyntaxError) {

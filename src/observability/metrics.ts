@@ -3,7 +3,7 @@
  * instance, so tests that start several servers in one process don't collide.
  * Labels never carry a phone number, an identifier or a secret.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics() {
   const registry = new Registry();
@@ -53,7 +53,33 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  return { registry, requestDuration, otpFailures, otpVerifications, resetRequests, resetsCompleted, rateLimited, messagesSent };
+  const ussdHops = new Counter({
+    name: 'molam_id_ussd_hops_total',
+    help: 'USSD hops answered, by provider and the screen shown',
+    labelNames: ['provider', 'screen'] as const,
+    registers: [registry],
+  });
+  const ussdSessions = new Counter({
+    name: 'molam_id_ussd_sessions_total',
+    help: 'USSD sessions ended, by provider and status (success, incomplete, failed) from end-of-session notifications',
+    labelNames: ['provider', 'status'] as const,
+    registers: [registry],
+  });
+  const webhookAuthFailures = new Counter({
+    name: 'molam_id_webhook_auth_failures_total',
+    help: 'Webhook calls refused for a missing or wrong token/signature',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
+
+  const dependencyUp = new Gauge({
+    name: 'molam_id_dependency_up',
+    help: 'Whether the last health check reached a dependency (1) or not (0)',
+    labelNames: ['dependency'] as const,
+    registers: [registry],
+  });
+
+  return { dependencyUp, ussdHops, ussdSessions, webhookAuthFailures, registry, requestDuration, otpFailures, otpVerifications, resetRequests, resetsCompleted, rateLimited, messagesSent };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -13,7 +13,9 @@ export type AuditAction =
   | 'reset.completed'
   | 'reset.cancelled'
   | 'reset.rate_limited'
-  | 'reset.secret_rejected';
+  | 'reset.secret_rejected'
+  | 'ussd.session_ended'
+  | 'sms.not_me';
 
 export interface AuditEntry {
   action: AuditAction;

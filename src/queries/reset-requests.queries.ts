@@ -68,6 +68,21 @@ export function createResetRequestQueries(db: Queryable) {
       return rowCount === 1;
     },
 
+    async countCompletedResets(userId: string, kind: ResetKind, days: number): Promise<number> {
+      const { rows } = await db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM molam_reset_requests
+         WHERE user_id = $1 AND kind = $2 AND status = 'completed' AND completed_at > now() - make_interval(days => $3)`,
+        [userId, kind, days]);
+      return rows[0]?.n ?? 0;
+    },
+
+    async cancelLiveRequest(id: string): Promise<Pick<ResetRequestRow, 'user_id' | 'kind' | 'channel'> | undefined> {
+      const { rows } = await db.query<Pick<ResetRequestRow, 'user_id' | 'kind' | 'channel'>>(
+        `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
+         WHERE id = $1 AND status IN ('pending', 'verified') RETURNING user_id, kind, channel`, [id]);
+      return rows[0];
+    },
+
     /** Consumes the code: only one caller can move a pending request to verified. */
     async markRequestVerified(id: string, tokenJti: string): Promise<boolean> {
       const { rowCount } = await db.query(

@@ -11,9 +11,9 @@ import { maskIdentifier } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { insertAuditEntry, type AuditEntry } from '../queries/audit.queries.js';
 import {
-  createResetRequestQueries, insertResetRequest, type ResetKind, type ResetRequestRow, type ResetStatus,
+  createResetRequestQueries, insertResetRequest, type ResetChannel, type ResetKind, type ResetRequestRow, type ResetStatus,
 } from '../queries/reset-requests.queries.js';
-import { createUserQueries } from '../queries/users.queries.js';
+import { createUserQueries, type UserRow } from '../queries/users.queries.js';
 import { generateOtp, hashOtp, otpMatches } from '../security/otp.js';
 import type { ResetTokens } from '../security/reset-token.js';
 import { parseIdentifier } from './identifiers.js';
@@ -24,6 +24,8 @@ import type { RateLimiter } from './rate-limits.js';
 export const OTP_MAX_ATTEMPTS = 5;
 export const RESEND_COOLDOWN_SECONDS = 60;
 export const MAX_SENDS_PER_REQUEST = 5;
+/** Self-service resets per phone and kind in 30 days (Orange Money allows one; we allow a few). */
+export const MAX_RESETS_PER_30_DAYS = 3;
 
 export interface ResetServiceDeps {
   db: Database;
@@ -57,49 +59,100 @@ export function createResetService(deps: ResetServiceDeps) {
   const { db, limiter, notifier, tokens, metrics, pepper } = deps;
   const users = createUserQueries(db);
   const requests = createResetRequestQueries(db);
-  const audit = (entry: AuditEntry) => insertAuditEntry(db, entry);
+  const audit_ = (entry: AuditEntry) => insertAuditEntry(db, entry);
   const digestOf = (identifier: string) => hashOtp(pepper, 'subject', identifier);
 
   async function limit(name: Parameters<RateLimiter['consume']>[0], subject: string, entry: AuditEntry) {
     try {
       await limiter.consume(name, subject);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'rate_limited') await audit({ ...entry, action: 'reset.rate_limited', outcome: name });
+      if (err instanceof AppError && err.code === 'rate_limited') await audit_({ ...entry, action: 'reset.rate_limited', outcome: name });
       throw err;
     }
   }
 
+  interface OpenRequest {
+    kind: ResetKind;
+    channel: ResetChannel;
+    subject: string;
+    country: string | null;
+    account: UserRow | undefined;
+    destination: string | null;
+    lang: string | undefined;
+    ip: string | null;
+    audit: AuditEntry;
+  }
+
+  /** Cancels the live request of the account, stores the new one and sends its code after the answer. */
+  async function openRequest(r: OpenRequest) {
+    const requestId = randomUUID();
+    const otp = generateOtp();
+    // A decoy stores a hash no code can match, computed the same way for equal timing.
+    const otpHash = hashOtp(pepper, requestId, r.account ? otp : randomBytes(16).toString('hex'));
+    await db.transaction(async (tx) => {
+      await insertResetRequest(tx, {
+        id: requestId, userId: r.account?.id ?? null, subjectDigest: digestOf(r.subject), kind: r.kind, channel: r.channel,
+        country: r.country, otpHash, ttlSeconds: deps.otpTtlSeconds, maxAttempts: OTP_MAX_ATTEMPTS, ip: r.ip,
+      });
+      await insertAuditEntry(tx, { ...r.audit, userId: r.account?.id ?? null, requestId, country: r.country, outcome: r.account ? 'ok' : 'no_account' });
+    });
+    metrics.resetRequests.inc({ kind: r.kind, channel: r.channel, country: r.country ?? 'unknown' });
+    const { account, destination } = r;
+    if (account && destination) {
+      const sendChannel = r.channel === 'email' ? 'email' : 'sms';
+      const lang = r.lang ?? account.language;
+      deps.defer(() => notifier.sendOtp({ requestId, kind: r.kind, channel: sendChannel, to: destination, lang, otp, userId: account.id }));
+    }
+    return { requestId, expiresInSeconds: deps.otpTtlSeconds };
+  }
+
+  /** HTTP: any identifier; an unknown one gets a decoy request and the same answer. */
   async function start(input: StartInput) {
     const id = parseIdentifier(input.identifier, deps.defaultCountry);
     if (!id) throw new AppError('invalid_request', 'identifier must be a phone number or an email address');
     const channel = input.channel ?? (id.type === 'email' ? 'email' : 'sms');
-    const subject = maskIdentifier(id.value);
-    const base: AuditEntry = { action: 'reset.requested', kind: input.kind, channel, subject, ip: input.ip };
-    if (input.ip) await limit('startPerIp', input.ip, base);
-    await limit('startPerIdentifier', id.value, base);
+    const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel, subject: maskIdentifier(id.value), ip: input.ip };
+    if (input.ip) await limit('startPerIp', input.ip, audit);
+    await limit('startPerIdentifier', id.value, audit);
 
     const user = id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
     const destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
-    const account = destination ? user : undefined;
-    const requestId = randomUUID();
-    const otp = generateOtp();
-    // A decoy stores a hash no code can match, computed the same way for equal timing.
-    const otpHash = hashOtp(pepper, requestId, account ? otp : randomBytes(16).toString('hex'));
     const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
-
-    await db.transaction(async (tx) => {
-      await insertResetRequest(tx, {
-        id: requestId, userId: account?.id ?? null, subjectDigest: digestOf(id.value), kind: input.kind, channel,
-        country, otpHash, ttlSeconds: deps.otpTtlSeconds, maxAttempts: OTP_MAX_ATTEMPTS, ip: input.ip,
-      });
-      await insertAuditEntry(tx, { ...base, userId: account?.id ?? null, requestId, country, outcome: account ? 'ok' : 'no_account' });
+    return openRequest({
+      kind: input.kind, channel, subject: id.value, country, account: destination ? user : undefined, destination,
+      lang: input.lang, ip: input.ip, audit,
     });
-    metrics.resetRequests.inc({ kind: input.kind, channel, country: country ?? 'unknown' });
-    if (account && destination) {
-      const lang = input.lang ?? account.language;
-      deps.defer(() => notifier.sendOtp({ requestId, kind: input.kind, channel, to: destination, lang, otp, userId: account.id }));
+  }
+
+  /**
+   * USSD: the network vouches for the caller's number, so an unknown number
+   * may be told so; a phone may complete at most MAX_RESETS_PER_30_DAYS resets.
+   */
+  async function startForPhone(input: { phone: string; kind: ResetKind; lang: string }) {
+    const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel: 'ussd', subject: maskIdentifier(input.phone) };
+    await limit('startPerIdentifier', input.phone, audit);
+    const user = await users.findActiveUserByPhone(input.phone);
+    if (!user) {
+      await audit_({ ...audit, outcome: 'no_account' });
+      return { outcome: 'refused' as const, reason: 'no_account' as const };
     }
-    return { requestId, expiresInSeconds: deps.otpTtlSeconds };
+    if ((await requests.countCompletedResets(user.id, input.kind, 30)) >= MAX_RESETS_PER_30_DAYS) {
+      await audit_({ ...audit, userId: user.id, action: 'reset.rate_limited', outcome: 'cap_reached' });
+      metrics.rateLimited.inc({ scope: 'resetsPer30Days' });
+      return { outcome: 'refused' as const, reason: 'cap_reached' as const };
+    }
+    const opened = await openRequest({
+      kind: input.kind, channel: 'ussd', subject: input.phone, country: user.country, account: user,
+      destination: user.phone_e164, lang: input.lang, ip: null, audit,
+    });
+    return { outcome: 'sent' as const, ...opened };
+  }
+
+  /** Cancels a live request (menu "start over", "not me" by SMS). */
+  async function cancel(requestId: string, reason: string) {
+    const row = await requests.cancelLiveRequest(requestId);
+    if (row) await audit_({ action: 'reset.cancelled', outcome: reason, userId: row.user_id, requestId, kind: row.kind, channel: row.channel });
+    return row !== undefined;
   }
 
   async function resend(requestId: string, lang?: string) {
@@ -123,11 +176,11 @@ export function createResetService(deps: ResetServiceDeps) {
     metrics.rateLimited.inc({ scope: 'resend' });
     if (row.send_count >= MAX_SENDS_PER_REQUEST) {
       return new AppError('rate_limited', 'No more codes for this request. Start a new one later.', {
-        retryAfterSeconds: Math.max(1, Math.ceil((row.otp_expires_at.getTime() - Date.now()) / 1000)),
+        retryAfterSeconds: Math.max(1, Math.ceil((row.otp_expires_at.getTime() - Date.now()) / 1000)), reason: 'send_cap',
       });
     }
     const wait = RESEND_COOLDOWN_SECONDS - Math.floor((Date.now() - row.last_sent_at.getTime()) / 1000);
-    return new AppError('rate_limited', 'Please wait before asking for another code.', { retryAfterSeconds: Math.max(1, wait) });
+    return new AppError('rate_limited', 'Please wait before asking for another code.', { retryAfterSeconds: Math.max(1, wait), reason: 'cooldown' });
   }
 
   async function verify(input: { requestId: string; otp: string; ip: string | null }) {
@@ -149,7 +202,7 @@ export function createResetService(deps: ResetServiceDeps) {
     const jti = randomUUID();
     if (!(await requests.markRequestVerified(row.id, jti))) throw goneError('verified');
     metrics.otpVerifications.inc({ kind: row.kind, result: 'ok' });
-    await audit({ ...entry, action: 'reset.verified' });
+    await audit_({ ...entry, action: 'reset.verified' });
     const resetToken = await tokens.sign({ requestId: row.id, jti, kind: row.kind });
     return { resetToken, expiresInSeconds: deps.resetTokenTtlSeconds, kind: row.kind };
   }
@@ -157,7 +210,7 @@ export function createResetService(deps: ResetServiceDeps) {
   async function recordFailure(row: ResetRequestRow, entry: AuditEntry, reason: 'invalid' | 'expired' | 'locked') {
     metrics.otpFailures.inc({ kind: row.kind, reason });
     metrics.otpVerifications.inc({ kind: row.kind, result: reason });
-    await audit({ ...entry, action: reason === 'expired' ? 'reset.expired' : reason === 'locked' ? 'reset.locked' : 'reset.code_failed', outcome: reason });
+    await audit_({ ...entry, action: reason === 'expired' ? 'reset.expired' : reason === 'locked' ? 'reset.locked' : 'reset.code_failed', outcome: reason });
   }
 
   async function refuseWrongCode(row: ResetRequestRow, entry: AuditEntry): Promise<never> {
@@ -179,7 +232,7 @@ export function createResetService(deps: ResetServiceDeps) {
     throw new AppError('otp_invalid', 'Wrong code.', { attemptsLeft });
   }
 
-  return { start, resend, verify };
+  return { start, startForPhone, cancel, resend, verify };
 }
 
 export type ResetService = ReturnType<typeof createResetService>;

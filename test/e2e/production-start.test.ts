@@ -57,7 +57,7 @@ describe('production start', () => {
     dbs.push(db);
     const port = await freePort();
     const run = runServer({
-      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48),
+      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'hook-token',
     });
     try {
       const url = `http://127.0.0.1:${port}`;

@@ -13,11 +13,15 @@ import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } f
 export interface TestService {
   app: App;
   server: RunningServer;
+  /** The environment the service was configured from (to start a second process on the same stores). */
+  env: Record<string, string>;
   url: string;
   /** Every log line the service wrote, to prove no secret reaches a log. */
   logs: string[];
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   get(path: string): Promise<{ status: number; body: any; text: string }>;
+  /** One Africa's Talking USSD hop, form-encoded as AT sends it; returns the raw CON/END text. */
+  atHop(hop: { sessionId: string; phone: string; text: string; token?: string }): Promise<{ status: number; text: string; contentType: string | null }>;
   /** The newest OTP sent to `to`, read from the dev outbox. */
   lastOtpFor(to: string): Promise<string>;
   stop(): Promise<void>;
@@ -30,18 +34,19 @@ export interface TestServiceOptions extends Omit<AppOptions, 'logger'> {
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const database: TestDatabase | undefined = options.embedded ? undefined : await createTestDatabase();
-  const config = loadConfig({
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
     BCRYPT_COST: '10', // production enforces >= 12; 10 keeps the suite quick
-    ...(database ? { DATABASE_URL: database.url, REDIS_URL } : {}),
+    ...(database ? { DATABASE_URL: database.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix() } : {}),
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const logs: string[] = [];
   const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
-  const app = await createApp(config, { ...options, logger: createLogger('debug', sink), redisKeyPrefix: options.redisKeyPrefix ?? uniqueRedisPrefix() });
+  const app = await createApp(config, { ...options, logger: createLogger('debug', sink) });
   const server = await startHttpServer(app, 0, '127.0.0.1');
 
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -59,10 +64,18 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   return {
     app,
     server,
+    env,
     url: server.url,
     logs,
     post: (path, body, headers) => request('POST', path, body, headers),
     get: (path) => request('GET', path),
+    async atHop({ sessionId, phone, text, token }) {
+      const form = new URLSearchParams({ sessionId, serviceCode: '*384*1#', phoneNumber: phone, networkCode: '60801', text });
+      const res = await fetch(`${server.url}/gateways/africastalking/ussd${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form,
+      });
+      return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') };
+    },
     async lastOtpFor(to) {
       await app.settle();
       const message = [...(app.outbox?.list() ?? [])].reverse().find((m) => m.to === to && /\b\d{6}\b/.test(m.body));

@@ -20,13 +20,13 @@ describe('loadConfig', () => {
       error = err as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'PEPPER', 'JWT_RESET_SECRET', 'AMQP_URL']) expect(error!.message).toContain(name);
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'PEPPER', 'JWT_RESET_SECRET', 'AT_WEBHOOK_TOKEN', 'AMQP_URL']) expect(error!.message).toContain(name);
     expect(error!.problems.length).toBeGreaterThanOrEqual(5);
   });
 
   it('accepts a complete production configuration and splits the JWT secret list (first signs, all verify)', () => {
     const c = loadConfig({
-      NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: strong,
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: strong, AT_WEBHOOK_TOKEN: 'hook',
       JWT_RESET_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(32)}`, KAFKA_ENABLED: 'true', KAFKA_BROKERS: 'kafka1:9092,kafka2:9092',
     });
     expect(c.jwtResetSecrets).toEqual(['a'.repeat(32), 'b'.repeat(32)]);

@@ -22,10 +22,19 @@ async function timed(check: HealthCheck) {
   }
 }
 
-export function opsRoutes(router: Router, { checks, registry, mode }: { checks: Record<string, HealthCheck>; registry: Registry; mode: string }) {
+export interface OpsRouteDeps {
+  checks: Record<string, HealthCheck>;
+  registry: Registry;
+  mode: string;
+  /** Records each check's result, so Prometheus can alert on a dependency that is down. */
+  onCheck?: (dependency: string, up: boolean) => void;
+}
+
+export function opsRoutes(router: Router, { checks, registry, mode, onCheck }: OpsRouteDeps) {
   router.get('/health', async (ctx) => {
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((name) => timed(checks[name]!)));
+    names.forEach((name, i) => onCheck?.(name, results[i]!.status === 'up'));
     const healthy = results.every((r) => r.status === 'up');
     ctx.status = healthy ? 200 : 503;
     ctx.set('Cache-Control', 'no-store');

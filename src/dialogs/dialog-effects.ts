@@ -1,0 +1,121 @@
+/**
+ * The real effects of the dialog machines, given with machine.provide():
+ * each actor calls the same services the HTTP API uses and maps their
+ * domain errors to the outcomes the machine understands.
+ */
+import { fromPromise } from 'xstate';
+import type * as M from '../../machines/types.js';
+import { AppError } from '../errors.js';
+import type { Queryable } from '../db/database.js';
+import { createResetRequestQueries } from '../queries/reset-requests.queries.js';
+import { digestsEqual, type SecretHasher } from '../security/secret-hasher.js';
+import { hashOtp } from '../security/otp.js';
+import type { CredentialService } from '../services/credential-service.js';
+import type { ResetService } from '../services/reset-service.js';
+
+export interface DialogEffectDeps {
+  db: Queryable;
+  resets: ResetService;
+  credentials: CredentialService;
+  hasher: SecretHasher;
+  pepper: string;
+  /** The answer on file for a knowledge question, or null when there is none. */
+  knowledgeOnFile: (phone: string, question: M.KnowledgeQuestion) => Promise<string | null>;
+}
+
+/** The keyed hash an answer to a knowledge question is stored and compared as. */
+export const knowledgeDigest = (pepper: string, answer: string) => hashOtp(pepper, 'knowledge', answer.trim());
+
+const codeOf = (err: unknown) => (err instanceof AppError ? err.code : undefined);
+
+export function createDialogEffects(deps: DialogEffectDeps) {
+  const requests = createResetRequestQueries(deps.db);
+  const verifiedRequest = async (requestId: string) => {
+    const row = await requests.findResetRequestById(requestId);
+    return row && row.status === 'verified' && row.token_jti ? row : undefined;
+  };
+  const secretDigest = (requestId: string, secret: string) => deps.hasher.digest(secret, `dialog:${requestId}`);
+
+  return {
+    startReset: fromPromise<M.StartResetOutput, M.StartResetInput>(async ({ input }) => {
+      try {
+        const r = await deps.resets.startForPhone(input);
+        return r.outcome === 'sent' ? { outcome: 'sent', requestId: r.requestId, expiresInSeconds: r.expiresInSeconds } : r;
+      } catch (err) {
+        if (codeOf(err) !== 'rate_limited') throw err;
+        return { outcome: 'rate_limited', retryAfterSeconds: Number((err as AppError).data.retryAfterSeconds) || 60 };
+      }
+    }),
+
+    checkKnowledge: fromPromise<M.CheckKnowledgeOutput, M.CheckKnowledgeInput>(async ({ input }) => {
+      const onFile = await deps.knowledgeOnFile(input.phone, input.question);
+      // Keyed hashes compared in constant time; no answer on file never matches.
+      const given = knowledgeDigest(deps.pepper, input.answer);
+      return { ok: onFile !== null && digestsEqual(onFile, given) };
+    }),
+
+    verifyCode: fromPromise<M.VerifyCodeOutput, M.VerifyCodeInput>(async ({ input }) => {
+      try {
+        await deps.resets.verify({ requestId: input.requestId, otp: input.code, ip: null });
+        return { outcome: 'ok' };
+      } catch (err) {
+        switch (codeOf(err)) {
+          case 'otp_invalid': return { outcome: 'invalid', attemptsLeft: Number((err as AppError).data.attemptsLeft) };
+          case 'request_locked':
+          case 'rate_limited': return { outcome: 'locked' };
+          case 'otp_expired':
+          case 'request_not_found': return { outcome: 'expired' };
+          default: throw err;
+        }
+      }
+    }),
+
+    resendCode: fromPromise<M.ResendCodeOutput, M.ResendCodeInput>(async ({ input }) => {
+      try {
+        await deps.resets.resend(input.requestId);
+        return { outcome: 'sent' };
+      } catch (err) {
+        const code = codeOf(err);
+        if (code === 'rate_limited') {
+          const { reason, retryAfterSeconds } = (err as AppError).data;
+          return reason === 'send_cap' ? { outcome: 'limit' } : { outcome: 'cooldown', retryAfterSeconds: Number(retryAfterSeconds) };
+        }
+        if (code === 'otp_expired' || code === 'request_not_found' || code === 'request_locked') return { outcome: 'expired' };
+        throw err;
+      }
+    }),
+
+    checkNewSecret: fromPromise<M.CheckNewSecretOutput, M.CheckNewSecretInput>(async ({ input }) => {
+      const row = await verifiedRequest(input.requestId);
+      if (!row) return { ok: false, reason: 'format' };
+      try {
+        await deps.credentials.checkNewSecret(row, input.secret);
+        return { ok: true, digest: secretDigest(row.id, input.secret) };
+      } catch (err) {
+        if (codeOf(err) !== 'weak_secret') throw err;
+        return { ok: false, reason: (err as AppError).data.reason as M.SecretRejection };
+      }
+    }),
+
+    completeReset: fromPromise<M.CompleteResetOutput, M.CompleteResetInput>(async ({ input }) => {
+      if (!digestsEqual(secretDigest(input.requestId, input.secret), input.digest)) return { outcome: 'mismatch' };
+      const row = await verifiedRequest(input.requestId);
+      if (!row) return { outcome: 'expired' };
+      try {
+        await deps.credentials.completeVerifiedRequest(row, row.token_jti!, input.secret, null);
+        return { outcome: 'done' };
+      } catch (err) {
+        const code = codeOf(err);
+        if (code === 'weak_secret') return { outcome: 'rejected', reason: (err as AppError).data.reason as M.SecretRejection };
+        if (code === 'token_used' || code === 'token_invalid') return { outcome: 'expired' };
+        throw err;
+      }
+    }),
+
+    cancelReset: fromPromise<void, M.CancelResetInput>(async ({ input }) => {
+      await deps.resets.cancel(input.requestId, 'dialog');
+    }),
+  };
+}
+
+export type DialogEffects = ReturnType<typeof createDialogEffects>;

@@ -1,0 +1,59 @@
+/**
+ * What a new dialog starts with: the caller's language (profile, else the
+ * country's usual language, else ask) and whether the country's policy asks a
+ * knowledge question before a reset.
+ */
+import type { DialogInput, KnowledgeQuestion, Lang } from '../../machines/types.js';
+import { LANGS } from '../../machines/types.js';
+import type { Queryable } from '../db/database.js';
+import { normalizePhone } from '../services/identifiers.js';
+import { knowledgeDigest } from './dialog-effects.js';
+
+// Where French or English is the usual language of a service menu.
+const FRENCH = new Set(['SN', 'CI', 'ML', 'BF', 'NE', 'TG', 'BJ', 'GN', 'CM', 'CD', 'CG', 'GA', 'TD', 'CF', 'MG', 'BI', 'DJ', 'KM', 'MR', 'FR']);
+const ENGLISH = new Set(['KE', 'GH', 'NG', 'UG', 'TZ', 'ZA', 'ZM', 'ZW', 'MW', 'SL', 'LR', 'GM', 'BW', 'NA', 'GB', 'US']);
+
+export function languageOfCountry(country: string | null | undefined): Lang | null {
+  if (!country) return null;
+  if (FRENCH.has(country)) return 'fr';
+  if (ENGLISH.has(country)) return 'en';
+  return null;
+}
+
+const isLang = (l: string): l is Lang => (LANGS as readonly string[]).includes(l);
+
+interface KnowledgeRow {
+  language: string;
+  country: string | null;
+  birth_year: number | null;
+  national_id_last4_digest: string | null;
+}
+
+export function createDialogProfiles(db: Queryable, opts: { pepper: string; defaultCountry: string; knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> }) {
+  const find = async (phone: string) =>
+    (await db.query<KnowledgeRow>(
+      `SELECT language, country, birth_year, national_id_last4_digest FROM molam_users WHERE phone_e164 = $1 AND status = 'active'`, [phone])).rows[0];
+
+  const onFile = (row: KnowledgeRow | undefined, question: KnowledgeQuestion) => {
+    if (!row) return null;
+    if (question === 'birth_year') return row.birth_year === null ? null : knowledgeDigest(opts.pepper, String(row.birth_year));
+    return row.national_id_last4_digest;
+  };
+
+  return {
+    async dialogInputFor(phone: string): Promise<DialogInput> {
+      const row = await find(phone);
+      const country = row?.country ?? normalizePhone(phone, opts.defaultCountry)?.country ?? null;
+      const question = country ? opts.knowledgePolicy.get(country) ?? null : null;
+      return {
+        phone,
+        lang: row && isLang(row.language) ? row.language : languageOfCountry(country),
+        // Asked only when the policy wants it and there is an answer on file to compare with.
+        knowledgeCheck: question && onFile(row, question) !== null ? question : null,
+      };
+    },
+    knowledgeOnFile: async (phone: string, question: KnowledgeQuestion) => onFile(await find(phone), question),
+  };
+}
+
+export type DialogProfiles = ReturnType<typeof createDialogProfiles>;

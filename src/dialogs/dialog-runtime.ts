@@ -1,0 +1,163 @@
+/**
+ * Runs one hop of a USSD dialog (or one SMS reply) against the dialog's
+ * machine: retried hops are answered from their stored reply; hops of one
+ * dialog are serialized by a lock, so exactly one transition happens and its
+ * effects run once, across processes; the answer leaves within the telco's
+ * deadline even when an effect is slow.
+ */
+import { createActor, waitFor, type AnyActorRef, type Snapshot, type SnapshotFrom } from 'xstate';
+import type { DialogEvent, ScreenReply } from '../../gateways/dialog-event.js';
+import { describeScreen } from '../../machines/screen.js';
+import type { DialogMachineEvent, Lang } from '../../machines/types.js';
+import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
+import { renderUssdScreen } from '../i18n/render-ussd-screen.js';
+import { maskPhone, type Logger } from '../logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { DialogEffects } from './dialog-effects.js';
+import type { DialogProfiles } from './dialog-profile.js';
+import type { DialogStore } from './dialog-store.js';
+import { politeEnd } from './polite-end.js';
+
+export interface DialogRuntimeDeps {
+  store: DialogStore;
+  effects: DialogEffects;
+  profiles: DialogProfiles;
+  metrics: Metrics;
+  logger: Logger;
+  hopDeadlineMs: number;
+}
+
+/** How a gateway reads the latest input when it only sends the whole path (Africa's Talking). */
+export type DeriveInput = (hopId: string, previousHopId: string | null) => string;
+
+type DialogSnapshot = SnapshotFrom<typeof ussdDialogMachine>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Time kept for rendering and saving after the machine settles.
+const SAVE_MARGIN_MS = 300;
+
+export function createDialogRuntime(deps: DialogRuntimeDeps) {
+  const { store, metrics, logger } = deps;
+  const machine = ussdDialogMachine.provide({ actors: deps.effects });
+  // The lock outlives the deadline: a late effect still finishes and saves under it.
+  const lockTtlMs = deps.hopDeadlineMs * 3;
+
+  /** Restores (or creates) the dialog, sends one event, waits until no effect is running. */
+  async function advance(phone: string, event: DialogMachineEvent | null, snapshot: unknown, settleWithinMs: number) {
+    // A restored actor takes its context from the snapshot; input only seeds a new dialog.
+    const input = snapshot ? { phone, lang: null, knowledgeCheck: null } : await deps.profiles.dialogInputFor(phone);
+    const actor = createActor(machine, { input, ...(snapshot ? { snapshot: snapshot as Snapshot<unknown> } : {}) });
+    actor.start();
+    if (event) actor.send(event);
+    const settled = waitFor(actor as AnyActorRef, (s) => !s.hasTag('busy'), { timeout: lockTtlMs });
+    const inTime = await Promise.race([settled.then(() => true), sleep(settleWithinMs).then(() => false)]);
+    return { actor, settled, inTime };
+  }
+
+  function render(snapshot: DialogSnapshot): ScreenReply & { screenId: string } {
+    const screen = describeScreen(snapshot);
+    const lang: Lang = snapshot.context.lang ?? 'fr';
+    return { text: renderUssdScreen(screen, lang), end: screen.end, screenId: screen.id };
+  }
+
+  /** Waits for a concurrent copy of this hop to store its reply (or for the lock to free). */
+  async function awaitOtherHolder(phone: string, hopKey: string | null, until: number): Promise<ScreenReply | 'retry' | null> {
+    while (Date.now() < until) {
+      await sleep(20);
+      if (hopKey) {
+        const reply = await store.storedReply(hopKey);
+        if (reply) return reply;
+      }
+      const token = await store.lock(phone, lockTtlMs);
+      if (token) {
+        await store.unlock(phone, token);
+        return 'retry';
+      }
+    }
+    return null;
+  }
+
+  interface Dispatch {
+    phone: string;
+    event: (record: { snapshot: unknown } | null) => DialogMachineEvent | null;
+    hop?: { key: string; provider: string; sessionId: string; hopId: string };
+    startedAt: number;
+  }
+
+  async function dispatch(d: Dispatch): Promise<ScreenReply & { screenId: string }> {
+    const deadline = d.startedAt + deps.hopDeadlineMs - SAVE_MARGIN_MS;
+    for (;;) {
+      const token = await store.lock(d.phone, lockTtlMs);
+      let handedOff = false;
+      if (!token) {
+        const other = await awaitOtherHolder(d.phone, d.hop?.key ?? null, deadline);
+        if (other === 'retry') continue;
+        if (other) return { ...other, screenId: 'replayed' };
+        return politeEnd('busy', 'fr');
+      }
+      try {
+        // A duplicate that got the lock after the original finished: answer, don't replay.
+        const stored = d.hop ? await store.storedReply(d.hop.key) : null;
+        if (stored) return { ...stored, screenId: 'replayed' };
+        const { raw, record } = await store.loadDialog(d.phone);
+        const live = record && (record.snapshot as { status?: string }).status === 'active' ? record : null;
+        const { actor, settled, inTime } = await advance(d.phone, d.event(live), live?.snapshot ?? null, deadline - Date.now());
+        const save = async () => {
+          const snapshot = actor.getSnapshot() as DialogSnapshot;
+          const reply = render(snapshot);
+          const persisted = actor.getPersistedSnapshot();
+          actor.stop();
+          const saved = await store.commit({
+            phone: d.phone, previousRaw: raw, finished: snapshot.status === 'done',
+            record: { version: (live?.version ?? 0) + 1, snapshot: persisted },
+            hop: d.hop && { ...d.hop, reply: { text: reply.text, end: reply.end } },
+          });
+          if (!saved) throw new Error('dialog changed under its lock');
+          return reply;
+        };
+        if (inTime) return await save();
+        // Too slow for the telco: answer now, finish and save in the background, then unlock.
+        handedOff = true;
+        void settled.then(save, () => actor.stop())
+          .catch((err) => logger.error({ err: (err as Error).message, phone: maskPhone(d.phone) }, 'late dialog save failed'))
+          .finally(() => store.unlock(d.phone, token));
+        return politeEnd('slow', live ? (live.snapshot as DialogSnapshot).context.lang ?? 'fr' : 'fr');
+      } finally {
+        // A late save releases the lock itself; every other path releases it here.
+        if (!handedOff) await store.unlock(d.phone, token).catch(() => false);
+      }
+    }
+  }
+
+  return {
+    /** One USSD hop from any gateway. `deriveInput` recovers the latest input from a cumulative path. */
+    async hop(phone: string, event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
+      const startedAt = Date.now();
+      const hopKey = store.keys.hop(event.provider, event.providerSessionId, event.hopId);
+      const retried = await store.storedReply(hopKey);
+      if (retried) return retried;
+      const session = await store.loadSession(event.provider, event.providerSessionId);
+      const isNewSession = event.newSession || session === null;
+      const input = deriveInput ? deriveInput(event.hopId, session?.lastHopId ?? null) : event.input ?? '';
+      const reply = await dispatch({
+        phone,
+        startedAt,
+        hop: { key: hopKey, provider: event.provider, sessionId: event.providerSessionId, hopId: event.hopId },
+        // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
+        event: (live) => (isNewSession ? (live ? { type: 'DIAL' } : null) : { type: 'INPUT', text: input.trim() }),
+      });
+      metrics.ussdHops.inc({ provider: event.provider, screen: reply.screenId });
+      return { text: reply.text, end: reply.end };
+    },
+
+    /** An SMS reply routed to the phone's live dialog (a code, or "not me"). */
+    async sms(phone: string, event: DialogMachineEvent): Promise<{ handled: boolean; screenId: string }> {
+      const { record } = await store.loadDialog(phone);
+      if (!record) return { handled: false, screenId: 'none' };
+      const reply = await dispatch({ phone, startedAt: Date.now(), event: (live) => (live ? event : null) });
+      return { handled: true, screenId: reply.screenId };
+    },
+  };
+}
+
+export type DialogRuntime = ReturnType<typeof createDialogRuntime>;

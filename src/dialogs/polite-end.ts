@@ -1,0 +1,22 @@
+/** END screens the runtime itself answers when it cannot run the dialog (busy, slow, outage). */
+import type { ScreenReply } from '../../gateways/dialog-event.js';
+import type { Lang } from '../../machines/types.js';
+
+const TEXTS: Record<'busy' | 'slow' | 'unavailable', Record<Lang, string>> = {
+  busy: {
+    fr: 'Molam ID\nVotre demande precedente est en cours. Merci de rappeler dans un instant.',
+    en: 'Molam ID\nYour previous request is still being handled. Please dial again in a moment.',
+  },
+  slow: {
+    fr: 'Molam ID\nTraitement en cours. Rappelez dans une minute pour continuer ou vous en etiez.',
+    en: 'Molam ID\nStill working on it. Dial again in a minute to continue where you left off.',
+  },
+  unavailable: {
+    fr: 'Molam ID\nService momentanement indisponible. Merci de reessayer plus tard.',
+    en: 'Molam ID\nService temporarily unavailable. Please try again later.',
+  },
+};
+
+export function politeEnd(why: keyof typeof TEXTS, lang: Lang): ScreenReply & { screenId: string } {
+  return { text: TEXTS[why][lang], end: true, screenId: `runtime_${why}` };
+}

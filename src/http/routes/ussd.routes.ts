@@ -1,0 +1,98 @@
+/**
+ * USSD webhooks: Africa's Talking (form POST, text/plain CON/END reply, plus
+ * its end-of-session notification) and Hubtel (JSON). Routes authenticate,
+ * translate with the gateway module and hand the hop to the dialog runtime.
+ * A hop always gets a valid USSD answer: an outage becomes a polite END.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { parseAfricasTalkingSessionEnd, type UssdSessionEnd } from '../../../gateways/africastalking-ussd-events.js';
+import { AFRICASTALKING_USSD_CONTENT_TYPE, latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../../gateways/africastalking-ussd.js';
+import type { DialogEvent, ScreenReply } from '../../../gateways/dialog-event.js';
+import { parseHubtelUssd, renderHubtelUssd } from '../../../gateways/hubtel-ussd.js';
+import type { Database } from '../../db/database.js';
+import type { DeriveInput, DialogRuntime } from '../../dialogs/dialog-runtime.js';
+import { politeEnd } from '../../dialogs/polite-end.js';
+import { AppError } from '../../errors.js';
+import { maskPhone, type Logger } from '../../logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { insertAuditEntry } from '../../queries/audit.queries.js';
+import { normalizePhone } from '../../services/identifiers.js';
+
+export interface UssdRouteDeps {
+  runtime: DialogRuntime;
+  db: Database;
+  metrics: Metrics;
+  logger: Logger;
+  atWebhookToken: string | undefined;
+  defaultCountry: string;
+}
+
+const sameSecret = (a: string, b: string) =>
+  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+
+/** Telcos send 2547..., +2547... or a local number: accept each when it is a valid number. */
+function subscriberPhone(raw: string, defaultCountry: string): string {
+  const digits = raw.replace(/[\s-]/g, '');
+  const parsed = (/^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, defaultCountry) : null) ?? normalizePhone(digits, defaultCountry);
+  if (!parsed) throw new AppError('invalid_payload', 'phone number is not a valid subscriber number');
+  return parsed.e164;
+}
+
+export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
+  const { runtime, metrics, logger } = deps;
+
+  function requireAtToken(ctx: Context) {
+    if (!deps.atWebhookToken) return;
+    const given = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    if (!sameSecret(given, deps.atWebhookToken)) {
+      metrics.webhookAuthFailures.inc({ provider: 'africastalking' });
+      throw new AppError('forbidden', 'Webhook token missing or wrong');
+    }
+  }
+
+  async function answerHop(event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
+    const phone = subscriberPhone(event.phone, deps.defaultCountry);
+    try {
+      return await runtime.hop(phone, event, deriveInput);
+    } catch (err) {
+      logger.error({ err: (err as Error).message, provider: event.provider, phone: maskPhone(phone) }, 'ussd hop failed');
+      metrics.ussdHops.inc({ provider: event.provider, screen: 'runtime_unavailable' });
+      return politeEnd('unavailable', 'fr');
+    }
+  }
+
+  async function recordSessionEnd(end: UssdSessionEnd) {
+    metrics.ussdSessions.inc({ provider: end.provider, status: end.status });
+    await insertAuditEntry(deps.db, {
+      action: 'ussd.session_ended', outcome: end.status, subject: maskPhone(end.phone),
+      details: { provider: end.provider, hops: end.hops ?? null, durationMs: end.durationMs ?? null, error: end.errorMessage ?? null },
+    });
+  }
+
+  router.post('/gateways/africastalking/ussd', async (ctx) => {
+    requireAtToken(ctx);
+    const event = parseAfricasTalkingUssd(ctx.request.body);
+    const reply = await answerHop(event, latestInput);
+    ctx.type = AFRICASTALKING_USSD_CONTENT_TYPE;
+    ctx.body = renderAfricasTalkingUssd(reply);
+  });
+
+  // An Incomplete session leaves its dialog in place: the next dial offers to continue.
+  router.post('/gateways/africastalking/ussd/events', async (ctx) => {
+    requireAtToken(ctx);
+    await recordSessionEnd(parseAfricasTalkingSessionEnd(ctx.request.body));
+    ctx.status = 204;
+  });
+
+  router.post('/gateways/hubtel/ussd', async (ctx) => {
+    const request = parseHubtelUssd(ctx.request.body);
+    if (request.kind === 'release') {
+      await recordSessionEnd(request.end);
+      ctx.body = renderHubtelUssd({ text: '', end: true });
+      return;
+    }
+    ctx.body = renderHubtelUssd(await answerHop(request.event));
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * USSD screens: every state of the root dialog, rendered in every language with
+ * worst-case values, fits one 182-character USSD page. Pure: catalogs and machine only.
+ */
+import { describe, expect, it } from 'vitest';
+import { describeScreen } from '../../machines/screen.js';
+import { LANGS, type DialogError, type DialogInput, type Lang, type Screen, type ScreenId } from '../../machines/types.js';
+import {
+  USSD_CATALOGS, USSD_MAX_CHARS, composeUssdText, createUssdRenderer, formatWait, paginate, renderUssdScreen,
+  type UssdCatalog,
+} from '../../src/i18n/render-ussd-screen.js';
+import { createDialogModel, startDialog } from './dialog-harness.js';
+
+const SCREEN_IDS = Object.keys(USSD_CATALOGS.en.screens) as ScreenId[];
+const ERRORS = Object.keys(USSD_CATALOGS.en.errors) as DialogError[];
+// Longest values each placeholder can take: counts clamp at 2 digits, waits at "119 min".
+const WORST_WAITS = [119, 7_140, 1e9];
+const worstCases = (screen: Screen): Screen[] =>
+  WORST_WAITS.map((retryAfterSeconds) => ({
+    ...screen,
+    params: { ...screen.params, attemptsLeft: 99, answersLeft: 99, mismatchesLeft: 99, retryAfterSeconds },
+  }));
+// GSM 03.38 basic set minus accents: one character outside it halves a screen (UCS-2).
+const GSM7_PLAIN = /^[A-Za-z0-9 \n.,:;!?'"()\-+*#%&/=<>@$_]*$/;
+
+const INPUTS: DialogInput[] = [
+  { phone: '+221770000000', lang: null, knowledgeCheck: 'birth_year' },
+  { phone: '+221770000000', lang: 'fr', knowledgeCheck: 'id_last4' },
+  { phone: '+221770000000', lang: 'en', knowledgeCheck: null },
+];
+
+describe('USSD screens', () => {
+  const states = INPUTS.flatMap((input) => Object.values(createDialogModel(input).getAdjacencyMap()).map((v) => v.state));
+  const screens = states.map(describeScreen);
+
+  it('gives every reachable state a screen that both catalogs translate', () => {
+    expect(states.length).toBeGreaterThan(500);
+    for (const state of states) expect(Object.values(state.getMeta()), JSON.stringify(state.value)).not.toEqual([]);
+    const shown = new Set(screens.map((s) => s.id));
+    expect(SCREEN_IDS.filter((id) => !shown.has(id))).toEqual([]); // no dead catalog entry
+  });
+
+  it.each(LANGS)('renders every state in %s within 182 characters without paging', (lang) => {
+    for (const screen of screens.flatMap(worstCases)) {
+      const text = composeUssdText(screen, lang);
+      expect(text.length, `${screen.id}/${screen.params.error ?? ''}: ${text}`).toBeLessThanOrEqual(USSD_MAX_CHARS);
+      expect(text).not.toMatch(/[{}?]/); // every placeholder was filled
+      expect(renderUssdScreen(screen, lang)).toBe(text);
+    }
+  });
+
+  it.each(LANGS)('fits any reason prefix above any screen in %s', (lang) => {
+    for (const id of SCREEN_IDS) {
+      for (const error of [undefined, ...ERRORS]) {
+        const params: Screen['params'] = error ? { page: 0, error } : { page: 0 };
+        for (const screen of worstCases({ id, params, end: false })) {
+          expect(composeUssdText(screen, lang).length, `${id}/${error}`).toBeLessThanOrEqual(USSD_MAX_CHARS);
+        }
+      }
+    }
+  });
+
+  it('has the same keys and placeholders in every language', () => {
+    const shape = (catalog: UssdCatalog) =>
+      Object.fromEntries(
+        [...Object.entries(catalog.screens), ...Object.entries(catalog.errors)].map(([key, text]) => [
+          key, [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(),
+        ]),
+      );
+    for (const lang of LANGS) expect(shape(USSD_CATALOGS[lang])).toEqual(shape(USSD_CATALOGS.en));
+    expect(Object.keys(USSD_CATALOGS).sort()).toEqual([...LANGS].sort());
+  });
+
+  it('uses plain GSM-7 text (no accents, no emoji) in every catalog', () => {
+    for (const lang of LANGS) {
+      const { screens, errors, ...rest } = USSD_CATALOGS[lang];
+      for (const text of [...Object.values(screens), ...Object.values(errors), rest.languageName, rest.more]) {
+        expect(text.replace(/\{\w+\}/g, ''), `${lang}: ${text}`).toMatch(GSM7_PLAIN);
+      }
+    }
+  });
+
+  it('formats waits in at most 7 characters', () => {
+    const units = USSD_CATALOGS.en.units;
+    expect([1, 45, 119, 120, 7_140, 7_200, 1e9].map((s) => formatWait(s, units))).toEqual([
+      '1 s', '45 s', '119 s', '2 min', '119 min', '2 h', '999 h',
+    ]);
+  });
+});
+
+describe('USSD paging (98)', () => {
+  // A catalog set built to overflow: 14 languages on the language screen, a verbose menu.
+  const wordy = (n: number): UssdCatalog => ({
+    ...USSD_CATALOGS.en,
+    languageName: `Language number ${n}`,
+    screens: {
+      ...USSD_CATALOGS.en.screens,
+      menu: `Molam ID\n1. Reset the PIN of your mobile money account, the one you type at agents, in shops and on your phone\n2. Reset the password of your Molam ID account, the one you use in the app and on the web`,
+    },
+  });
+  const order = Array.from({ length: 14 }, (_, i) => `l${i}`);
+  const wordyRenderer = createUssdRenderer(Object.fromEntries(order.map((l, i) => [l, wordy(i + 1)])), order);
+
+  it('splits an overlong screen into pages of at most 182 characters that end with 98', () => {
+    const screen = (page: number): Screen => ({ id: 'language', params: { page }, end: false });
+    const full = wordyRenderer.compose(screen(0), 'l0');
+    expect(full.length).toBeGreaterThan(USSD_MAX_CHARS);
+    const pages = [wordyRenderer.render(screen(0), 'l0')];
+    // 98 past the last page wraps around to the first.
+    while (wordyRenderer.render(screen(pages.length), 'l0') !== pages[0]) pages.push(wordyRenderer.render(screen(pages.length), 'l0'));
+    expect(pages.length).toBeGreaterThan(1);
+    for (const page of pages) expect(page.length).toBeLessThanOrEqual(USSD_MAX_CHARS);
+    for (const page of pages.slice(0, -1)) expect(page).toMatch(/\n98\. More$/);
+    expect(pages.at(-1)).not.toMatch(/98\. More/);
+    expect(pages.map((page) => page.replace(/\n98\. More$/, '')).join('\n')).toBe(full);
+  });
+
+  it('pages the menu on 98 and still takes a choice from the second page', async () => {
+    const dialog = startDialog({ startReset: [{ outcome: 'rate_limited', retryAfterSeconds: 600 }] });
+    const first = dialog.screen();
+    expect(wordyRenderer.render(first, 'l0')).toMatch(/98\. More$/);
+    const second = await dialog.type('98');
+    expect(second).toMatchObject({ id: 'menu', params: { page: 1 } });
+    expect(wordyRenderer.render(second, 'l0')).toMatch(/^2\. Reset the password/);
+    expect(await dialog.type('2')).toMatchObject({ id: 'rate_limited', params: { page: 0, retryAfterSeconds: 600 } });
+  });
+
+  it('pages the language screen on 98 in the real dialog', async () => {
+    const dialog = startDialog({}, { lang: null });
+    expect(await dialog.type('98')).toMatchObject({ id: 'language', params: { page: 1 } });
+    expect(renderUssdScreen(dialog.screen(), 'fr')).toBe('Molam ID\n1. Francais\n2. English'); // short: one page
+    expect(await dialog.type('1')).toMatchObject({ id: 'menu', params: { page: 0 } });
+    expect(dialog.actor.getSnapshot().context.lang).toBe<Lang>('fr');
+  });
+
+  it('never pages a text that fits', () => {
+    expect(paginate('x'.repeat(182), 3, 'More')).toBe('x'.repeat(182));
+  });
+});
