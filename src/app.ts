@@ -100,7 +100,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const dialogs = createDialogRuntime({
     // A dialog outlives its code and its reset step: resumable while the request is.
     store: createDialogStore(kv, (config.otpTtlSeconds + config.resetTokenTtlSeconds) * 1000),
-    effects: createDialogEffects({ db, resets, credentials, hasher, pepper: config.pepper, knowledgeOnFile: profiles.knowledgeOnFile }),
+    effects: createDialogEffects({ db, resets, credentials, hasher, limiter, pepper: config.pepper, knowledgeOnFile: profiles.knowledgeOnFile }),
     profiles, metrics, logger, hopDeadlineMs: config.ussdHopDeadlineMs,
   });
 

@@ -6,11 +6,14 @@
 import { fromPromise } from 'xstate';
 import type * as M from '../../machines/types.js';
 import { AppError } from '../errors.js';
+import { maskPhone } from '../logger.js';
+import { insertAuditEntry } from '../queries/audit.queries.js';
 import type { Queryable } from '../db/database.js';
 import { createResetRequestQueries } from '../queries/reset-requests.queries.js';
 import { digestsEqual, type SecretHasher } from '../security/secret-hasher.js';
 import { hashOtp } from '../security/otp.js';
 import type { CredentialService } from '../services/credential-service.js';
+import type { RateLimiter } from '../services/rate-limits.js';
 import type { ResetService } from '../services/reset-service.js';
 
 export interface DialogEffectDeps {
@@ -18,6 +21,7 @@ export interface DialogEffectDeps {
   resets: ResetService;
   credentials: CredentialService;
   hasher: SecretHasher;
+  limiter: RateLimiter;
   pepper: string;
   /** The answer on file for a knowledge question, or null when there is none. */
   knowledgeOnFile: (phone: string, question: M.KnowledgeQuestion) => Promise<string | null>;
@@ -48,10 +52,17 @@ export function createDialogEffects(deps: DialogEffectDeps) {
     }),
 
     checkKnowledge: fromPromise<M.CheckKnowledgeOutput, M.CheckKnowledgeInput>(async ({ input }) => {
+      // Past 3 wrong answers in 7 days every answer is refused, so new dials buy no new guesses.
+      const exhausted = await deps.limiter.isExhausted('knowledgeFailuresPerPhone', input.phone);
       const onFile = await deps.knowledgeOnFile(input.phone, input.question);
       // Keyed hashes compared in constant time; no answer on file never matches.
-      const given = knowledgeDigest(deps.pepper, input.answer);
-      return { ok: onFile !== null && digestsEqual(onFile, given) };
+      const ok = !exhausted && onFile !== null && digestsEqual(onFile, knowledgeDigest(deps.pepper, input.answer));
+      if (!ok) await deps.limiter.consume('knowledgeFailuresPerPhone', input.phone).catch(() => undefined);
+      await insertAuditEntry(deps.db, {
+        action: 'reset.knowledge_checked', outcome: ok ? 'ok' : 'failed', channel: 'ussd', subject: maskPhone(input.phone),
+        details: { question: input.question },
+      });
+      return { ok };
     }),
 
     verifyCode: fromPromise<M.VerifyCodeOutput, M.VerifyCodeInput>(async ({ input }) => {

@@ -5,6 +5,7 @@
  */
 import type { Middleware } from 'koa';
 import { isGatewayError } from '../../gateways/gateway-error.js';
+import { isDependencyDown } from '../dependency-errors.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -17,6 +18,7 @@ function fromHttpError(err: { status?: number; type?: string }): AppError | unde
     return new AppError('invalid_request', 'Malformed request body');
   }
   if (err.status === 404) return new AppError('not_found', 'Not found');
+  if (isDependencyDown(err)) return new AppError('service_unavailable', 'The service is temporarily unavailable. Please try again shortly.');
   return undefined;
 }
 
@@ -28,11 +30,13 @@ export function errorMiddleware(logger: Logger): Middleware {
     } catch (raw) {
       const err = isAppError(raw) ? raw : fromHttpError(raw as { status?: number; type?: string });
       if (!err) logger.error({ err: raw, route: ctx._matchedRoute ?? ctx.path }, 'unhandled error');
+      else if (err.code === 'service_unavailable') logger.warn({ err: (raw as Error).message, route: ctx._matchedRoute ?? ctx.path }, 'dependency unavailable');
       const safe = err ?? new AppError('internal_error', 'Something went wrong on our side. Please try again.');
       ctx.status = safe.status;
       if (safe.code === 'rate_limited' && typeof safe.data.retryAfterSeconds === 'number') {
         ctx.set('Retry-After', String(safe.data.retryAfterSeconds));
       }
+      if (safe.code === 'service_unavailable') ctx.set('Retry-After', '5');
       ctx.body = { error: { code: safe.code, message: safe.message, ...safe.data } };
     }
   };

@@ -14,6 +14,7 @@ export type AuditAction =
   | 'reset.cancelled'
   | 'reset.rate_limited'
   | 'reset.secret_rejected'
+  | 'reset.knowledge_checked'
   | 'ussd.session_ended'
   | 'sms.not_me';
 

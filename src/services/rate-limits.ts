@@ -26,6 +26,8 @@ export const DEFAULT_LIMITS = {
   otpFailuresPerUser: { points: 15, durationSeconds: 86_400 },
   /** Completions per client IP. */
   completePerIp: { points: 30, durationSeconds: 300 },
+  /** Wrong USSD knowledge answers per phone: 3 in 7 days, then self-service waits (Safaricom locks 7 days). */
+  knowledgeFailuresPerPhone: { points: 3, durationSeconds: 7 * 86_400 },
 } as const satisfies Record<string, LimitRule>;
 
 export type LimitName = keyof typeof DEFAULT_LIMITS;
@@ -50,6 +52,11 @@ export function createRateLimiter({ redis, keyPrefix, pepper, limits, onLimited 
   const keyOf = (value: string) => createHmac('sha256', pepper).update(value).digest('base64url').slice(0, 27);
 
   return {
+    /** True when subject has used up its allowance (without counting a hit). */
+    async isExhausted(name: LimitName, subject: string): Promise<boolean> {
+      const res = await limiters.get(name)!.get(keyOf(subject));
+      return res !== null && res.consumedPoints >= rules[name].points;
+    },
     /** Counts one hit; throws AppError('rate_limited') with retryAfterSeconds when over the limit. */
     async consume(name: LimitName, subject: string): Promise<void> {
       try {
