@@ -6,8 +6,10 @@ import { build } from 'esbuild';
 await build({
   entryPoints: {
     server: 'src/server.ts',
+    cluster: 'src/cluster.ts',
     migrate: 'src/cli/migrate.ts',
     'users-add': 'src/cli/users-add.ts',
+    'audit-archive': 'src/cli/audit-archive.ts',
   },
   outdir: 'dist',
   bundle: true,

@@ -8,12 +8,13 @@ import { Redis } from 'ioredis';
 import Koa from 'koa';
 import { createDevOutbox, type DevOutbox } from '../gateways/dev-outbox.js';
 import type { MessageSender } from '../gateways/message-sender.js';
-import { unconfiguredSender } from '../gateways/unconfigured-sender.js';
 import type { Config } from './config.js';
 import { createPgliteDatabase, createPostgresDatabase, type Database } from './db/database.js';
 import { runMigrations } from './db/migrations.js';
 import { seedDemoUsers } from './dev/seed.js';
 import { createDialogEffects } from './dialogs/dialog-effects.js';
+import { createEventPipeline } from './events/event-pipeline.js';
+import { createRisk } from './risk/risk-setup.js';
 import { createDialogProfiles } from './dialogs/dialog-profile.js';
 import { createDialogRuntime } from './dialogs/dialog-runtime.js';
 import { createDialogStore } from './dialogs/dialog-store.js';
@@ -22,6 +23,8 @@ import { requestMetricsMiddleware } from './http/metrics-middleware.js';
 import { devRoutes } from './http/routes/dev.routes.js';
 import { opsRoutes } from './http/routes/ops.routes.js';
 import { resetRoutes } from './http/routes/reset.routes.js';
+import { simulatorRoutes } from './http/routes/simulator.routes.js';
+import { smsRoutes } from './http/routes/sms.routes.js';
 import { ussdRoutes } from './http/routes/ussd.routes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -29,7 +32,12 @@ import { createResetTokens } from './security/reset-token.js';
 import { createSecretHasher } from './security/secret-hasher.js';
 import { warmPasswordPolicy } from './security/password-policy.js';
 import { createCredentialService } from './services/credential-service.js';
+import { createDeliveryService } from './services/delivery-service.js';
+import { createInboundSmsService } from './services/inbound-sms-service.js';
+import { createMessaging } from './services/messaging.js';
 import { createNotifier } from './services/notifier.js';
+import { createPendingOtpMessages } from './services/pending-otp-messages.js';
+import { createSealedBox } from './security/sealed-box.js';
 import { createRateLimiter, type Limits } from './services/rate-limits.js';
 import { createResetService } from './services/reset-service.js';
 import type { KvStore } from './store/kv-store.js';
@@ -71,8 +79,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   if (config.migrateOnStart) await runMigrations(db);
   const outbox: DevOutbox | undefined = config.isProduction ? undefined : createDevOutbox({ print: config.env === 'development' });
   if (!config.isProduction && !config.databaseUrl) await seedDemoUsers(db);
-  const sender = options.sender ?? outbox?.sender ?? unconfiguredSender;
-  if (sender === unconfiguredSender) logger.warn('no SMS/email provider is configured: codes cannot be delivered');
+  const messaging = createMessaging(config, metrics, outbox);
+  const sender = options.sender ?? messaging.sender;
+  const pendingOtps = createPendingOtpMessages(kv, createSealedBox(config.pepper, 'otp-sms'), config.otpTtlSeconds * 1000);
 
   // Work that runs after the answer (sending a code): tracked so shutdown and tests can wait for it.
   const pending = new Set<Promise<unknown>>();
@@ -89,12 +98,17 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const hasher = createSecretHasher({ pepper: config.pepper, cost: config.bcryptCost });
   // Builds the password-strength dictionaries now rather than on the first user's request.
   warmPasswordPolicy();
-  const notifier = createNotifier({ sender, db, metrics, logger, otpTtlSeconds: config.otpTtlSeconds, otpSmsDomain: config.otpSmsDomain });
+  const notifier = createNotifier({ sender, db, pendingOtps, metrics, logger, otpTtlSeconds: config.otpTtlSeconds, otpSmsDomain: config.otpSmsDomain });
+  const events = createEventPipeline(config, { db, metrics, logger });
+  const risk = createRisk(config, { redis, metrics, logger });
   const resets = createResetService({
+    risk: risk.monitor, simSwap: risk.simSwap, simSwapUnknownPolicy: config.simSwap.unknownPolicy,
     db, limiter, notifier, tokens, metrics, pepper: config.pepper, otpTtlSeconds: config.otpTtlSeconds,
     resetTokenTtlSeconds: config.resetTokenTtlSeconds, defaultCountry: config.defaultCountry, defer,
   });
-  const credentials = createCredentialService({ db, hasher, tokens, notifier, metrics, resetTokenTtlSeconds: config.resetTokenTtlSeconds, defer });
+  const credentials = createCredentialService({
+    db, hasher, tokens, notifier, metrics, resetTokenTtlSeconds: config.resetTokenTtlSeconds, defer, onOutboxWritten: events.notify,
+  });
 
   const profiles = createDialogProfiles(db, { pepper: config.pepper, defaultCountry: config.defaultCountry, knowledgePolicy: config.ussdKnowledgePolicy });
   const dialogs = createDialogRuntime({
@@ -104,8 +118,17 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     profiles, metrics, logger, hopDeadlineMs: config.ussdHopDeadlineMs,
   });
 
+  const delivery = createDeliveryService({ db, pendingOtps, smsRouter: messaging.smsRouter, metrics, logger });
+  const inbound = createInboundSmsService({
+    db, dialogs, defaultCountry: config.defaultCountry, onNotMe: (userId) => risk.monitor.onNotMe({ userId, channel: 'sms' }),
+  });
+
   const router = new Router();
   resetRoutes(router, { resets, credentials });
+  smsRoutes(router, {
+    inbound, delivery, notifier, metrics, defer, atWebhookToken: config.atWebhookToken,
+    twilioAuthToken: config.twilio?.token, publicBaseUrl: config.publicBaseUrl,
+  });
   ussdRoutes(router, { runtime: dialogs, db, metrics, logger, atWebhookToken: config.atWebhookToken, defaultCountry: config.defaultCountry });
   opsRoutes(router, {
     registry: metrics.registry,
@@ -114,6 +137,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     onCheck: (dependency, up) => metrics.dependencyUp.set({ dependency }, up ? 1 : 0),
   });
   if (outbox) devRoutes(router, { outbox });
+  if (outbox) simulatorRoutes(router, { outbox });
 
   const koa = new Koa({ proxy: config.trustProxy });
   // Metrics outermost: they must see the status the error middleware settles on.
@@ -124,13 +148,16 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   koa.use(router.allowedMethods());
   // Errors are answered by errorMiddleware; this keeps koa from printing them a second time.
   koa.on('error', () => {});
+  events.start();
 
   return {
-    config, logger, metrics, db, kv, redis, outbox, koa, services: { resets, credentials, notifier, limiter, dialogs },
+    config, logger, metrics, db, kv, redis, outbox, koa, events, risk, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
     /** Waits for deferred work (sends) to finish. */
     settle: async () => { while (pending.size > 0) await Promise.all([...pending]); },
     async close() {
       await Promise.all([...pending]);
+      await events.close();
+      await risk.close();
       await Promise.allSettled([kv.close(), db.close()]);
     },
   };

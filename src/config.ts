@@ -46,12 +46,25 @@ const envSchema = z.object({
   TWILIO_SID: optionalText,
   TWILIO_TOKEN: optionalText,
   TWILIO_PHONE: optionalText,
+  TWILIO_API_BASE_URL: optionalText,
+  AT_USERNAME: optionalText,
+  AT_API_KEY: optionalText,
+  AT_SENDER_ID: optionalText,
+  AT_API_BASE_URL: optionalText,
+  SMS_ROUTES: optionalText,
+  SMS_ALLOWED_COUNTRIES: z.string().regex(/^$|^[A-Z]{2}(,[A-Z]{2})*$/, 'comma-separated ISO country codes, e.g. SN,CI,KE').default(''),
+  SES_REGION: optionalText,
+  SES_ENDPOINT: optionalText,
+  PUBLIC_BASE_URL: optionalText,
 
   KAFKA_ENABLED: bool,
   KAFKA_BROKERS: optionalText,
   KAFKA_CLIENT_ID: z.string().default('molam-id-password-reset'),
   AMQP_ENABLED: bool,
   AMQP_URL: optionalText,
+  SIM_SWAP_API_URL: optionalText,
+  SIM_SWAP_MAX_AGE_HOURS: int(72, 1, 2400),
+  SIM_SWAP_UNKNOWN_POLICY: z.enum(['allow', 'refuse']).default('allow'),
   SIRA_ENABLED: bool,
   SIRA_WEBHOOK_URL: optionalText,
   SIRA_SIGNING_SECRET: optionalText,
@@ -90,9 +103,19 @@ export interface Config {
   atWebhookToken: string | undefined;
   /** Country → question asked before a USSD reset (when the user has an answer on file). */
   ussdKnowledgePolicy: ReadonlyMap<string, 'birth_year' | 'id_last4'>;
-  twilio: { sid: string; token: string; phone: string } | undefined;
+  twilio: { sid: string; token: string; phone: string; baseUrl: string | undefined } | undefined;
+  africasTalking: { username: string; apiKey: string; senderId: string | undefined; baseUrl: string | undefined } | undefined;
+  ses: { region: string; endpoint: string | undefined } | undefined;
+  /** SMS provider order per country prefix; undefined = every configured provider, Africa's Talking first. */
+  smsRoutes: string | undefined;
+  /** Countries whose numbers may receive codes; empty = all. */
+  smsAllowedCountries: ReadonlySet<string>;
+  /** Public URL of this service as providers call it (Twilio signs it). */
+  publicBaseUrl: string | undefined;
   kafka: { enabled: boolean; brokers: readonly string[]; clientId: string };
   amqp: { enabled: boolean; url: string | undefined };
+  /** CAMARA SIM Swap check before an SMS code; an unanswered check is "unknown", and policy decides. */
+  simSwap: { url: string | undefined; maxAgeHours: number; unknownPolicy: 'allow' | 'refuse' };
   sira: { enabled: boolean; webhookUrl: string | undefined; signingSecret: string | undefined; otpFailureRateThreshold: number };
 }
 
@@ -120,6 +143,10 @@ function productionProblems(env: Env): string[] {
   if (env.PEPPER === DEV_PEPPER) problems.push('PEPPER must not be the development default');
   if (env.PEPPER && env.PEPPER.length < MIN_SECRET_LENGTH) problems.push(`PEPPER must be at least ${MIN_SECRET_LENGTH} characters`);
   if (env.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 in production');
+  if (!(env.AT_USERNAME && env.AT_API_KEY) && !(env.TWILIO_SID && env.TWILIO_TOKEN && env.TWILIO_PHONE)) {
+    problems.push('an SMS provider is required in production: AT_USERNAME + AT_API_KEY and/or TWILIO_SID + TWILIO_TOKEN + TWILIO_PHONE');
+  }
+  if (env.TWILIO_SID && !env.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL is required with Twilio (its webhook signatures cover the public URL)');
   if (env.AMQP_ENABLED && !env.AMQP_URL) problems.push('AMQP_URL is required when AMQP_ENABLED=true');
   if (env.KAFKA_ENABLED && !env.KAFKA_BROKERS) problems.push('KAFKA_BROKERS is required when KAFKA_ENABLED=true');
   if (env.SIRA_ENABLED && !env.SIRA_WEBHOOK_URL) problems.push('SIRA_WEBHOOK_URL is required when SIRA_ENABLED=true');
@@ -143,7 +170,10 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
   if (problems.length > 0) throw new ConfigError(problems);
 
   const twilio = env.TWILIO_SID && env.TWILIO_TOKEN && env.TWILIO_PHONE
-    ? { sid: env.TWILIO_SID, token: env.TWILIO_TOKEN, phone: env.TWILIO_PHONE }
+    ? { sid: env.TWILIO_SID, token: env.TWILIO_TOKEN, phone: env.TWILIO_PHONE, baseUrl: env.TWILIO_API_BASE_URL }
+    : undefined;
+  const africasTalking = env.AT_USERNAME && env.AT_API_KEY
+    ? { username: env.AT_USERNAME, apiKey: env.AT_API_KEY, senderId: env.AT_SENDER_ID, baseUrl: env.AT_API_BASE_URL }
     : undefined;
 
   return Object.freeze({
@@ -173,8 +203,14 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       return [country, question];
     })),
     twilio,
+    africasTalking,
+    ses: env.SES_REGION ? { region: env.SES_REGION, endpoint: env.SES_ENDPOINT } : undefined,
+    smsRoutes: env.SMS_ROUTES,
+    smsAllowedCountries: new Set(splitList(env.SMS_ALLOWED_COUNTRIES)),
+    publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     kafka: Object.freeze({ enabled: env.KAFKA_ENABLED, brokers: Object.freeze(splitList(env.KAFKA_BROKERS)), clientId: env.KAFKA_CLIENT_ID }),
     amqp: Object.freeze({ enabled: env.AMQP_ENABLED, url: env.AMQP_URL }),
+    simSwap: Object.freeze({ url: env.SIM_SWAP_API_URL, maxAgeHours: env.SIM_SWAP_MAX_AGE_HOURS, unknownPolicy: env.SIM_SWAP_UNKNOWN_POLICY }),
     sira: Object.freeze({
       enabled: env.SIRA_ENABLED,
       webhookUrl: env.SIRA_WEBHOOK_URL,

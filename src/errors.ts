@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   otp_invalid: 400,
   token_invalid: 401,
   forbidden: 403,
+  channel_refused: 403,
   not_found: 404,
   request_not_found: 404,
   token_used: 409,

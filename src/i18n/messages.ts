@@ -7,7 +7,11 @@
 export type MessageLang = 'fr' | 'en';
 export type ResetKind = 'password' | 'ussd_pin';
 
+/** Answers to an inbound SMS (a code, STOP / NOT ME, anything else). */
+export type SmsReply = 'code_accepted' | 'code_wrong' | 'no_reset' | 'cancelled' | 'help';
+
 interface Catalog {
+  SMS_REPLY: Record<SmsReply, string>;
   OTP_SMS: Record<ResetKind, string>;
   OTP_EMAIL_SUBJECT: string;
   PIN_OTP_EMAIL_SUBJECT: string;
@@ -20,6 +24,13 @@ interface Catalog {
 
 const catalogs: Record<MessageLang, Catalog> = {
   en: {
+    SMS_REPLY: {
+      code_accepted: 'Molam ID: code confirmed. Dial the Molam ID code again to choose your new secret.',
+      code_wrong: 'Molam ID: this code is not valid. Check the SMS and try again.',
+      no_reset: 'Molam ID: no reset is in progress for this number.',
+      cancelled: 'Molam ID: the reset was cancelled and our team was alerted. Nothing was changed.',
+      help: 'Molam ID: reply with the 6-digit code, or NOT ME if you did not ask for a reset.',
+    },
     OTP_SMS: {
       ussd_pin: 'Molam ID: {otp} is your PIN reset code. It expires in {ttl} min. Never share it.\n\n@{domain} #{otp}',
       password: 'Molam ID: {otp} is your password reset code. It expires in {ttl} min. Never share it.\n\n@{domain} #{otp}',
@@ -39,6 +50,13 @@ const catalogs: Record<MessageLang, Catalog> = {
     },
   },
   fr: {
+    SMS_REPLY: {
+      code_accepted: 'Molam ID: code confirme. Composez de nouveau le code Molam ID pour choisir le nouveau secret.',
+      code_wrong: "Molam ID: ce code n'est pas valide. Verifiez le SMS et reessayez.",
+      no_reset: "Molam ID: aucune demande en cours pour ce numero.",
+      cancelled: "Molam ID: la demande est annulee et notre equipe est alertee. Rien n'a ete modifie.",
+      help: "Molam ID: repondez avec le code a 6 chiffres, ou NON si vous n'avez rien demande.",
+    },
     OTP_SMS: {
       ussd_pin: 'Molam ID: {otp} est votre code pour changer de PIN. Valable {ttl} min. Ne le partagez jamais.\n\n@{domain} #{otp}',
       password: 'Molam ID: {otp} est votre code pour changer de mot de passe. Valable {ttl} min. Ne le partagez jamais.\n\n@{domain} #{otp}',
@@ -86,4 +104,8 @@ export function resetDoneSms(lang: string, kind: ResetKind) {
 export function resetDoneEmail(lang: string, kind: ResetKind) {
   const c = catalogs[messageLang(lang)];
   return { subject: c.RESET_DONE_EMAIL_SUBJECT, body: c.RESET_DONE_EMAIL_BODY[kind] };
+}
+
+export function smsReply(lang: string, reply: SmsReply) {
+  return catalogs[messageLang(lang)].SMS_REPLY[reply];
 }

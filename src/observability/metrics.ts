@@ -72,6 +72,25 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const smsSent = new Counter({
+    name: 'molam_id_sms_sent_total',
+    help: 'SMS send attempts by provider and status (sent, or the failure reason: rejected, transient, opted_out, timeout, config)',
+    labelNames: ['provider', 'status'] as const,
+    registers: [registry],
+  });
+  const smsDeliveryReports = new Counter({
+    name: 'molam_id_sms_delivery_reports_total',
+    help: 'Final SMS delivery reports by provider and status (delivered, failed)',
+    labelNames: ['provider', 'status'] as const,
+    registers: [registry],
+  });
+  const smsDeliverySeconds = new Histogram({
+    name: 'molam_id_sms_delivery_seconds',
+    help: 'Time from handing an SMS to the provider to its delivered report',
+    labelNames: ['provider'] as const,
+    buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
   const dependencyUp = new Gauge({
     name: 'molam_id_dependency_up',
     help: 'Whether the last health check reached a dependency (1) or not (0)',
@@ -79,7 +98,7 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  return { dependencyUp, ussdHops, ussdSessions, webhookAuthFailures, registry, requestDuration, otpFailures, otpVerifications, resetRequests, resetsCompleted, rateLimited, messagesSent };
+  return { smsSent, smsDeliveryReports, smsDeliverySeconds, dependencyUp, ussdHops, ussdSessions, webhookAuthFailures, registry, requestDuration, otpFailures, otpVerifications, resetRequests, resetsCompleted, rateLimited, messagesSent };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

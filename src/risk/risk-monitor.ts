@@ -124,20 +124,25 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
       });
     },
 
-    /** After a reset request is stored (reset-service start); userId null for an unknown identifier. */
-    onResetRequested(r: { userId: string | null; ip: string | null; country: string | null }): void {
-      if (!r.userId) return;
-      const userId = r.userId;
+    /**
+     * After a reset request is stored (reset-service start). userId is null for an unknown
+     * identifier; pass its subjectDigest so one IP probing many numbers still counts.
+     */
+    onResetRequested(r: { userId: string | null; ip: string | null; country: string | null; subjectDigest?: string }): void {
+      const who = r.userId ?? r.subjectDigest;
+      if (!who) return;
       background(async () => {
-        const resets = await counters.increment(`resets:user:${userId}`, t.resetWindowMs);
-        if (resets >= t.resetsPerUser) {
-          await suspicious('many_resets_for_user', userId, 'medium', { userId, resets, country: r.country, windowSeconds: t.resetWindowMs / 1000 });
-        }
         if (r.ip) {
-          const users = await counters.addDistinct(`resets:ip:${r.ip}`, userId, t.resetWindowMs);
+          const users = await counters.addDistinct(`resets:ip:${r.ip}`, who, t.resetWindowMs);
           if (users >= t.usersPerIp) {
             await suspicious('one_ip_many_users', r.ip, 'high', { ip: r.ip, users, windowSeconds: t.resetWindowMs / 1000 });
           }
+        }
+        if (!r.userId) return;
+        const userId = r.userId;
+        const resets = await counters.increment(`resets:user:${userId}`, t.resetWindowMs);
+        if (resets >= t.resetsPerUser) {
+          await suspicious('many_resets_for_user', userId, 'medium', { userId, resets, country: r.country, windowSeconds: t.resetWindowMs / 1000 });
         }
         if (await counters.hasFlag(`simswap:${userId}`)) {
           await suspicious('reset_after_sim_swap', userId, 'high', { userId, country: r.country });

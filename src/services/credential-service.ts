@@ -45,6 +45,8 @@ export interface CredentialServiceDeps {
   metrics: Metrics;
   resetTokenTtlSeconds: number;
   defer: (work: () => Promise<unknown>) => void;
+  /** Called after a transaction wrote an outbox event (wakes the relay). */
+  onOutboxWritten?: () => void;
 }
 
 export function createCredentialService(deps: CredentialServiceDeps) {
@@ -103,6 +105,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
       if (spent === false) throw new AppError('token_used', 'This reset was already completed or has expired.');
       await writeCompletion(tx, row, user, hash, ip);
     });
+    deps.onOutboxWritten?.();
     metrics.resetsCompleted.inc({ kind: row.kind, channel: row.channel });
     deps.defer(() => deps.notifier.notifyResetDone(user, row.kind));
   }

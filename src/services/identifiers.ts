@@ -5,6 +5,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { AppError } from '../errors.js';
 
 export type Identifier =
   | { type: 'phone'; value: string; country: string | undefined }
@@ -29,4 +30,12 @@ export function parseIdentifier(input: string, defaultCountry: string): Identifi
   }
   const phone = normalizePhone(trimmed, defaultCountry);
   return phone ? { type: 'phone', value: phone.e164, country: phone.country } : null;
+}
+
+/** Telcos send 2547..., +2547... or a local number: accept each when it is a valid number. */
+export function subscriberPhone(raw: string, defaultCountry: string): string {
+  const digits = raw.replace(/[\s-]/g, '');
+  const parsed = (/^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, defaultCountry) : null) ?? normalizePhone(digits, defaultCountry);
+  if (!parsed) throw new AppError('invalid_payload', 'phone number is not a valid subscriber number');
+  return parsed.e164;
 }

@@ -15,6 +15,8 @@ import {
 } from '../queries/reset-requests.queries.js';
 import { createUserQueries, type UserRow } from '../queries/users.queries.js';
 import { generateOtp, hashOtp, otpMatches } from '../security/otp.js';
+import type { RiskMonitor } from '../risk/risk-monitor.js';
+import type { SimSwapChecker } from '../risk/sim-swap.js';
 import type { ResetTokens } from '../security/reset-token.js';
 import { parseIdentifier } from './identifiers.js';
 import type { Notifier } from './notifier.js';
@@ -39,6 +41,12 @@ export interface ResetServiceDeps {
   defaultCountry: string;
   /** Runs work after the answer has left (tests may await it). */
   defer: (work: () => Promise<unknown>) => void;
+  /** Risk signals (SIRA); never awaited, never failing a request. */
+  risk?: RiskMonitor;
+  /** CAMARA SIM-swap check before a code goes out by SMS. */
+  simSwap?: SimSwapChecker;
+  /** What an unanswered SIM-swap check means: let the SMS go, or refuse it. */
+  simSwapUnknownPolicy?: 'allow' | 'refuse';
 }
 
 export interface StartInput {
@@ -97,6 +105,7 @@ export function createResetService(deps: ResetServiceDeps) {
       await insertAuditEntry(tx, { ...r.audit, userId: r.account?.id ?? null, requestId, country: r.country, outcome: r.account ? 'ok' : 'no_account' });
     });
     metrics.resetRequests.inc({ kind: r.kind, channel: r.channel, country: r.country ?? 'unknown' });
+    deps.risk?.onResetRequested({ userId: r.account?.id ?? null, ip: r.ip, country: r.country, subjectDigest: digestOf(r.subject) });
     const { account, destination } = r;
     if (account && destination) {
       const sendChannel = r.channel === 'email' ? 'email' : 'sms';
@@ -104,6 +113,18 @@ export function createResetService(deps: ResetServiceDeps) {
       deps.defer(() => notifier.sendOtp({ requestId, kind: r.kind, channel: sendChannel, to: destination, lang, otp, userId: account.id }));
     }
     return { requestId, expiresInSeconds: deps.otpTtlSeconds };
+  }
+
+  /**
+   * True when the number's SIM changed recently (or the check could not answer
+   * and policy says refuse). Asked for known and unknown numbers alike, so the
+   * answer and its timing say nothing about an account.
+   */
+  async function simSwapBlocks(phone: string, userId: string | null, country: string | null): Promise<boolean> {
+    if (!deps.simSwap) return false;
+    const status = await deps.simSwap.check(phone);
+    if (userId) deps.risk?.onSimSwap({ userId, status, country });
+    return status === 'swapped' || (status === 'unknown' && deps.simSwapUnknownPolicy === 'refuse');
   }
 
   /** HTTP: any identifier; an unknown one gets a decoy request and the same answer. */
@@ -118,6 +139,10 @@ export function createResetService(deps: ResetServiceDeps) {
     const user = id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
     const destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
     const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
+    if (channel === 'sms' && id.type === 'phone' && await simSwapBlocks(id.value, user?.id ?? null, country)) {
+      await audit_({ ...audit, userId: user?.id ?? null, action: 'reset.rate_limited', outcome: 'sim_swap' });
+      throw new AppError('channel_refused', 'For your safety, codes cannot be sent to this number right now. Please visit a Molam agent with your ID.');
+    }
     return openRequest({
       kind: input.kind, channel, subject: id.value, country, account: destination ? user : undefined, destination,
       lang: input.lang, ip: input.ip, audit,
@@ -140,6 +165,10 @@ export function createResetService(deps: ResetServiceDeps) {
       await audit_({ ...audit, userId: user.id, action: 'reset.rate_limited', outcome: 'cap_reached' });
       metrics.rateLimited.inc({ scope: 'resetsPer30Days' });
       return { outcome: 'refused' as const, reason: 'cap_reached' as const };
+    }
+    if (await simSwapBlocks(input.phone, user.id, user.country)) {
+      await audit_({ ...audit, userId: user.id, action: 'reset.rate_limited', outcome: 'sim_swap' });
+      return { outcome: 'refused' as const, reason: 'sim_swap' as const };
     }
     const opened = await openRequest({
       kind: input.kind, channel: 'ussd', subject: input.phone, country: user.country, account: user,
@@ -202,6 +231,7 @@ export function createResetService(deps: ResetServiceDeps) {
     const jti = randomUUID();
     if (!(await requests.markRequestVerified(row.id, jti))) throw goneError('verified');
     metrics.otpVerifications.inc({ kind: row.kind, result: 'ok' });
+    deps.risk?.onOtpResult({ kind: row.kind, country: row.country, ip: input.ip, subjectDigest: row.subject_digest, ok: true });
     await audit_({ ...entry, action: 'reset.verified' });
     const resetToken = await tokens.sign({ requestId: row.id, jti, kind: row.kind });
     return { resetToken, expiresInSeconds: deps.resetTokenTtlSeconds, kind: row.kind };
@@ -209,6 +239,7 @@ export function createResetService(deps: ResetServiceDeps) {
 
   async function recordFailure(row: ResetRequestRow, entry: AuditEntry, reason: 'invalid' | 'expired' | 'locked') {
     metrics.otpFailures.inc({ kind: row.kind, reason });
+    deps.risk?.onOtpResult({ kind: row.kind, country: row.country, ip: entry.ip ?? null, subjectDigest: row.subject_digest, ok: false });
     metrics.otpVerifications.inc({ kind: row.kind, result: reason });
     await audit_({ ...entry, action: reason === 'expired' ? 'reset.expired' : reason === 'locked' ? 'reset.locked' : 'reset.code_failed', outcome: reason });
   }

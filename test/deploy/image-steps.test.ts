@@ -22,7 +22,7 @@ const repo = path.resolve(import.meta.dirname, '../..');
 const stages: Stage[] = parseDockerfile(readFileSync(path.join(repo, 'Dockerfile'), 'utf8'));
 const finalStage = stages.at(-1)!;
 // Every secret production requires (deploy/k8s/deployment.yaml takes them from molam-secrets).
-const secrets = { PEPPER: 'p'.repeat(48), JWT_RESET_SECRET: 'j'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32) };
+const secrets = { PEPPER: 'p'.repeat(48), JWT_RESET_SECRET: 'j'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'k'.repeat(32) };
 
 let work: string;
 let contextFiles: string[];

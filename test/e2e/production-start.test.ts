@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
 
 const dbs: TestDatabase[] = [];
 afterAll(async () => {
@@ -57,7 +57,7 @@ describe('production start', () => {
     dbs.push(db);
     const port = await freePort();
     const run = runServer({
-      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'hook-token',
+      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'hook-token', AT_USERNAME: 'molam', AT_API_KEY: 'at-key',
     });
     try {
       const url = `http://127.0.0.1:${port}`;
@@ -66,6 +66,7 @@ describe('production start', () => {
       expect(await health.json()).toMatchObject({ status: 'ok', mode: 'services', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
       expect((await fetch(`${url}/metrics`)).status).toBe(200);
       expect((await fetch(`${url}/dev/messages`)).status).toBe(404);
+      expect((await fetch(`${url}/simulator`)).status).toBe(404);
       const start = await fetch(`${url}/v1/reset/start`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
       });

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
 
   it('accepts a complete production configuration and splits the JWT secret list (first signs, all verify)', () => {
     const c = loadConfig({
-      NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: strong, AT_WEBHOOK_TOKEN: 'hook',
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: strong, AT_WEBHOOK_TOKEN: 'hook', AT_USERNAME: 'molam', AT_API_KEY: 'key',
       JWT_RESET_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(32)}`, KAFKA_ENABLED: 'true', KAFKA_BROKERS: 'kafka1:9092,kafka2:9092',
     });
     expect(c.jwtResetSecrets).toEqual(['a'.repeat(32), 'b'.repeat(32)]);

@@ -4,7 +4,6 @@
  * translate with the gateway module and hand the hop to the dialog runtime.
  * A hop always gets a valid USSD answer: an outage becomes a polite END.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { parseAfricasTalkingSessionEnd, type UssdSessionEnd } from '../../../gateways/africastalking-ussd-events.js';
@@ -14,11 +13,11 @@ import { parseHubtelUssd, renderHubtelUssd } from '../../../gateways/hubtel-ussd
 import type { Database } from '../../db/database.js';
 import type { DeriveInput, DialogRuntime } from '../../dialogs/dialog-runtime.js';
 import { politeEnd } from '../../dialogs/polite-end.js';
-import { AppError } from '../../errors.js';
 import { maskPhone, type Logger } from '../../logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { insertAuditEntry } from '../../queries/audit.queries.js';
-import { normalizePhone } from '../../services/identifiers.js';
+import { subscriberPhone } from '../../services/identifiers.js';
+import { requireAtToken } from '../webhook-auth.js';
 
 export interface UssdRouteDeps {
   runtime: DialogRuntime;
@@ -29,28 +28,11 @@ export interface UssdRouteDeps {
   defaultCountry: string;
 }
 
-const sameSecret = (a: string, b: string) =>
-  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-
-/** Telcos send 2547..., +2547... or a local number: accept each when it is a valid number. */
-function subscriberPhone(raw: string, defaultCountry: string): string {
-  const digits = raw.replace(/[\s-]/g, '');
-  const parsed = (/^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, defaultCountry) : null) ?? normalizePhone(digits, defaultCountry);
-  if (!parsed) throw new AppError('invalid_payload', 'phone number is not a valid subscriber number');
-  return parsed.e164;
-}
 
 export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
   const { runtime, metrics, logger } = deps;
 
-  function requireAtToken(ctx: Context) {
-    if (!deps.atWebhookToken) return;
-    const given = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-    if (!sameSecret(given, deps.atWebhookToken)) {
-      metrics.webhookAuthFailures.inc({ provider: 'africastalking' });
-      throw new AppError('forbidden', 'Webhook token missing or wrong');
-    }
-  }
+  const requireToken = (ctx: Context) => requireAtToken(ctx, deps.atWebhookToken, metrics);
 
   async function answerHop(event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
     const phone = subscriberPhone(event.phone, deps.defaultCountry);
@@ -72,7 +54,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
   }
 
   router.post('/gateways/africastalking/ussd', async (ctx) => {
-    requireAtToken(ctx);
+    requireToken(ctx);
     const event = parseAfricasTalkingUssd(ctx.request.body);
     const reply = await answerHop(event, latestInput);
     ctx.type = AFRICASTALKING_USSD_CONTENT_TYPE;
@@ -81,7 +63,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
 
   // An Incomplete session leaves its dialog in place: the next dial offers to continue.
   router.post('/gateways/africastalking/ussd/events', async (ctx) => {
-    requireAtToken(ctx);
+    requireToken(ctx);
     await recordSessionEnd(parseAfricasTalkingSessionEnd(ctx.request.body));
     ctx.status = 204;
   });

@@ -1,0 +1,71 @@
+/**
+ * SMS webhooks: inbound replies and delivery reports from Africa's Talking
+ * (secret ?token=) and Twilio (X-Twilio-Signature over PUBLIC_BASE_URL + path).
+ */
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { parseAfricasTalkingInboundSms } from '../../../gateways/africastalking-sms-inbound.js';
+import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../../gateways/delivery-reports.js';
+import { parseTwilioInbound, renderTwiml, TWIML_CONTENT_TYPE, verifyTwilioSignature } from '../../../gateways/twilio-inbound.js';
+import { AppError } from '../../errors.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { DeliveryService } from '../../services/delivery-service.js';
+import type { InboundSmsService } from '../../services/inbound-sms-service.js';
+import type { Notifier } from '../../services/notifier.js';
+import { requireAtToken } from '../webhook-auth.js';
+
+export interface SmsRouteDeps {
+  inbound: InboundSmsService;
+  delivery: DeliveryService;
+  notifier: Notifier;
+  metrics: Metrics;
+  atWebhookToken: string | undefined;
+  twilioAuthToken: string | undefined;
+  /** The URL Twilio calls, as it signs it; behind a proxy the local URL differs. */
+  publicBaseUrl: string | undefined;
+  defer: (work: () => Promise<unknown>) => void;
+}
+
+export function smsRoutes(router: Router, deps: SmsRouteDeps) {
+  const { metrics } = deps;
+
+  function requireTwilioSignature(ctx: Context): Record<string, string> {
+    const params = (ctx.request.body ?? {}) as Record<string, string>;
+    const base = deps.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`;
+    const signature = ctx.get('X-Twilio-Signature');
+    const valid = deps.twilioAuthToken !== undefined && signature !== ''
+      && verifyTwilioSignature({ authToken: deps.twilioAuthToken, url: `${base}${ctx.originalUrl}`, params, signature });
+    if (!valid) {
+      metrics.webhookAuthFailures.inc({ provider: 'twilio' });
+      throw new AppError('forbidden', 'Twilio signature missing or wrong');
+    }
+    return params;
+  }
+
+  router.post('/gateways/twilio/sms/inbound', async (ctx) => {
+    const { reply } = await deps.inbound.handle(parseTwilioInbound(requireTwilioSignature(ctx)));
+    ctx.type = TWIML_CONTENT_TYPE;
+    ctx.body = renderTwiml(reply);
+  });
+
+  router.post('/gateways/twilio/sms/status', async (ctx) => {
+    await deps.delivery.onReport(parseTwilioStatusCallback(requireTwilioSignature(ctx)));
+    ctx.status = 204;
+  });
+
+  // Africa's Talking has no synchronous reply: the answer goes out as a new SMS, after this 200.
+  router.post('/gateways/africastalking/sms/inbound', async (ctx) => {
+    requireAtToken(ctx, deps.atWebhookToken, metrics);
+    const { phone, reply } = await deps.inbound.handle(parseAfricasTalkingInboundSms(ctx.request.body));
+    deps.defer(() => deps.notifier.sendReply(phone, reply));
+    ctx.status = 200;
+    ctx.body = '';
+  });
+
+  router.post('/gateways/africastalking/sms/delivery', async (ctx) => {
+    requireAtToken(ctx, deps.atWebhookToken, metrics);
+    await deps.delivery.onReport(parseAfricasTalkingDeliveryReport(ctx.request.body));
+    ctx.status = 200;
+    ctx.body = '';
+  });
+}

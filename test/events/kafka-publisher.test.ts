@@ -1,0 +1,92 @@
+/**
+ * The Kafka adapter without a broker (none can run on these machines): the
+ * producer configuration, the message mapping, and how failures surface.
+ * Not tested here: a real produce, idempotence on the broker, partitioning,
+ * reconnects — see the report/README.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { OutboxEvent } from '../../src/events/event-publisher.js';
+import { createFanoutPublisher } from '../../src/events/event-publisher.js';
+import {
+  createKafkaPublisher, kafkaMessageOf, kafkaProducerConfig, type KafkaMessage, type KafkaProducerConfig,
+} from '../../src/events/kafka-publisher.js';
+
+function event(userId = randomUUID()): OutboxEvent {
+  const id = randomUUID();
+  return {
+    id, type: 'id.password.reset.completed', aggregateId: userId,
+    envelope: {
+      specversion: '1.0', id, type: 'id.password.reset.completed', source: 'molam-id-password-reset',
+      time: '2026-01-02T03:04:05.000Z', subject: userId, data: { kind: 'password', channel: 'sms', country: 'SN', requestId: randomUUID() },
+    },
+  };
+}
+
+describe('kafka publisher (no broker)', () => {
+  it('configures an idempotent producer from KAFKA_BROKERS and KAFKA_CLIENT_ID', () => {
+    expect(kafkaProducerConfig({ brokers: ['kafka1:9092', 'kafka2:9092'], clientId: 'molam-id-password-reset' })).toEqual({
+      clientId: 'molam-id-password-reset', bootstrapBrokers: ['kafka1:9092', 'kafka2:9092'],
+      idempotent: true, acks: -1, retries: 5, connectTimeout: 5000, timeout: 10_000,
+    });
+    expect(() => kafkaProducerConfig({ brokers: [], clientId: 'x' })).toThrow(/KAFKA_BROKERS/);
+  });
+
+  it('keys each message by user id on topic molam.id.events, the envelope as the value', () => {
+    const e = event();
+    const message = kafkaMessageOf(e);
+    expect(message).toEqual({
+      topic: 'molam.id.events', key: e.aggregateId, value: JSON.stringify(e.envelope),
+      headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: e.id, ce_type: 'id.password.reset.completed' },
+    });
+    expect(kafkaMessageOf({ ...e, aggregateId: null }).key).toBe(e.envelope.subject);
+  });
+
+  it('sends through one lazily created producer and closes it', async () => {
+    const sent: KafkaMessage[] = [];
+    const configs: KafkaProducerConfig[] = [];
+    let closed = 0;
+    const kafka = createKafkaPublisher({
+      brokers: ['kafka1:9092'], clientId: 'molam-id-password-reset',
+      createProducer: async (config) => {
+        configs.push(config);
+        return { send: async ({ messages }) => { sent.push(...messages); }, close: async () => { closed += 1; } };
+      },
+    });
+    const [a, b] = [event(), event()];
+    await kafka.publish(a);
+    await kafka.publish(b);
+    await kafka.close();
+    expect(configs).toHaveLength(1);
+    expect(sent.map((m) => m.key)).toEqual([a.aggregateId, b.aggregateId]);
+    expect(closed).toBe(1);
+  });
+
+  it('rejects the publish (so the relay retries) when the producer cannot be created or send fails', async () => {
+    let attempts = 0;
+    const kafka = createKafkaPublisher({
+      brokers: ['kafka1:9092'], clientId: 'c',
+      createProducer: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('cannot load client');
+        return { send: async () => { throw new Error('NOT_ENOUGH_REPLICAS'); }, close: async () => {} };
+      },
+    });
+    await expect(kafka.publish(event())).rejects.toThrow('cannot load client');
+    await expect(kafka.publish(event())).rejects.toThrow('NOT_ENOUGH_REPLICAS');
+    expect(attempts).toBe(2);
+  });
+
+  it('fails a publish when no broker answers, instead of crashing the service (the relay retries the row)', async () => {
+    const kafka = createKafkaPublisher({ brokers: ['127.0.0.1:1'], clientId: 'c' });
+    await expect(kafka.publish(event())).rejects.toThrow();
+    await kafka.close();
+  });
+
+  it('fans out to RabbitMQ and Kafka, failing the row when either one fails', async () => {
+    const ok = { name: 'rabbitmq', publish: async () => {}, close: async () => {} };
+    const bad = { name: 'kafka', publish: async () => { throw new Error('down'); }, close: async () => {} };
+    await expect(createFanoutPublisher([ok, ok]).publish(event())).resolves.toBeUndefined();
+    await expect(createFanoutPublisher([ok, bad]).publish(event())).rejects.toThrow('kafka: down');
+  });
+});
