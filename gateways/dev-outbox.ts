@@ -3,6 +3,7 @@
  * GET /dev/messages) and, when asked, prints it to the console so a developer
  * sees the OTP. Never wired in production: messages hold live codes.
  */
+import { randomUUID } from 'node:crypto';
 import type { MessageSender, OutboundMessage } from './message-sender.js';
 
 export interface DevMessage extends OutboundMessage {
@@ -19,7 +20,7 @@ export function createDevOutbox({ print }: { print: boolean }) {
       messages.push({ ...message, sentAt: new Date().toISOString() });
       if (messages.length > MAX_KEPT) messages.shift();
       if (print) process.stdout.write(`\n[dev ${message.channel} → ${message.to}] ${message.body}\n\n`);
-      return { provider: 'dev-console', providerMessageId: `dev-${messages.length}` };
+      return { provider: 'dev-console', providerMessageId: `dev-${randomUUID()}` };
     },
   };
   return {
