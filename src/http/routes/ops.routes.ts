@@ -41,6 +41,8 @@ export function opsRoutes(router: Router, { checks, registry, mode, onCheck }: O
     ctx.body = {
       status: healthy ? 'ok' : 'degraded',
       mode,
+      // Tells replicas and cluster workers apart when debugging a load balancer.
+      pid: process.pid,
       checks: Object.fromEntries(names.map((name, i) => [name, results[i]])),
     };
   });
