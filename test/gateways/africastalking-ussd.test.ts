@@ -13,6 +13,7 @@ import {
 } from '../../gateways/africastalking-ussd.js';
 import { parseAfricasTalkingSessionEnd } from '../../gateways/africastalking-ussd-events.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
+import { rejection } from '../support/gateway-assertions.js';
 
 const at = new Date('2025-09-29T12:00:00Z');
 
@@ -24,15 +25,6 @@ function fixture(name: string): Record<string, string> {
 
 const valid = () => fixture('at-ussd-otp-entry');
 
-function rejection(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('parseAfricasTalkingUssd', () => {
   it('reads the dial as a new session with no input', () => {

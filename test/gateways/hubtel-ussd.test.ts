@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/hubtel-ussd.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
+import { rejection } from '../support/gateway-assertions.js';
 
 const at = new Date('2025-09-29T12:00:00Z');
 
@@ -21,15 +22,6 @@ function hop(body: unknown) {
   return parsed.event;
 }
 
-function rejection(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 describe('parseHubtelUssd', () => {
   it('reads initiation as a new session whose dialled string is not an input', () => {

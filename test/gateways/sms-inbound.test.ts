@@ -12,6 +12,7 @@ import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '..
 import { GatewayError } from '../../gateways/gateway-error.js';
 import { classifyReply } from '../../gateways/inbound-sms.js';
 import { parseTwilioInbound, renderTwiml, verifyTwilioSignature } from '../../gateways/twilio-inbound.js';
+import { rejection } from '../support/gateway-assertions.js';
 
 interface Fixture {
   body: string;
@@ -21,15 +22,6 @@ interface Fixture {
 const load = (name: string) => JSON.parse(readFileSync(new URL(`../../gateways/fixtures/${name}.json`, import.meta.url), 'utf8')) as Fixture;
 const form = (name: string): Record<string, string> => Object.fromEntries(new URLSearchParams(load(name).body));
 
-function rejection(fn: () => unknown): GatewayError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(GatewayError);
-    return err as GatewayError;
-  }
-  throw new Error('expected a GatewayError');
-}
 
 /** X-Twilio-Signature as documented: base64 HMAC-SHA1 of url + sorted name+value pairs, key = auth token. */
 function signLikeTwilio(authToken: string, url: string, params: Record<string, string>): string {
