@@ -102,7 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const events = createEventPipeline(config, { db, metrics, logger });
   const risk = createRisk(config, { redis, metrics, logger });
   const resets = createResetService({
-    risk: risk.monitor, simSwap: risk.simSwap, simSwapUnknownPolicy: config.simSwap.unknownPolicy,
+    risk: risk.monitor, simSwap: risk.simSwap, simSwapUnknownPolicy: config.simSwap.unknownPolicy, smsAllowedCountries: config.smsAllowedCountries,
     db, limiter, notifier, tokens, metrics, pepper: config.pepper, otpTtlSeconds: config.otpTtlSeconds,
     resetTokenTtlSeconds: config.resetTokenTtlSeconds, defaultCountry: config.defaultCountry, defer,
   });

@@ -26,6 +26,10 @@ export const DEFAULT_LIMITS = {
   otpFailuresPerUser: { points: 15, durationSeconds: 86_400 },
   /** Completions per client IP. */
   completePerIp: { points: 30, durationSeconds: 300 },
+  /** SMS codes per phone number per hour, counting starts and resends (SMS-pumping guard). */
+  smsPerPhone: { points: 8, durationSeconds: 3600 },
+  /** SMS codes per country per hour: pumping fraud targets one country's premium ranges. */
+  smsPerCountry: { points: 2000, durationSeconds: 3600 },
   /** Wrong USSD knowledge answers per phone: 3 in 7 days, then self-service waits (Safaricom locks 7 days). */
   knowledgeFailuresPerPhone: { points: 3, durationSeconds: 7 * 86_400 },
 } as const satisfies Record<string, LimitRule>;

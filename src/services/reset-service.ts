@@ -1,6 +1,6 @@
 /**
  * The reset flow's first half, for every channel: start a request (send a
- * code), resend it, verify it. Known and unknown identifiers take the same
+ * code), resend it, cancel it; verifying lives in code-verification.ts. Known and unknown identifiers take the same
  * path — the same queries, the same answer — and only a real account gets a
  * message, sent after the answer.
  */
@@ -11,19 +11,20 @@ import { maskIdentifier } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { insertAuditEntry, type AuditEntry } from '../queries/audit.queries.js';
 import {
-  createResetRequestQueries, insertResetRequest, type ResetChannel, type ResetKind, type ResetRequestRow, type ResetStatus,
+  createResetRequestQueries, insertResetRequest, type ResetChannel, type ResetKind,
 } from '../queries/reset-requests.queries.js';
 import { createUserQueries, type UserRow } from '../queries/users.queries.js';
-import { generateOtp, hashOtp, otpMatches } from '../security/otp.js';
+import { generateOtp, hashOtp } from '../security/otp.js';
 import type { RiskMonitor } from '../risk/risk-monitor.js';
 import type { SimSwapChecker } from '../risk/sim-swap.js';
 import type { ResetTokens } from '../security/reset-token.js';
-import { parseIdentifier } from './identifiers.js';
+import { createCodeVerifier, OTP_MAX_ATTEMPTS } from './code-verification.js';
+import { normalizePhone, parseIdentifier } from './identifiers.js';
 import type { Notifier } from './notifier.js';
 import type { RateLimiter } from './rate-limits.js';
+import { createAuditedLimit, goneError } from './reset-guards.js';
 
-/** Security defaults (DESIGN.md): 5 tries per code, 60 s between sends, 5 sends per request. */
-export const OTP_MAX_ATTEMPTS = 5;
+/** Security defaults (DESIGN.md): 5 tries per code (code-verification.ts), 60 s between sends, 5 sends per request. */
 export const RESEND_COOLDOWN_SECONDS = 60;
 export const MAX_SENDS_PER_REQUEST = 5;
 /** Self-service resets per phone and kind in 30 days (Orange Money allows one; we allow a few). */
@@ -47,6 +48,8 @@ export interface ResetServiceDeps {
   simSwap?: SimSwapChecker;
   /** What an unanswered SIM-swap check means: let the SMS go, or refuse it. */
   simSwapUnknownPolicy?: 'allow' | 'refuse';
+  /** Countries whose numbers may receive codes by SMS; empty = all. */
+  smsAllowedCountries?: ReadonlySet<string>;
 }
 
 export interface StartInput {
@@ -57,12 +60,6 @@ export interface StartInput {
   ip: string | null;
 }
 
-const GONE: Partial<Record<ResetStatus, () => AppError>> = {
-  locked: () => new AppError('request_locked', 'Too many wrong codes: this request is locked. Start a new one later.'),
-};
-const goneError = (status: ResetStatus) =>
-  GONE[status]?.() ?? new AppError('otp_expired', 'This code is no longer valid. Request a new one.');
-
 export function createResetService(deps: ResetServiceDeps) {
   const { db, limiter, notifier, tokens, metrics, pepper } = deps;
   const users = createUserQueries(db);
@@ -70,14 +67,7 @@ export function createResetService(deps: ResetServiceDeps) {
   const audit_ = (entry: AuditEntry) => insertAuditEntry(db, entry);
   const digestOf = (identifier: string) => hashOtp(pepper, 'subject', identifier);
 
-  async function limit(name: Parameters<RateLimiter['consume']>[0], subject: string, entry: AuditEntry) {
-    try {
-      await limiter.consume(name, subject);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'rate_limited') await audit_({ ...entry, action: 'reset.rate_limited', outcome: name });
-      throw err;
-    }
-  }
+  const limit = createAuditedLimit(limiter, audit_);
 
   interface OpenRequest {
     kind: ResetKind;
@@ -127,6 +117,21 @@ export function createResetService(deps: ResetServiceDeps) {
     return status === 'swapped' || (status === 'unknown' && deps.simSwapUnknownPolicy === 'refuse');
   }
 
+  /**
+   * SMS-pumping guard, applied before any lookup so known and unknown numbers
+   * are treated alike: a country allowlist, then caps per number and per country.
+   */
+  async function guardSms(phoneDigest: string, country: string | null, audit: AuditEntry) {
+    const allowed = deps.smsAllowedCountries;
+    if (allowed && allowed.size > 0 && !(country && allowed.has(country))) {
+      metrics.rateLimited.inc({ scope: 'smsCountryNotAllowed' });
+      await audit_({ ...audit, action: 'reset.rate_limited', outcome: 'country_not_allowed', country });
+      throw new AppError('channel_refused', 'Codes cannot be sent by SMS to numbers of this country.');
+    }
+    await limit('smsPerPhone', phoneDigest, audit);
+    await limit('smsPerCountry', country ?? 'unknown', audit);
+  }
+
   /** HTTP: any identifier; an unknown one gets a decoy request and the same answer. */
   async function start(input: StartInput) {
     const id = parseIdentifier(input.identifier, deps.defaultCountry);
@@ -135,6 +140,7 @@ export function createResetService(deps: ResetServiceDeps) {
     const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel, subject: maskIdentifier(id.value), ip: input.ip };
     if (input.ip) await limit('startPerIp', input.ip, audit);
     await limit('startPerIdentifier', id.value, audit);
+    if (channel === 'sms' && id.type === 'phone') await guardSms(digestOf(id.value), id.country ?? null, audit);
 
     const user = id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
     const destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
@@ -156,6 +162,7 @@ export function createResetService(deps: ResetServiceDeps) {
   async function startForPhone(input: { phone: string; kind: ResetKind; lang: string }) {
     const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel: 'ussd', subject: maskIdentifier(input.phone) };
     await limit('startPerIdentifier', input.phone, audit);
+    await guardSms(digestOf(input.phone), normalizePhone(input.phone, deps.defaultCountry)?.country ?? null, audit);
     const user = await users.findActiveUserByPhone(input.phone);
     if (!user) {
       await audit_({ ...audit, outcome: 'no_account' });
@@ -185,6 +192,10 @@ export function createResetService(deps: ResetServiceDeps) {
   }
 
   async function resend(requestId: string, lang?: string) {
+    const current = await requests.findResetRequestById(requestId);
+    if (current && current.channel !== 'email' && current.status === 'pending') {
+      await limit('smsPerPhone', current.subject_digest, { action: 'reset.code_resent', requestId, kind: current.kind, channel: current.channel });
+    }
     const otp = generateOtp();
     const row = await requests.replaceCodeOfPendingRequest(
       requestId, hashOtp(pepper, requestId, otp), deps.otpTtlSeconds, RESEND_COOLDOWN_SECONDS, MAX_SENDS_PER_REQUEST);
@@ -212,58 +223,7 @@ export function createResetService(deps: ResetServiceDeps) {
     return new AppError('rate_limited', 'Please wait before asking for another code.', { retryAfterSeconds: Math.max(1, wait), reason: 'cooldown' });
   }
 
-  async function verify(input: { requestId: string; otp: string; ip: string | null }) {
-    if (input.ip) await limit('verifyPerIp', input.ip, { action: 'reset.rate_limited', requestId: input.requestId, ip: input.ip });
-    const row = await requests.spendAttemptOnPendingRequest(input.requestId);
-    if (!row) {
-      const existing = await requests.findResetRequestById(input.requestId);
-      if (!existing) throw new AppError('request_not_found', 'No such reset request');
-      throw goneError(existing.status);
-    }
-    const entry: AuditEntry = { action: 'reset.code_failed', userId: row.user_id, requestId: row.id, kind: row.kind, channel: row.channel, country: row.country, ip: input.ip };
-    if (row.expired) {
-      await requests.markRequestStatus(row.id, 'pending', 'expired');
-      await recordFailure(row, entry, 'expired');
-      throw goneError('expired');
-    }
-    if (!otpMatches(pepper, row.id, input.otp, row.otp_hash)) return refuseWrongCode(row, entry);
-
-    const jti = randomUUID();
-    if (!(await requests.markRequestVerified(row.id, jti))) throw goneError('verified');
-    metrics.otpVerifications.inc({ kind: row.kind, result: 'ok' });
-    deps.risk?.onOtpResult({ kind: row.kind, country: row.country, ip: input.ip, subjectDigest: row.subject_digest, ok: true });
-    await audit_({ ...entry, action: 'reset.verified' });
-    const resetToken = await tokens.sign({ requestId: row.id, jti, kind: row.kind });
-    return { resetToken, expiresInSeconds: deps.resetTokenTtlSeconds, kind: row.kind };
-  }
-
-  async function recordFailure(row: ResetRequestRow, entry: AuditEntry, reason: 'invalid' | 'expired' | 'locked') {
-    metrics.otpFailures.inc({ kind: row.kind, reason });
-    deps.risk?.onOtpResult({ kind: row.kind, country: row.country, ip: entry.ip ?? null, subjectDigest: row.subject_digest, ok: false });
-    metrics.otpVerifications.inc({ kind: row.kind, result: reason });
-    await audit_({ ...entry, action: reason === 'expired' ? 'reset.expired' : reason === 'locked' ? 'reset.locked' : 'reset.code_failed', outcome: reason });
-  }
-
-  async function refuseWrongCode(row: ResetRequestRow, entry: AuditEntry): Promise<never> {
-    const attemptsLeft = row.max_attempts - row.attempts;
-    let overAccountCap = false;
-    try {
-      // Wrong codes also count per identifier across requests: a new request does not buy new guesses.
-      await limiter.consume('otpFailuresPerUser', row.subject_digest);
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === 'rate_limited')) throw err;
-      overAccountCap = true;
-    }
-    if (attemptsLeft <= 0 || overAccountCap) {
-      await requests.markRequestStatus(row.id, 'pending', 'locked');
-      await recordFailure(row, entry, 'locked');
-      throw goneError('locked');
-    }
-    await recordFailure(row, entry, 'invalid');
-    throw new AppError('otp_invalid', 'Wrong code.', { attemptsLeft });
-  }
-
-  return { start, startForPhone, cancel, resend, verify };
+  return { start, startForPhone, cancel, resend, verify: createCodeVerifier({ ...deps, limit, audit: audit_ }).verify };
 }
 
 export type ResetService = ReturnType<typeof createResetService>;

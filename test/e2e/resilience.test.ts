@@ -55,6 +55,34 @@ describe('rate limits', () => {
     }
   });
 
+  it('refuses SMS codes to countries outside SMS_ALLOWED_COUNTRIES, known or unknown numbers alike', async () => {
+    const svc = await startTestService({ env: { SMS_ALLOWED_COUNTRIES: 'SN,CI' } });
+    try {
+      const kenya = await svc.post('/v1/reset/start', { kind: 'password', identifier: '+254700000002' });
+      const unknownKenya = await svc.post('/v1/reset/start', { kind: 'password', identifier: '+254711111111' });
+      expect([kenya.status, kenya.body.error.code]).toEqual([403, 'channel_refused']);
+      expect(unknownKenya.body).toEqual(kenya.body);
+      expect((await svc.post('/v1/reset/start', { kind: 'password', identifier: '+221770000001' })).status).toBe(202);
+      expect((await svc.get('/metrics')).text).toMatch(/molam_id_rate_limited_total\{scope="smsCountryNotAllowed"\} 2/);
+    } finally {
+      await svc.stop();
+    }
+  });
+
+  it('caps SMS codes per number across starts and resends', async () => {
+    const svc = await startTestService({ limits: { smsPerPhone: { points: 2, durationSeconds: 3600 } } });
+    try {
+      const first = await svc.post('/v1/reset/start', { kind: 'password', identifier: '+221770000077' });
+      expect(first.status).toBe(202);
+      expect((await svc.post('/v1/reset/start', { kind: 'password', identifier: '+221770000077' })).status).toBe(202);
+      const third = await svc.post('/v1/reset/start', { kind: 'password', identifier: '+221770000077' });
+      expect([third.status, third.body.error.code]).toEqual([429, 'rate_limited']);
+      expect((await svc.get('/metrics')).text).toMatch(/molam_id_rate_limited_total\{scope="smsPerPhone"\} 1/);
+    } finally {
+      await svc.stop();
+    }
+  });
+
   it('limits code checks per client IP', async () => {
     const svc = await startTestService({ limits: { verifyPerIp: { points: 3, durationSeconds: 60 } } });
     try {
