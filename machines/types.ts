@@ -10,7 +10,7 @@ export type Lang = (typeof LANGS)[number];
 export type Kind = 'ussd_pin' | 'password';
 export type KnowledgeQuestion = 'birth_year' | 'id_last4';
 export type SecretRejection = 'format' | 'length' | 'sequence' | 'repeated' | 'common' | 'reused' | 'weak';
-export type RefusalReason = 'no_account' | 'cap_reached' | 'sim_swap';
+export type RefusalReason = 'no_account' | 'cap_reached' | 'sim_swap' | 'not_served';
 
 /** UX mirrors of the service's limits; the service stays the authority. */
 export const MAX_MISMATCHES = 3;

@@ -103,18 +103,19 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const risk = createRisk(config, { redis, metrics, logger });
   const resets = createResetService({
     risk: risk.monitor, simSwap: risk.simSwap, simSwapUnknownPolicy: config.simSwap.unknownPolicy, smsAllowedCountries: config.smsAllowedCountries,
+    emailEnabled: Boolean(config.ses) || !config.isProduction,
     db, limiter, notifier, tokens, metrics, pepper: config.pepper, otpTtlSeconds: config.otpTtlSeconds,
     resetTokenTtlSeconds: config.resetTokenTtlSeconds, defaultCountry: config.defaultCountry, defer,
   });
   const credentials = createCredentialService({
-    db, hasher, tokens, notifier, metrics, resetTokenTtlSeconds: config.resetTokenTtlSeconds, defer, onOutboxWritten: events.notify,
+    db, hasher, tokens, notifier, metrics, limiter, resetTokenTtlSeconds: config.resetTokenTtlSeconds, defer, onOutboxWritten: events.notify,
   });
 
   const profiles = createDialogProfiles(db, { pepper: config.pepper, defaultCountry: config.defaultCountry, knowledgePolicy: config.ussdKnowledgePolicy });
   const dialogs = createDialogRuntime({
     // A dialog outlives its code and its reset step: resumable while the request is.
     store: createDialogStore(kv, (config.otpTtlSeconds + config.resetTokenTtlSeconds) * 1000),
-    effects: createDialogEffects({ db, resets, credentials, hasher, limiter, pepper: config.pepper, knowledgeOnFile: profiles.knowledgeOnFile }),
+    effects: createDialogEffects({ db, resets, credentials, hasher, limiter, logger, pepper: config.pepper, knowledgeOnFile: profiles.knowledgeOnFile }),
     profiles, metrics, logger, hopDeadlineMs: config.ussdHopDeadlineMs,
   });
 
@@ -129,7 +130,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     inbound, delivery, notifier, metrics, defer, atWebhookToken: config.atWebhookToken,
     twilioAuthToken: config.twilio?.token, publicBaseUrl: config.publicBaseUrl,
   });
-  ussdRoutes(router, { runtime: dialogs, db, metrics, logger, atWebhookToken: config.atWebhookToken, defaultCountry: config.defaultCountry });
+  ussdRoutes(router, { runtime: dialogs, db, metrics, logger, atWebhookToken: config.atWebhookToken, hubtelWebhookToken: config.hubtelWebhookToken, defaultCountry: config.defaultCountry });
   opsRoutes(router, {
     registry: metrics.registry,
     mode: config.databaseUrl && redis ? 'services' : 'embedded',

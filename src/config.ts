@@ -41,6 +41,7 @@ const envSchema = z.object({
 
   USSD_HOP_DEADLINE_MS: int(5000, 500, 15000),
   AT_WEBHOOK_TOKEN: optionalText,
+  HUBTEL_WEBHOOK_TOKEN: optionalText,
   USSD_KNOWLEDGE_CHECK: z.string().regex(/^$|^[A-Z]{2}:(birth_year|id_last4)(,[A-Z]{2}:(birth_year|id_last4))*$/, 'e.g. KE:id_last4,SN:birth_year').default(''),
 
   TWILIO_SID: optionalText,
@@ -101,6 +102,8 @@ export interface Config {
   emailFrom: string;
   ussdHopDeadlineMs: number;
   atWebhookToken: string | undefined;
+  /** Secret expected as ?token= on the Hubtel USSD webhook, when set. */
+  hubtelWebhookToken: string | undefined;
   /** Country → question asked before a USSD reset (when the user has an answer on file). */
   ussdKnowledgePolicy: ReadonlyMap<string, 'birth_year' | 'id_last4'>;
   twilio: { sid: string; token: string; phone: string; baseUrl: string | undefined } | undefined;
@@ -198,6 +201,7 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     emailFrom: env.EMAIL_FROM,
     ussdHopDeadlineMs: env.USSD_HOP_DEADLINE_MS,
     atWebhookToken: env.AT_WEBHOOK_TOKEN,
+    hubtelWebhookToken: env.HUBTEL_WEBHOOK_TOKEN,
     ussdKnowledgePolicy: new Map(splitList(env.USSD_KNOWLEDGE_CHECK).map((entry) => {
       const [country, question] = entry.split(':') as [string, 'birth_year' | 'id_last4'];
       return [country, question];

@@ -9,7 +9,7 @@ import { openConfiguredDatabase } from './open-database.js';
 
 dotenv.config({ quiet: true });
 const { values } = parseArgs({
-  options: { phone: { type: 'string' }, email: { type: 'string' }, lang: { type: 'string' }, country: { type: 'string' } },
+  options: { phone: { type: 'string' }, email: { type: 'string' }, lang: { type: 'string' }, country: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });
 const config = loadConfig(process.env);
 
@@ -18,6 +18,10 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+if (values.help) {
+  process.stdout.write('usage: npm run users:add -- --phone +221770000001 [--email a@example.sn] [--lang fr|en] [--country SN]\n');
+  process.exit(0);
+}
 if (!values.phone && !values.email) fail('give --phone or --email');
 const phone = values.phone ? normalizePhone(values.phone, values.country ?? config.defaultCountry) : undefined;
 if (values.phone && !phone) fail(`not a valid phone number: ${values.phone}`);

@@ -6,7 +6,7 @@
 import { fromPromise } from 'xstate';
 import type * as M from '../../machines/types.js';
 import { AppError } from '../errors.js';
-import { maskPhone } from '../logger.js';
+import { maskPhone, type Logger } from '../logger.js';
 import { insertAuditEntry } from '../queries/audit.queries.js';
 import type { Queryable } from '../db/database.js';
 import { createResetRequestQueries } from '../queries/reset-requests.queries.js';
@@ -22,6 +22,7 @@ export interface DialogEffectDeps {
   credentials: CredentialService;
   hasher: SecretHasher;
   limiter: RateLimiter;
+  logger: Logger;
   pepper: string;
   /** The answer on file for a knowledge question, or null when there is none. */
   knowledgeOnFile: (phone: string, question: M.KnowledgeQuestion) => Promise<string | null>;
@@ -32,6 +33,18 @@ export const knowledgeDigest = (pepper: string, answer: string) => hashOtp(peppe
 
 const codeOf = (err: unknown) => (err instanceof AppError ? err.code : undefined);
 
+/** Logs an effect's failure once (the dialog then shows "service unavailable") and rethrows it. */
+function logged<O, I>(name: string, logger: Logger, run: (input: I) => Promise<O>) {
+  return fromPromise<O, I>(async ({ input }) => {
+    try {
+      return await run(input);
+    } catch (err) {
+      logger.error({ effect: name, err: (err as Error).message }, 'dialog effect failed');
+      throw err;
+    }
+  });
+}
+
 export function createDialogEffects(deps: DialogEffectDeps) {
   const requests = createResetRequestQueries(deps.db);
   const verifiedRequest = async (requestId: string) => {
@@ -41,17 +54,18 @@ export function createDialogEffects(deps: DialogEffectDeps) {
   const secretDigest = (requestId: string, secret: string) => deps.hasher.digest(secret, `dialog:${requestId}`);
 
   return {
-    startReset: fromPromise<M.StartResetOutput, M.StartResetInput>(async ({ input }) => {
+    startReset: logged<M.StartResetOutput, M.StartResetInput>('startReset', deps.logger, async (input) => {
       try {
         const r = await deps.resets.startForPhone(input);
         return r.outcome === 'sent' ? { outcome: 'sent', requestId: r.requestId, expiresInSeconds: r.expiresInSeconds } : r;
       } catch (err) {
+        if (codeOf(err) === 'channel_refused') return { outcome: 'refused', reason: 'not_served' };
         if (codeOf(err) !== 'rate_limited') throw err;
         return { outcome: 'rate_limited', retryAfterSeconds: Number((err as AppError).data.retryAfterSeconds) || 60 };
       }
     }),
 
-    checkKnowledge: fromPromise<M.CheckKnowledgeOutput, M.CheckKnowledgeInput>(async ({ input }) => {
+    checkKnowledge: logged<M.CheckKnowledgeOutput, M.CheckKnowledgeInput>('checkKnowledge', deps.logger, async (input) => {
       // Past 3 wrong answers in 7 days every answer is refused, so new dials buy no new guesses.
       const exhausted = await deps.limiter.isExhausted('knowledgeFailuresPerPhone', input.phone);
       const onFile = await deps.knowledgeOnFile(input.phone, input.question);
@@ -65,7 +79,7 @@ export function createDialogEffects(deps: DialogEffectDeps) {
       return { ok };
     }),
 
-    verifyCode: fromPromise<M.VerifyCodeOutput, M.VerifyCodeInput>(async ({ input }) => {
+    verifyCode: logged<M.VerifyCodeOutput, M.VerifyCodeInput>('verifyCode', deps.logger, async (input) => {
       try {
         await deps.resets.verify({ requestId: input.requestId, otp: input.code, ip: null });
         return { outcome: 'ok' };
@@ -81,7 +95,7 @@ export function createDialogEffects(deps: DialogEffectDeps) {
       }
     }),
 
-    resendCode: fromPromise<M.ResendCodeOutput, M.ResendCodeInput>(async ({ input }) => {
+    resendCode: logged<M.ResendCodeOutput, M.ResendCodeInput>('resendCode', deps.logger, async (input) => {
       try {
         await deps.resets.resend(input.requestId);
         return { outcome: 'sent' };
@@ -96,7 +110,7 @@ export function createDialogEffects(deps: DialogEffectDeps) {
       }
     }),
 
-    checkNewSecret: fromPromise<M.CheckNewSecretOutput, M.CheckNewSecretInput>(async ({ input }) => {
+    checkNewSecret: logged<M.CheckNewSecretOutput, M.CheckNewSecretInput>('checkNewSecret', deps.logger, async (input) => {
       const row = await verifiedRequest(input.requestId);
       if (!row) return { ok: false, reason: 'format' };
       try {
@@ -108,7 +122,7 @@ export function createDialogEffects(deps: DialogEffectDeps) {
       }
     }),
 
-    completeReset: fromPromise<M.CompleteResetOutput, M.CompleteResetInput>(async ({ input }) => {
+    completeReset: logged<M.CompleteResetOutput, M.CompleteResetInput>('completeReset', deps.logger, async (input) => {
       if (!digestsEqual(secretDigest(input.requestId, input.secret), input.digest)) return { outcome: 'mismatch' };
       const row = await verifiedRequest(input.requestId);
       if (!row) return { outcome: 'expired' };
@@ -123,7 +137,7 @@ export function createDialogEffects(deps: DialogEffectDeps) {
       }
     }),
 
-    cancelReset: fromPromise<void, M.CancelResetInput>(async ({ input }) => {
+    cancelReset: logged<void, M.CancelResetInput>('cancelReset', deps.logger, async (input) => {
       await deps.resets.cancel(input.requestId, 'dialog');
     }),
   };

@@ -1,4 +1,4 @@
-/** Webhook authentication shared by the Africa's Talking routes (a secret ?token= on the callback URL). */
+/** Webhook authentication by a secret ?token= on the callback URL (Africa's Talking, Hubtel). */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
 import { AppError } from '../errors.js';
@@ -9,11 +9,11 @@ export const sameSecret = (a: string, b: string) =>
   timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /** Throws 403 (and counts it) when a token is configured and the request does not carry it. */
-export function requireAtToken(ctx: Context, token: string | undefined, metrics: Metrics): void {
+export function requireWebhookToken(ctx: Context, token: string | undefined, metrics: Metrics, provider = 'africastalking'): void {
   if (!token) return;
   const given = typeof ctx.query.token === 'string' ? ctx.query.token : '';
   if (!sameSecret(given, token)) {
-    metrics.webhookAuthFailures.inc({ provider: 'africastalking' });
+    metrics.webhookAuthFailures.inc({ provider });
     throw new AppError('forbidden', 'Webhook token missing or wrong');
   }
 }

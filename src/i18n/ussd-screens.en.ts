@@ -25,6 +25,7 @@ export const en: UssdCatalog = {
     unavailable: 'Service unavailable. Nothing was changed. Please try again later.',
     refused_no_account: 'No Molam ID account uses this number. A Molam agent can help you.',
     refused_cap_reached: 'You have reached the number of resets allowed this month. A Molam agent can help you.',
+    refused_not_served: 'Molam ID cannot send codes to numbers of this country yet. A Molam agent can help you.',
     refused_sim_swap: 'Your SIM card changed recently. For your safety, please visit a Molam agent with your ID.',
     rate_limited: 'Too many requests. Please try again in {wait}.',
     too_many_mismatches: 'The two entries did not match. Nothing was changed. Please dial again to start over.',

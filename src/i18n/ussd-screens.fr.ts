@@ -28,6 +28,7 @@ export const fr: UssdCatalog = {
     unavailable: "Service indisponible. Rien n'a ete modifie. Merci de reessayer plus tard.",
     refused_no_account: "Aucun compte Molam ID n'utilise ce numero. Un agent Molam peut vous aider.",
     refused_cap_reached: 'Vous avez atteint le nombre de demandes permis ce mois-ci. Un agent Molam peut vous aider.',
+    refused_not_served: "Molam ID n'envoie pas encore de codes aux numeros de ce pays. Un agent Molam peut vous aider.",
     refused_sim_swap: "Votre carte SIM a change recemment. Pour votre securite, voyez un agent Molam avec votre piece d'identite.",
     rate_limited: 'Trop de demandes. Merci de reessayer dans {wait}.',
     too_many_mismatches: "Les deux saisies ne correspondent pas. Rien n'a ete modifie. Merci de rappeler pour recommencer.",

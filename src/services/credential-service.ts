@@ -18,6 +18,7 @@ import type { SecretRejection } from '../security/secret-rejection.js';
 import type { SecretHasher } from '../security/secret-hasher.js';
 import type { ResetTokens } from '../security/reset-token.js';
 import type { Notifier } from './notifier.js';
+import type { RateLimiter } from './rate-limits.js';
 
 /** A new secret may not be any of the last three (the current one included). */
 export const CREDENTIAL_HISTORY_DEPTH = 3;
@@ -39,6 +40,7 @@ const REJECTION_MESSAGES: Record<SecretRejection, string> = {
 
 export interface CredentialServiceDeps {
   db: Database;
+  limiter: RateLimiter;
   hasher: SecretHasher;
   tokens: ResetTokens;
   notifier: Notifier;
@@ -112,6 +114,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
 
   /** HTTP: the reset token proves a verified code; kind decides which secret the body must carry. */
   async function completeWithToken(input: { resetToken: string; newPassword?: string; newPin?: string; ip: string | null }) {
+    if (input.ip) await deps.limiter.consume('completePerIp', input.ip);
     const claims = await deps.tokens.verify(input.resetToken).catch(() => {
       throw new AppError('token_invalid', 'This reset token is not valid.');
     });

@@ -50,6 +50,8 @@ export interface ResetServiceDeps {
   simSwapUnknownPolicy?: 'allow' | 'refuse';
   /** Countries whose numbers may receive codes by SMS; empty = all. */
   smsAllowedCountries?: ReadonlySet<string>;
+  /** False when no email provider is configured (production without SES). */
+  emailEnabled?: boolean;
 }
 
 export interface StartInput {
@@ -137,14 +139,23 @@ export function createResetService(deps: ResetServiceDeps) {
     const id = parseIdentifier(input.identifier, deps.defaultCountry);
     if (!id) throw new AppError('invalid_request', 'identifier must be a phone number or an email address');
     const channel = input.channel ?? (id.type === 'email' ? 'email' : 'sms');
+    // A deployment without an email provider says so for everyone (configuration, not account data).
+    if (channel === 'email' && deps.emailEnabled === false) throw new AppError('channel_refused', 'Codes cannot be sent by email on this service.');
     const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel, subject: maskIdentifier(id.value), ip: input.ip };
     if (input.ip) await limit('startPerIp', input.ip, audit);
     await limit('startPerIdentifier', id.value, audit);
     if (channel === 'sms' && id.type === 'phone') await guardSms(digestOf(id.value), id.country ?? null, audit);
 
     const user = id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
-    const destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
+    let destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
     const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
+    // An email identifier asking for an SMS: the guards run on the phone on file, and a refusal
+    // turns the request into a decoy (same 202, nothing sent) rather than an answer that reveals the account.
+    if (channel === 'sms' && id.type === 'email' && destination) {
+      const phoneCountry = normalizePhone(destination, deps.defaultCountry)?.country ?? null;
+      const blocked = await guardSms(digestOf(destination), phoneCountry, audit).then(() => simSwapBlocks(destination!, user!.id, phoneCountry), () => true);
+      if (blocked) destination = null;
+    }
     if (channel === 'sms' && id.type === 'phone' && await simSwapBlocks(id.value, user?.id ?? null, country)) {
       await audit_({ ...audit, userId: user?.id ?? null, action: 'reset.rate_limited', outcome: 'sim_swap' });
       throw new AppError('channel_refused', 'For your safety, codes cannot be sent to this number right now. Please visit a Molam agent with your ID.');

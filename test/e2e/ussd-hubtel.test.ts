@@ -67,3 +67,16 @@ describe('Hubtel USSD dialog', () => {
     expect([bad.status, bad.body.error.code]).toEqual([400, 'invalid_payload']);
   });
 });
+
+describe('Hubtel webhook token', () => {
+  it('refuses a call without HUBTEL_WEBHOOK_TOKEN when one is set', async () => {
+    const guarded = await startTestService({ env: { HUBTEL_WEBHOOK_TOKEN: 'hubtel-secret' } });
+    try {
+      const body = { Type: 'Initiation', Message: '*714#', Mobile: '233240000001', SessionId: 'h1', Sequence: 1, Operator: 'mtn' };
+      expect((await guarded.post('/gateways/hubtel/ussd', body)).status).toBe(403);
+      expect((await guarded.post('/gateways/hubtel/ussd?token=hubtel-secret', body)).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});

@@ -30,6 +30,7 @@ export const EFFECT_OUTCOMES: Record<EffectName, ModelEvent[]> = {
     done('startReset', { outcome: 'refused', reason: 'no_account' }),
     done('startReset', { outcome: 'refused', reason: 'cap_reached' }),
     done('startReset', { outcome: 'refused', reason: 'sim_swap' }),
+    done('startReset', { outcome: 'refused', reason: 'not_served' }),
     fail('startReset'),
   ],
   checkKnowledge: [done('checkKnowledge', { ok: true }), done('checkKnowledge', { ok: false }), fail('checkKnowledge')],

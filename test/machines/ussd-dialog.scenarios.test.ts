@@ -161,6 +161,7 @@ describe('USSD reset dialog', () => {
   it.each([
     [{ outcome: 'refused', reason: 'sim_swap' }, 'refused_sim_swap'],
     [{ outcome: 'refused', reason: 'cap_reached' }, 'refused_cap_reached'],
+    [{ outcome: 'refused', reason: 'not_served' }, 'refused_not_served'],
     [{ outcome: 'rate_limited', retryAfterSeconds: 900 }, 'rate_limited'],
   ])('ends with the reason when startReset answers %o', async (answer, screen) => {
     const dialog = startDialog({ startReset: [answer] });

@@ -12,7 +12,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { DeliveryService } from '../../services/delivery-service.js';
 import type { InboundSmsService } from '../../services/inbound-sms-service.js';
 import type { Notifier } from '../../services/notifier.js';
-import { requireAtToken } from '../webhook-auth.js';
+import { requireWebhookToken } from '../webhook-auth.js';
 
 export interface SmsRouteDeps {
   inbound: InboundSmsService;
@@ -55,7 +55,7 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
 
   // Africa's Talking has no synchronous reply: the answer goes out as a new SMS, after this 200.
   router.post('/gateways/africastalking/sms/inbound', async (ctx) => {
-    requireAtToken(ctx, deps.atWebhookToken, metrics);
+    requireWebhookToken(ctx, deps.atWebhookToken, metrics);
     const { phone, reply } = await deps.inbound.handle(parseAfricasTalkingInboundSms(ctx.request.body));
     deps.defer(() => deps.notifier.sendReply(phone, reply));
     ctx.status = 200;
@@ -63,7 +63,7 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
   });
 
   router.post('/gateways/africastalking/sms/delivery', async (ctx) => {
-    requireAtToken(ctx, deps.atWebhookToken, metrics);
+    requireWebhookToken(ctx, deps.atWebhookToken, metrics);
     await deps.delivery.onReport(parseAfricasTalkingDeliveryReport(ctx.request.body));
     ctx.status = 200;
     ctx.body = '';

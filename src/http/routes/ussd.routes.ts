@@ -17,7 +17,7 @@ import { maskPhone, type Logger } from '../../logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { insertAuditEntry } from '../../queries/audit.queries.js';
 import { subscriberPhone } from '../../services/identifiers.js';
-import { requireAtToken } from '../webhook-auth.js';
+import { requireWebhookToken } from '../webhook-auth.js';
 
 export interface UssdRouteDeps {
   runtime: DialogRuntime;
@@ -25,6 +25,7 @@ export interface UssdRouteDeps {
   metrics: Metrics;
   logger: Logger;
   atWebhookToken: string | undefined;
+  hubtelWebhookToken: string | undefined;
   defaultCountry: string;
 }
 
@@ -32,7 +33,7 @@ export interface UssdRouteDeps {
 export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
   const { runtime, metrics, logger } = deps;
 
-  const requireToken = (ctx: Context) => requireAtToken(ctx, deps.atWebhookToken, metrics);
+  const requireToken = (ctx: Context) => requireWebhookToken(ctx, deps.atWebhookToken, metrics);
 
   async function answerHop(event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
     const phone = subscriberPhone(event.phone, deps.defaultCountry);
@@ -69,6 +70,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
   });
 
   router.post('/gateways/hubtel/ussd', async (ctx) => {
+    requireWebhookToken(ctx, deps.hubtelWebhookToken, metrics, 'hubtel');
     const request = parseHubtelUssd(ctx.request.body);
     if (request.kind === 'release') {
       await recordSessionEnd(request.end);
