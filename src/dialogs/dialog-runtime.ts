@@ -16,7 +16,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { DialogEffects } from './dialog-effects.js';
 import type { DialogProfiles } from './dialog-profile.js';
 import type { DialogStore } from './dialog-store.js';
-import { politeEnd } from './polite-end.js';
+import { languageOfPhone, politeEnd } from './polite-end.js';
 
 export interface DialogRuntimeDeps {
   store: DialogStore;
@@ -93,7 +93,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         const other = await awaitOtherHolder(d.phone, d.hop?.key ?? null, deadline);
         if (other === 'retry') continue;
         if (other) return { ...other, screenId: 'replayed' };
-        return politeEnd('busy', 'fr');
+        return politeEnd('busy', languageOfPhone(d.phone));
       }
       try {
         // A duplicate that got the lock after the original finished: answer, don't replay.
@@ -121,7 +121,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         void settled.then(save, () => actor.stop())
           .catch((err) => logger.error({ err: (err as Error).message, phone: maskPhone(d.phone) }, 'late dialog save failed'))
           .finally(() => store.unlock(d.phone, token));
-        return politeEnd('slow', live ? (live.snapshot as DialogSnapshot).context.lang ?? 'fr' : 'fr');
+        return politeEnd('slow', (live?.snapshot as DialogSnapshot | undefined)?.context.lang ?? languageOfPhone(d.phone));
       } finally {
         // A late save releases the lock itself; every other path releases it here.
         if (!handedOff) await store.unlock(d.phone, token).catch(() => false);

@@ -1,6 +1,8 @@
 /** END screens the runtime itself answers when it cannot run the dialog (busy, slow, outage). */
 import type { ScreenReply } from '../../gateways/dialog-event.js';
 import type { Lang } from '../../machines/types.js';
+import { normalizePhone } from '../services/identifiers.js';
+import { languageOfCountry } from './dialog-profile.js';
 
 const TEXTS: Record<'busy' | 'slow' | 'unavailable', Record<Lang, string>> = {
   busy: {
@@ -20,3 +22,6 @@ const TEXTS: Record<'busy' | 'slow' | 'unavailable', Record<Lang, string>> = {
 export function politeEnd(why: keyof typeof TEXTS, lang: Lang): ScreenReply & { screenId: string } {
   return { text: TEXTS[why][lang], end: true, screenId: `runtime_${why}` };
 }
+
+/** Without the dialog at hand, the usual language of the caller's country (no I/O: this runs during outages). */
+export const languageOfPhone = (phone: string): Lang => languageOfCountry(normalizePhone(phone, 'SN')?.country) ?? 'fr';

@@ -12,7 +12,7 @@ import type { DialogEvent, ScreenReply } from '../../../gateways/dialog-event.js
 import { parseHubtelUssd, renderHubtelUssd } from '../../../gateways/hubtel-ussd.js';
 import type { Database } from '../../db/database.js';
 import type { DeriveInput, DialogRuntime } from '../../dialogs/dialog-runtime.js';
-import { politeEnd } from '../../dialogs/polite-end.js';
+import { languageOfPhone, politeEnd } from '../../dialogs/polite-end.js';
 import { maskPhone, type Logger } from '../../logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { insertAuditEntry } from '../../queries/audit.queries.js';
@@ -42,7 +42,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
     } catch (err) {
       logger.error({ err: (err as Error).message, provider: event.provider, phone: maskPhone(phone) }, 'ussd hop failed');
       metrics.ussdHops.inc({ provider: event.provider, screen: 'runtime_unavailable' });
-      return politeEnd('unavailable', 'fr');
+      return politeEnd('unavailable', languageOfPhone(phone));
     }
   }
 
