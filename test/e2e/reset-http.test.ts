@@ -170,6 +170,7 @@ describe('password and PIN reset over HTTP', () => {
   it('enforces the resend cooldown with 429 and Retry-After', async () => {
     const user = await newUser();
     const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: user.phone_e164 });
+    await svc.app.settle(); // the request row is written after the answer
     const resend = await svc.post('/v1/reset/resend', { requestId: start.body.requestId });
     expect([resend.status, resend.body.error.code]).toEqual([429, 'rate_limited']);
     expect(Number(resend.headers.get('retry-after'))).toBeGreaterThan(50);
@@ -180,6 +181,7 @@ describe('password and PIN reset over HTTP', () => {
     const first = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: user.phone_e164 });
     const firstOtp = await svc.lastOtpFor(user.phone_e164!);
     await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: user.phone_e164 });
+    await svc.app.settle(); // the request row is written after the answer
     const stale = await svc.post('/v1/reset/verify', { requestId: first.body.requestId, otp: firstOtp });
     expect([stale.status, stale.body.error.code]).toEqual([410, 'otp_expired']);
   });

@@ -1,6 +1,6 @@
 // Pure unit tests on real bcrypt (cost 10 to stay fast; production uses ≥ 12).
 import { describe, expect, it } from 'vitest';
-import { createSecretHasher, digestsEqual } from '../../src/security/secret-hasher.js';
+import { createConcurrencyGate, createSecretHasher, digestsEqual } from '../../src/security/secret-hasher.js';
 
 const PEPPER = 'test-pepper-0123456789abcdef0123456789';
 const hasher = createSecretHasher({ pepper: PEPPER, cost: 10 });
@@ -67,5 +67,28 @@ describe('digest and digestsEqual', () => {
     expect(digestsEqual('abc', 'abcd')).toBe(false);
     expect(digestsEqual('', '')).toBe(true);
     expect(digestsEqual(undefined as unknown as string, 'x')).toBe(false);
+  });
+});
+
+describe('createConcurrencyGate (caps bcrypt so a core stays free for the event loop)', () => {
+  it('runs at most `limit` tasks at once and completes every task with its own result', async () => {
+    const gate = createConcurrencyGate(2);
+    let running = 0;
+    let peak = 0;
+    const task = (n: number) => gate(async () => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running -= 1;
+      return n * 10;
+    });
+    expect(await Promise.all([1, 2, 3, 4, 5].map(task))).toEqual([10, 20, 30, 40, 50]);
+    expect(peak).toBe(2);
+  });
+
+  it('frees its slot when a task fails', async () => {
+    const gate = createConcurrencyGate(1);
+    await expect(gate(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(await gate(async () => 'next')).toBe('next');
   });
 });
