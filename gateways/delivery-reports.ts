@@ -64,7 +64,8 @@ export function parseAfricasTalkingDeliveryReport(body: unknown): DeliveryReport
   const report: DeliveryReport = {
     provider: 'africastalking',
     providerMessageId: p.id,
-    status: AT_STATUS[p.status] ?? 'pending',
+    // Own keys only: a status such as 'constructor' must not reach the prototype.
+    status: Object.hasOwn(AT_STATUS, p.status) ? AT_STATUS[p.status]! : 'pending',
     providerStatus: p.status,
   };
   if (p.failureReason !== undefined) report.failureReason = p.failureReason;
@@ -99,7 +100,7 @@ export function parseTwilioStatusCallback(params: unknown): DeliveryReport {
   const report: DeliveryReport = {
     provider: 'twilio',
     providerMessageId: p.MessageSid,
-    status: TWILIO_STATUS[status] ?? 'pending',
+    status: Object.hasOwn(TWILIO_STATUS, status) ? TWILIO_STATUS[status]! : 'pending',
     providerStatus: status,
   };
   if (p.ErrorCode) report.failureReason = p.ErrorCode;

@@ -61,8 +61,12 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
 
 function openRedis(config: Config, prefix: string, logger: Logger): Redis | undefined {
   if (!config.redisUrl) return undefined;
-  // Fail fast while Redis is away (hops must answer within the telco deadline); reconnect forever.
-  const redis = new Redis(config.redisUrl, { keyPrefix: prefix, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true });
+  // While Redis is away, commands fail at once (no offline queue) or within 1 s, and
+  // reconnection is retried every second at most: hops answer within the deadline.
+  const redis = new Redis(config.redisUrl, {
+    keyPrefix: prefix, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true,
+    enableOfflineQueue: false, commandTimeout: 1000, retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+  });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
   return redis;
 }

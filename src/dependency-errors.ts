@@ -13,5 +13,5 @@ export function isDependencyDown(err: unknown): boolean {
     if (/^08/.test(code) || /^57P0[123]$/.test(code)) return true;
   }
   return err.name === 'MaxRetriesPerRequestError'
-    || /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable/i.test(err.message);
+    || /Connection terminated|Connection is closed|connect ECONNREFUSED|timeout exceeded when trying to connect|Stream isn't writeable|Query read timeout|Command timed out|enableOfflineQueue/i.test(err.message);
 }

@@ -30,9 +30,11 @@ export interface Database extends Transaction {
 
 /** Pool sizes from the deployment guide: max 20, idle 30 s. */
 export const POOL_OPTIONS = { max: 20, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 } as const;
+/** A query on a stalled connection gives up (503) instead of hanging the request. */
+const QUERY_OPTIONS = { query_timeout: 5_000, keepAlive: true } as const;
 
 export function createPostgresDatabase(url: string, onError: (err: Error) => void = () => {}): Database {
-  const pool = new pg.Pool({ connectionString: url, ...POOL_OPTIONS });
+  const pool = new pg.Pool({ connectionString: url, ...POOL_OPTIONS, ...QUERY_OPTIONS });
   // An idle client losing its connection emits here; without a listener node would crash.
   pool.on('error', onError);
   const query = async <R>(text: string, params?: readonly unknown[]) => {

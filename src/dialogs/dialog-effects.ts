@@ -127,7 +127,8 @@ export function createDialogEffects(deps: DialogEffectDeps) {
       const row = await verifiedRequest(input.requestId);
       if (!row) return { outcome: 'expired' };
       try {
-        await deps.credentials.completeVerifiedRequest(row, row.token_jti!, input.secret, null);
+        // The digest matched: this is the secret checkNewSecret accepted on the previous hop.
+        await deps.credentials.completeVerifiedRequest(row, row.token_jti!, input.secret, null, { checked: true });
         return { outcome: 'done' };
       } catch (err) {
         const code = codeOf(err);

@@ -33,6 +33,13 @@ export type DeriveInput = (hopId: string, previousHopId: string | null) => strin
 type DialogSnapshot = SnapshotFrom<typeof ussdDialogMachine>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The value of work, or a rejection once ms have passed (the hop must still answer in time). */
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('hop deadline passed')), Math.max(0, ms)); });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 // Time kept for rendering and saving after the machine settles.
 const SAVE_MARGIN_MS = 300;
 
@@ -45,7 +52,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   /** Restores (or creates) the dialog, sends one event, waits until no effect is running. */
   async function advance(phone: string, event: DialogMachineEvent | null, snapshot: unknown, settleWithinMs: number) {
     // A restored actor takes its context from the snapshot; input only seeds a new dialog.
-    const input = snapshot ? { phone, lang: null, knowledgeCheck: null } : await deps.profiles.dialogInputFor(phone);
+    const input = snapshot ? { phone, lang: null, knowledgeCheck: null } : await withinDeadline(deps.profiles.dialogInputFor(phone), settleWithinMs);
     const actor = createActor(machine, { input, ...(snapshot ? { snapshot: snapshot as Snapshot<unknown> } : {}) });
     actor.start();
     if (event) actor.send(event);
@@ -87,6 +94,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   async function dispatch(d: Dispatch): Promise<ScreenReply & { screenId: string }> {
     const deadline = d.startedAt + deps.hopDeadlineMs - SAVE_MARGIN_MS;
     for (;;) {
+      if (Date.now() >= deadline) return politeEnd('busy', languageOfPhone(d.phone));
       const token = await store.lock(d.phone, lockTtlMs);
       let handedOff = false;
       if (!token) {

@@ -37,9 +37,12 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
     async stop(graceMs = 25_000) {
       stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle as their last answer leaves: close them as they do.
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       await app.close();
     },

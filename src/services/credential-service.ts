@@ -98,9 +98,16 @@ export function createCredentialService(deps: CredentialServiceDeps) {
     });
   }
 
-  /** Sets the new secret of a verified request, spending its token id (jti) exactly once. */
-  async function completeVerifiedRequest(row: ResetRequestRow, jti: string, secret: string, ip: string | null): Promise<void> {
-    const user = await checkNewSecret(row, secret);
+  /**
+   * Sets the new secret of a verified request, spending its token id (jti) exactly once.
+   * `checked`: the dialog already ran checkNewSecret on this very secret (its
+   * confirmation matched the digest), so the bcrypt compares are not paid twice.
+   */
+  async function completeVerifiedRequest(
+    row: ResetRequestRow, jti: string, secret: string, ip: string | null, { checked = false }: { checked?: boolean } = {},
+  ): Promise<void> {
+    const user = !checked ? await checkNewSecret(row, secret) : row.user_id ? await users.findUserById(row.user_id) : undefined;
+    if (!user) throw new AppError('token_invalid', 'This reset link is not valid.');
     const hash = await hasher.hash(secret);
     await db.transaction(async (tx) => {
       const spent = await consumeResetToken(tx, row.id, jti, deps.resetTokenTtlSeconds);
