@@ -165,3 +165,59 @@ describe('outbox relay to RabbitMQ', () => {
     }
   }, 60_000);
 });
+
+/**
+ * The issue's acceptance run, through the started service as configured in
+ * production (AMQP_ENABLED=true, the app's own relay and publisher): 100
+ * password resets over HTTP while the broker is stopped and started again give
+ * 100 distinct events in a bound queue. In this file so that it never overlaps
+ * the other test that stops the shared broker (tests in one file run in order).
+ */
+const stopLater: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  await rabbitmqctl('start_app').catch(() => undefined); // never leave the shared broker stopped
+  await Promise.all(stopLater.map((stop) => stop()));
+});
+
+describe('100 resets during a RabbitMQ stop/start', () => {
+  it('delivers 100 distinct id.password.reset.completed events once the broker is back', async () => {
+    // One test client makes 100 resets from one address: lift the per-IP limits for it.
+    const lots = { points: 10_000, durationSeconds: 3600 };
+    const svc = await startTestService({
+      env: { AMQP_ENABLED: 'true', AMQP_URL },
+      limits: { startPerIp: lots, verifyPerIp: lots, completePerIp: lots },
+    });
+    const service = svc;
+    stopLater.push(() => svc.stop());
+    const queue = await bindTestQueue('id.password.reset.completed');
+    try {
+      const phones = Array.from({ length: 100 }, () => `+22176${String(randomInt(0, 10_000_000)).padStart(7, '0')}`);
+      for (const phone of phones) await createUserQueries(service.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
+      const reset = async (phone: string) => {
+        const start = await service.post('/v1/reset/start', { kind: 'password', identifier: phone });
+        const otp = await service.lastOtpFor(phone);
+        const verify = await service.post('/v1/reset/verify', { requestId: start.body.requestId, otp });
+        const done = await service.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPassword: `lantern orbit ${phone}` });
+        expect(done.status).toBe(204);
+      };
+      // The broker stops after the first 20 resets and comes back after the next 50.
+      for (const phone of phones.slice(0, 20)) await reset(phone);
+      await rabbitmqctl('stop_app');
+      for (const phone of phones.slice(20, 70)) await reset(phone);
+      await rabbitmqctl('start_app');
+      for (const phone of phones.slice(70)) await reset(phone);
+
+      const ids = new Set<string>();
+      await waitFor(async () => {
+        for (const m of await queue.drain()) ids.add(String(m.body.id));
+        return ids.size >= 100;
+      }, 60_000, 250);
+      expect(ids.size).toBe(100);
+      const { rows } = await service.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL');
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await rabbitmqctl('start_app').catch(() => undefined);
+      await queue.delete().catch(() => undefined);
+    }
+  }, 120_000);
+});
