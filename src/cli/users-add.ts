@@ -1,4 +1,4 @@
-/** npm run users:add -- --phone +221770000001 [--email a@b.sn] [--lang fr] [--country SN] */
+/** npm run users:add -- --phone +221770000001 [--email a@b.sn] [--lang fr] [--country SN] [--birth-year 1990] */
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { loadConfig } from '../config.js';
@@ -9,17 +9,19 @@ import { openConfiguredDatabase } from './open-database.js';
 
 dotenv.config({ quiet: true });
 const { values } = parseArgs({
-  options: { phone: { type: 'string' }, email: { type: 'string' }, lang: { type: 'string' }, country: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { phone: { type: 'string' }, email: { type: 'string' }, lang: { type: 'string' }, country: { type: 'string' }, 'birth-year': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });
 const config = loadConfig(process.env);
 
+const USAGE = 'usage: npm run users:add -- --phone +221770000001 [--email a@example.sn] [--lang fr|en] [--country SN] [--birth-year 1990]\n';
+
 function fail(message: string): never {
-  process.stderr.write(`${message}\nusage: npm run users:add -- --phone +221770000001 [--email a@example.sn] [--lang fr|en] [--country SN]\n`);
+  process.stderr.write(`${message}\n${USAGE}`);
   process.exit(2);
 }
 
 if (values.help) {
-  process.stdout.write('usage: npm run users:add -- --phone +221770000001 [--email a@example.sn] [--lang fr|en] [--country SN]\n');
+  process.stdout.write(USAGE);
   process.exit(0);
 }
 if (!values.phone && !values.email) fail('give --phone or --email');
@@ -29,6 +31,9 @@ const email = values.email?.trim().toLowerCase();
 if (email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) fail(`not a valid email: ${values.email}`);
 const language = values.lang ?? 'fr';
 if (!/^[a-z]{2,3}$/.test(language)) fail(`--lang is a 2-3 letter code, e.g. fr, en, wo`);
+// The answer a USSD knowledge check (USSD_KNOWLEDGE_CHECK=XX:birth_year) compares against.
+const birthYear = values['birth-year'] === undefined ? undefined : Number(values['birth-year']);
+if (birthYear !== undefined && !(Number.isInteger(birthYear) && birthYear >= 1900 && birthYear <= 2100)) fail('--birth-year is a year such as 1990');
 
 const db = await openConfiguredDatabase(config);
 try {
@@ -36,6 +41,7 @@ try {
   const user = await createUserQueries(db).upsertUser({
     phone: phone?.e164, email, language, country: values.country?.toUpperCase() ?? phone?.country,
   });
+  if (birthYear !== undefined) await db.query('UPDATE molam_users SET birth_year = $2 WHERE id = $1', [user.id, birthYear]);
   process.stdout.write(`${JSON.stringify({ id: user.id, phone: user.phone_e164, email: user.email, language: user.language, country: user.country })}\n`);
 } finally {
   await db.close();
