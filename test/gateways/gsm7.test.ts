@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isGsm7, smsSegments } from '../../gateways/gsm7.js';
-import { MESSAGE_LANGS, otpSms, resetDoneSms, type ResetKind } from '../../src/i18n/messages.js';
+import { MESSAGE_LANGS, otpSms, resetDoneSms, smsReply, type ResetKind, type SmsReply } from '../../src/i18n/messages.js';
+
+const SMS_REPLIES: SmsReply[] = ['code_accepted', 'code_wrong', 'no_reset', 'cancelled', 'help'];
 
 const KINDS: ResetKind[] = ['ussd_pin', 'password'];
 // Worst case for length: the longest values each placeholder takes.
@@ -55,10 +57,17 @@ describe('SMS texts of src/i18n/messages.ts', () => {
       rows.push({ message: `resetDoneSms ${lang} ${kind}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     });
+
+    it.each(SMS_REPLIES)('reply to an inbound SMS (%s) is one GSM-7 segment', (reply) => {
+      const text = smsReply(lang, reply);
+      const s = smsSegments(text);
+      rows.push({ message: `smsReply ${lang} ${reply}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
+      expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    });
   });
 
   it('prints the message table', () => {
-    expect(rows).toHaveLength(MESSAGE_LANGS.length * KINDS.length * 2);
+    expect(rows).toHaveLength(MESSAGE_LANGS.length * (KINDS.length * 2 + SMS_REPLIES.length));
     const table = rows.map((r) => `| ${r.message} | ${r.length} | ${r.encoding} | ${r.segments} | ${JSON.stringify(r.text)} |`);
     console.log(['| message | length | encoding | segments | text |', '|---|---|---|---|---|', ...table].join('\n'));
   });
