@@ -1,7 +1,6 @@
 /**
- * Why a new PIN or password was refused. Mirrors `SecretRejection` in
- * machines/types.ts (declared here too so the security helpers do not wait on
- * the machines; unify once both exist). Values are stable: screens and API
- * answers are keyed on them.
+ * Why a new PIN or password was refused. One definition, in machines/types.ts
+ * (the dialog screens are keyed on it); the security helpers and the API use
+ * the same values, which are stable: screens and API answers depend on them.
  */
-export type SecretRejection = 'format' | 'length' | 'sequence' | 'repeated' | 'common' | 'reused' | 'weak';
+export type { SecretRejection } from '../../machines/types.js';
