@@ -1,6 +1,6 @@
 /** Identifier normalization: pure. */
 import { describe, expect, it } from 'vitest';
-import { parseIdentifier } from '../../src/services/identifiers.js';
+import { parseIdentifier, subscriberPhone } from '../../src/services/identifiers.js';
 
 describe('parseIdentifier', () => {
   it.each([
@@ -19,5 +19,21 @@ describe('parseIdentifier', () => {
 
   it.each(['hello', '123', '+999 1234', 'a@b', '@example.sn', ''])('refuses %j', (input) => {
     expect(parseIdentifier(input, 'SN')).toBeNull();
+  });
+});
+
+describe('subscriberPhone', () => {
+  it.each([
+    ['254711000111', '+254711000111'],
+    ['+254711000111', '+254711000111'],
+    ['233246912184', '+233246912184'],
+    ['77 000 00 01', '+221770000001'],
+  ])('reads %s as %s, the same the second time (cached)', (raw, e164) => {
+    expect(subscriberPhone(raw, 'SN')).toBe(e164);
+    expect(subscriberPhone(raw, 'SN')).toBe(e164);
+  });
+
+  it('refuses a value that is not a subscriber number with invalid_payload, every time', () => {
+    for (let i = 0; i < 2; i += 1) expect(() => subscriberPhone('hello', 'SN')).toThrow(/not a valid subscriber number/);
   });
 });
