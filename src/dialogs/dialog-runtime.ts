@@ -96,7 +96,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     for (;;) {
       if (Date.now() >= deadline) return politeEnd('busy', languageOfPhone(d.phone));
       const token = await store.lock(d.phone, lockTtlMs);
-      let handedOff = false;
+      let released = false;
       if (!token) {
         const other = await awaitOtherHolder(d.phone, d.hop?.key ?? null, deadline);
         if (other === 'retry') continue;
@@ -104,10 +104,9 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         return politeEnd('busy', languageOfPhone(d.phone));
       }
       try {
+        const { raw, record, reply: stored } = await store.loadDialog(d.phone, d.hop?.key);
         // A duplicate that got the lock after the original finished: answer, don't replay.
-        const stored = d.hop ? await store.storedReply(d.hop.key) : null;
         if (stored) return { ...stored, screenId: 'replayed' };
-        const { raw, record } = await store.loadDialog(d.phone);
         const live = record && (record.snapshot as { status?: string }).status === 'active' ? record : null;
         const { actor, settled, inTime } = await advance(d.phone, d.event(live), live?.snapshot ?? null, deadline - Date.now());
         const save = async () => {
@@ -116,23 +115,24 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
           const persisted = actor.getPersistedSnapshot();
           actor.stop();
           const saved = await store.commit({
-            phone: d.phone, previousRaw: raw, finished: snapshot.status === 'done',
+            phone: d.phone, previousRaw: raw, finished: snapshot.status === 'done', lockToken: token,
             record: { version: (live?.version ?? 0) + 1, snapshot: persisted },
             hop: d.hop && { ...d.hop, reply: { text: reply.text, end: reply.end } },
           });
           if (!saved) throw new Error('dialog changed under its lock');
+          released = true;
           return reply;
         };
         if (inTime) return await save();
-        // Too slow for the telco: answer now, finish and save in the background, then unlock.
-        handedOff = true;
+        // Too slow for the telco: answer now, finish and save in the background (the save unlocks).
+        released = true;
         void settled.then(save, () => actor.stop())
           .catch((err) => logger.error({ err: (err as Error).message, phone: maskPhone(d.phone) }, 'late dialog save failed'))
           .finally(() => store.unlock(d.phone, token));
         return politeEnd('slow', (live?.snapshot as DialogSnapshot | undefined)?.context.lang ?? languageOfPhone(d.phone));
       } finally {
-        // A late save releases the lock itself; every other path releases it here.
-        if (!handedOff) await store.unlock(d.phone, token).catch(() => false);
+        // A saved hop released the lock with its commit, a late save does it itself; any other path does it here.
+        if (!released) await store.unlock(d.phone, token).catch(() => false);
       }
     }
   }
@@ -142,9 +142,8 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     async hop(phone: string, event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
       const startedAt = Date.now();
       const hopKey = store.keys.hop(event.provider, event.providerSessionId, event.hopId);
-      const retried = await store.storedReply(hopKey);
+      const { reply: retried, session } = await store.loadHop(hopKey, event.provider, event.providerSessionId);
       if (retried) return retried;
-      const session = await store.loadSession(event.provider, event.providerSessionId);
       const isNewSession = event.newSession || session === null;
       const input = deriveInput ? deriveInput(event.hopId, session?.lastHopId ?? null) : event.input ?? '';
       const reply = await dispatch({

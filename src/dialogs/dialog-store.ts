@@ -20,6 +20,8 @@ export interface SessionRecord {
 /** A USSD session lasts ~180 s at most (Africa's Talking); keep its traces a little longer. */
 const SESSION_TTL_MS = 10 * 60_000;
 
+const parse = <T>(raw: string | null | undefined): T | null => (raw ? (JSON.parse(raw) as T) : null);
+
 const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 32);
 
 export function createDialogStore(kv: KvStore, dialogTtlMs: number) {
@@ -32,17 +34,18 @@ export function createDialogStore(kv: KvStore, dialogTtlMs: number) {
 
   return {
     keys,
-    async loadDialog(phone: string): Promise<{ raw: string | null; record: DialogRecord | null }> {
-      const raw = await kv.get(keys.dialog(phone));
-      return { raw, record: raw ? (JSON.parse(raw) as DialogRecord) : null };
+    /** A hop's stored reply (a retry) and its provider session's last path, in one round trip. */
+    async loadHop(hopKey: string, provider: string, sessionId: string): Promise<{ reply: ScreenReply | null; session: SessionRecord | null }> {
+      const [reply, session] = await kv.getMany([hopKey, keys.session(provider, sessionId)]);
+      return { reply: parse<ScreenReply>(reply), session: parse<SessionRecord>(session) };
+    },
+    /** Under the lock: the dialog, and the hop's reply in case a duplicate finished first, in one round trip. */
+    async loadDialog(phone: string, hopKey?: string): Promise<{ raw: string | null; record: DialogRecord | null; reply: ScreenReply | null }> {
+      const [raw = null, reply = null] = await kv.getMany(hopKey ? [keys.dialog(phone), hopKey] : [keys.dialog(phone)]);
+      return { raw, record: parse<DialogRecord>(raw), reply: parse<ScreenReply>(reply) };
     },
     async storedReply(hopKey: string): Promise<ScreenReply | null> {
-      const raw = await kv.get(hopKey);
-      return raw ? (JSON.parse(raw) as ScreenReply) : null;
-    },
-    async loadSession(provider: string, sessionId: string): Promise<SessionRecord | null> {
-      const raw = await kv.get(keys.session(provider, sessionId));
-      return raw ? (JSON.parse(raw) as SessionRecord) : null;
+      return parse<ScreenReply>(await kv.get(hopKey));
     },
     /** Takes the dialog's lock; returns the token that releases it, or null when someone holds it. */
     async lock(phone: string, ttlMs: number): Promise<string | null> {
@@ -53,11 +56,11 @@ export function createDialogStore(kv: KvStore, dialogTtlMs: number) {
 
     /**
      * Saves the new snapshot, the hop's reply and the session's input path in
-     * one atomic step, only if the dialog is still the one that was loaded.
+     * one atomic step, only if the dialog is still the one that was loaded, and releases the lock.
      * A finished dialog is kept briefly (its END reply may be asked again).
      */
     commit(c: {
-      phone: string; previousRaw: string | null; record: DialogRecord; finished: boolean;
+      phone: string; previousRaw: string | null; record: DialogRecord; finished: boolean; lockToken: string;
       hop?: { key: string; reply: ScreenReply; provider: string; sessionId: string; hopId: string };
     }): Promise<boolean> {
       const writes = [{ key: keys.dialog(c.phone), value: JSON.stringify(c.record), ttlMs: c.finished ? 1000 : dialogTtlMs }];
@@ -65,7 +68,8 @@ export function createDialogStore(kv: KvStore, dialogTtlMs: number) {
         writes.push({ key: c.hop.key, value: JSON.stringify(c.hop.reply), ttlMs: SESSION_TTL_MS });
         writes.push({ key: keys.session(c.hop.provider, c.hop.sessionId), value: JSON.stringify({ lastHopId: c.hop.hopId }), ttlMs: SESSION_TTL_MS });
       }
-      return kv.commit(writes, { key: keys.dialog(c.phone), equals: c.previousRaw });
+      // Releasing the lock in the same step saves a round trip on every hop.
+      return kv.commit(writes, { key: keys.dialog(c.phone), equals: c.previousRaw }, { key: keys.lock(c.phone), value: c.lockToken });
     },
   };
 }

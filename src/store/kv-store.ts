@@ -20,14 +20,19 @@ export interface KvGuard {
 export interface KvStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<string | null>;
+  /** Several values in one round trip, in the order of keys. */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets only when the key is absent; true when it did. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
   /** Deletes only when the key still holds value (releasing a lock we own); true when it did. */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
-  /** All writes happen atomically, and only if the guard holds; true when they did. */
-  commit(writes: readonly KvWrite[], guard?: KvGuard): Promise<boolean>;
+  /**
+   * All writes happen atomically, and only if the guard holds; true when they did.
+   * `release` then deletes a key that still holds the given value (our lock), in the same step.
+   */
+  commit(writes: readonly KvWrite[], guard?: KvGuard, release?: { key: string; value: string }): Promise<boolean>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

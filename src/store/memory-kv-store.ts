@@ -30,6 +30,7 @@ export function createMemoryKvStore(now: () => number = Date.now): KvStore {
   return {
     kind: 'memory',
     get: async (key) => read(key),
+    getMany: async (keys) => keys.map(read),
     set: async (key, value, ttlMs) => void write({ key, value, ttlMs }),
     async setIfAbsent(key, value, ttlMs) {
       if (read(key) !== null) return false;
@@ -42,9 +43,10 @@ export function createMemoryKvStore(now: () => number = Date.now): KvStore {
       entries.delete(key);
       return true;
     },
-    async commit(writes, guard) {
+    async commit(writes, guard, release) {
       if (guard && read(guard.key) !== guard.equals) return false;
       writes.forEach(write);
+      if (release && read(release.key) === release.value) entries.delete(release.key);
       return true;
     },
     ping: async () => {},

@@ -7,9 +7,10 @@ const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-// KEYS[1] = guard key (or '' placeholder when unguarded), KEYS[2..] = write keys;
-// ARGV[1] = mode ('none' | 'absent' | 'equals'), ARGV[2] = expected value,
-// then (value, ttlMs) pairs in the order of KEYS[2..].
+// KEYS[1] = guard key (or a placeholder when unguarded), KEYS[2..n+1] = write keys,
+// KEYS[n+2] = lock key to release (when ARGV[4] ~= '');
+// ARGV[1] = mode ('none' | 'absent' | 'equals'), ARGV[2] = expected value, ARGV[3] = n,
+// ARGV[4] = lock value to release or '', then (value, ttlMs) pairs in the order of the write keys.
 const GUARDED_COMMIT = `
 local mode = ARGV[1]
 if mode ~= 'none' then
@@ -17,15 +18,18 @@ if mode ~= 'none' then
   if mode == 'absent' and current then return 0 end
   if mode == 'equals' and current ~= ARGV[2] then return 0 end
 end
-for i = 2, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[2 * i - 1], 'PX', ARGV[2 * i])
+local n = tonumber(ARGV[3])
+for i = 1, n do
+  redis.call('SET', KEYS[i + 1], ARGV[3 + 2 * i], 'PX', ARGV[4 + 2 * i])
 end
+if ARGV[4] ~= '' and redis.call('GET', KEYS[n + 2]) == ARGV[4] then redis.call('DEL', KEYS[n + 2]) end
 return 1`;
 
 export function createRedisKvStore(redis: Redis): KvStore {
   return {
     kind: 'redis',
     get: (key) => redis.get(key),
+    getMany: async (keys) => (keys.length === 0 ? [] : redis.mget(...keys)),
     async set(key, value, ttlMs) {
       await redis.set(key, value, 'PX', ttlMs);
     },
@@ -38,10 +42,11 @@ export function createRedisKvStore(redis: Redis): KvStore {
     async deleteIfEquals(key, value) {
       return (await redis.eval(DELETE_IF_EQUALS, 1, key, value)) === 1;
     },
-    async commit(writes, guard) {
+    async commit(writes, guard, release) {
       const mode = !guard ? 'none' : guard.equals === null ? 'absent' : 'equals';
-      const keys = [guard?.key ?? writes[0]?.key ?? 'unused', ...writes.map((w) => w.key)];
-      const args = [mode, guard?.equals ?? '', ...writes.flatMap((w) => [w.value, String(Math.max(1, Math.round(w.ttlMs)))])];
+      const keys = [guard?.key ?? writes[0]?.key ?? 'unused', ...writes.map((w) => w.key), ...(release ? [release.key] : [])];
+      const args = [mode, guard?.equals ?? '', String(writes.length), release?.value ?? '',
+        ...writes.flatMap((w) => [w.value, String(Math.max(1, Math.round(w.ttlMs)))])];
       return (await redis.eval(GUARDED_COMMIT, keys.length, ...keys, ...args)) === 1;
     },
     async ping() {

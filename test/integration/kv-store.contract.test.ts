@@ -67,6 +67,29 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
+  it('reads several keys in one call, null where absent', async () => {
+    await kv.set('m1', 'one', 5000);
+    await kv.set('m3', 'three', 5000);
+    expect(await kv.getMany(['m1', 'm2', 'm3'])).toEqual(['one', null, 'three']);
+    expect(await kv.getMany([])).toEqual([]);
+  });
+
+  it('releases the lock with a successful commit, only when it still holds our token', async () => {
+    await kv.set('lk', 'mine', 5000);
+    expect(await kv.commit([{ key: 'w1', value: 'x', ttlMs: 5000 }], undefined, { key: 'lk', value: 'mine' })).toBe(true);
+    expect(await kv.get('lk')).toBeNull();
+    await kv.set('lk', 'theirs', 5000);
+    expect(await kv.commit([{ key: 'w2', value: 'y', ttlMs: 5000 }], undefined, { key: 'lk', value: 'mine' })).toBe(true);
+    expect(await kv.get('lk')).toBe('theirs');
+  });
+
+  it('keeps the lock when the guard fails (nothing is written)', async () => {
+    await kv.set('lk2', 'mine', 5000);
+    await kv.set('g', 'v1', 5000);
+    expect(await kv.commit([{ key: 'w3', value: 'z', ttlMs: 5000 }], { key: 'g', equals: 'v0' }, { key: 'lk2', value: 'mine' })).toBe(false);
+    expect([await kv.get('lk2'), await kv.get('w3')]).toEqual(['mine', null]);
+  });
+
   it('deletes a key', async () => {
     await kv.set('gone', 'x', 5000);
     await kv.delete('gone');
