@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { EventMetrics } from './event-metrics.js';
 import { errorText, type EventPublisher, type OutboxEvent } from './event-publisher.js';
 import { claimDueEvents, markEventFailed, markEventsPublished, readOutboxBacklog, type ClaimedEvent } from './outbox-store.js';
+import { retryDelayMs } from '../retry-delay.js';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -36,11 +37,6 @@ export interface BatchResult {
   failed: number;
 }
 
-/** Exponential backoff with "equal jitter": never less than half the step, so retries spread without collapsing to 0. */
-export function retryDelayMs(attempts: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const step = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(step / 2 + random() * (step / 2));
-}
 
 const toOutboxEvent = (row: ClaimedEvent): OutboxEvent => ({
   id: row.id, type: row.event_type, aggregateId: row.aggregate_id, envelope: row.payload,

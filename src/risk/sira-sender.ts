@@ -12,6 +12,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { RiskMetrics } from './risk-metrics.js';
+import { retryDelayMs } from '../retry-delay.js';
 
 export type RiskSignalName = 'otp_anomaly' | 'brute_force_attempt' | 'suspicious_reset_pattern';
 
@@ -122,8 +123,7 @@ export function createSiraSender(options: SiraSenderOptions) {
       return;
     }
     metrics?.deliveries.inc({ result: 'retried' });
-    const step = Math.min(maxMs, baseMs * 2 ** (item.attempts - 1));
-    item.notBefore = Date.now() + step / 2 + Math.random() * (step / 2);
+    item.notBefore = Date.now() + retryDelayMs(item.attempts, baseMs, maxMs);
     queue.push(item);
   }
 

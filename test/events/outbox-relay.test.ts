@@ -10,7 +10,8 @@ import { createPgliteDatabase, type Database } from '../../src/db/database.js';
 import { runMigrations } from '../../src/db/migrations.js';
 import { createEventMetrics } from '../../src/events/event-metrics.js';
 import type { EventPublisher, OutboxEvent } from '../../src/events/event-publisher.js';
-import { createOutboxRelay, retryDelayMs } from '../../src/events/outbox-relay.js';
+import { createOutboxRelay } from '../../src/events/outbox-relay.js';
+import { retryDelayMs } from '../../src/retry-delay.js';
 import { claimDueEvents } from '../../src/events/outbox-store.js';
 import { insertCompletionEvent, migratedDatabase, waitFor } from './outbox-fixtures.js';
 
