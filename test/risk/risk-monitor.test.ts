@@ -136,6 +136,7 @@ describe('sira sender', () => {
     receiver.script = [503, 502];
     createRiskMonitor({ counters: createMemoryRiskCounters(clock), sender, clock, metrics }).onNotMe({ userId: randomUUID() });
     await receiver.waitFor(1);
+    await sender.flush(); // the sender counts 'delivered' once SIRA's answer is back
     expect(receiver.requests).toHaveLength(3);
     expect(new Set(receiver.requests.map((r) => r.id)).size).toBe(1);
     expect((await metrics.deliveries.get()).values.map((v) => [v.labels.result, v.value]).sort())
