@@ -3,11 +3,12 @@
  *   dialog:<phone mac>         the phone's dialogs, one per provider (sealed)
  *   dialog-lock:<phone mac>    the per-phone lock (a random token)
  *   hop:<hop mac>              a hop's reply, so a retry is answered, not replayed (sealed)
- *   ussd-session:<session mac> length and MAC of the session's last typed path
+ *   ussd-session:<session mac> length and MAC of the session's last typed path (sealed)
  * Names are HMACs keyed from the pepper (a hop's covers provider, session,
  * phone and hop id), so Redis names no number and one subscriber's key is
  * never another's. Sealed values are bound to their key: a copy under another
- * phone does not open. Nothing typed (codes, PINs, passwords) is kept in clear.
+ * phone does not open. Nothing typed (codes, PINs, passwords) is kept, not
+ * even its length in clear: the session trace is sealed too.
  */
 import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { PreviousPath, ScreenReply } from '../../gateways/dialog-event.js';
@@ -94,7 +95,7 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
     /** A hop's stored reply (a retry) and what its session kept of the previous path, in one round trip. */
     async loadHop(hop: Hop): Promise<{ reply: ScreenReply | null; previous: PreviousPath | null }> {
       const [reply, session] = await kv.getMany([hop.key, hop.sessionKey]);
-      const trace = parse<SessionTrace>(session);
+      const trace = openJson<SessionTrace>(session, hop.sessionKey);
       const valid = trace && Number.isInteger(trace.length) && typeof trace.mac === 'string' ? trace : null;
       return { reply: openJson<ScreenReply>(reply, hop.key), previous: previousPath(hop, valid) };
     },
@@ -127,7 +128,7 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       if (c.hop && c.reply) {
         writes.push({ key: c.hop.key, value: box.seal(JSON.stringify(c.reply), c.hop.key), ttlMs: SESSION_TTL_MS });
         const trace: SessionTrace = { length: c.hop.hopId.length, mac: pathMac(c.hop, c.hop.hopId) };
-        writes.push({ key: c.hop.sessionKey, value: JSON.stringify(trace), ttlMs: SESSION_TTL_MS });
+        writes.push({ key: c.hop.sessionKey, value: box.seal(JSON.stringify(trace), c.hop.sessionKey), ttlMs: SESSION_TTL_MS });
       }
       // Releasing the lock in the same step saves a round trip on every hop.
       return kv.commit(writes, { key: dialogKey, equals: c.previousRaw }, { key: lockKey, value: c.lockToken });
