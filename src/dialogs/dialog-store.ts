@@ -67,6 +67,7 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
   const mac = (...parts: string[]) =>
     createHmac('sha256', macKey).update(parts.map((p) => `${p.length}:${p}`).join('')).digest('base64url').slice(0, 32);
 
+  const sameMac = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
   const pathMac = (hop: Omit<Hop, 'key' | 'sessionKey' | 'hopId'>, path: string) => mac('path', hop.provider, hop.sessionId, hop.phone, path);
   const openJson = <T>(raw: string | null | undefined, key: string): T | null => (raw ? parse<T>(box.open(raw, key)) : null);
   const openRecord = (raw: string | null, key: string): DialogRecord | null => {
@@ -78,7 +79,7 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
   };
   const previousPath = (hop: Hop, trace: SessionTrace | null): PreviousPath | null => trace && {
     length: trace.length,
-    is: (text) => text.length === trace.length && timingSafeEqual(Buffer.from(pathMac(hop, text)), Buffer.from(trace.mac)),
+    is: (text) => text.length === trace.length && sameMac(pathMac(hop, text), trace.mac),
   };
 
   return {
