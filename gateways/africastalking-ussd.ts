@@ -13,7 +13,7 @@
  *   SESSION_END, CONTENT_TYPE). A 40X or a body without the prefix ends the session.
  */
 import { z } from 'zod';
-import type { DialogEvent, ScreenReply } from './dialog-event.js';
+import type { DialogEvent, PreviousPath, ScreenReply } from './dialog-event.js';
 import { optionalShortField, parseWith, phoneField, sessionIdField, textField } from './gateway-error.js';
 
 export const AFRICASTALKING_PROVIDER = 'africastalking';
@@ -61,16 +61,17 @@ export function parseAfricasTalkingUssd(body: unknown, receivedAt: Date = new Da
  * The latest input inside AT's cumulative `text`.
  *
  * AT joins inputs with '*' and does not escape a '*' the user typed, so
- * "1*12*34" is ambiguous. Knowing the text of the previous hop removes the
- * ambiguity: when `text` extends `previousText + '*'`, the whole remainder is
- * the new answer ('*' included). Without it (or when the path does not extend,
- * e.g. a provider-side reset), fall back to the last '*' segment.
+ * "1*12*34" is ambiguous. Knowing the previous hop's path removes the
+ * ambiguity: when `text` extends it by '*', the whole remainder is the new
+ * answer ('*' included). Only the previous path's length and a check of it are
+ * kept (it holds codes and PINs). Without them (or when the path does not
+ * extend, e.g. a provider-side reset), fall back to the last '*' segment.
  */
-export function latestInput(text: string, previousText: string | null): string {
-  // After the dial (previous text ""), the whole text is the first answer.
-  if (previousText === '') return text;
-  if (previousText !== null && text.startsWith(`${previousText}*`)) {
-    return text.slice(previousText.length + 1);
+export function latestInput(text: string, previous: PreviousPath | null): string {
+  // After the dial (previous path ""), the whole text is the first answer.
+  if (previous?.length === 0) return text;
+  if (previous && text.charAt(previous.length) === '*' && previous.is(text.slice(0, previous.length))) {
+    return text.slice(previous.length + 1);
   }
   const star = text.lastIndexOf('*');
   return star === -1 ? text : text.slice(star + 1);

@@ -18,12 +18,23 @@ export interface DialogEvent {
   input: string | null;
   /**
    * Identifies this hop within the provider session: a retried hop carries the same hopId.
-   * Africa's Talking: the cumulative `text`; Hubtel: sequence + message.
+   * Africa's Talking: the cumulative `text`; Hubtel: sequence + message. It holds what the
+   * user typed (codes, PINs): the runtime keeps only keyed hashes of it, never the text.
    */
   hopId: string;
   serviceCode?: string;
   networkCode?: string;
   receivedAt: Date;
+}
+
+/**
+ * What the runtime keeps of a session's previous typed path (which holds codes
+ * and PINs): its length, and a check that a string is that path (an HMAC
+ * compare). The path itself is never stored.
+ */
+export interface PreviousPath {
+  length: number;
+  is(text: string): boolean;
 }
 
 /** What the runtime answers for one hop: a screen text and whether the session ends. */

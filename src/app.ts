@@ -121,7 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const profiles = createDialogProfiles(db, { pepper: config.pepper, defaultCountry: config.defaultCountry, knowledgePolicy: config.ussdKnowledgePolicy });
   const dialogs = createDialogRuntime({
     // A dialog outlives its code and its reset step: resumable while the request is.
-    store: createDialogStore(kv, (config.otpTtlSeconds + config.resetTokenTtlSeconds) * 1000),
+    store: createDialogStore(kv, { pepper: config.pepper, dialogTtlMs: (config.otpTtlSeconds + config.resetTokenTtlSeconds) * 1000 }),
     effects: createDialogEffects({ db, resets, credentials, hasher, limiter, logger, pepper: config.pepper, knowledgeOnFile: profiles.knowledgeOnFile }),
     profiles, metrics, logger, hopDeadlineMs: config.ussdHopDeadlineMs,
   });

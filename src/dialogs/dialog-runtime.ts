@@ -1,12 +1,13 @@
 /**
  * Runs one hop of a USSD dialog (or one SMS reply) against the dialog's
  * machine: retried hops are answered from their stored reply; hops of one
- * dialog are serialized by a lock, so exactly one transition happens and its
+ * phone are serialized by a lock, so exactly one transition happens and its
  * effects run once, across processes; the answer leaves within the telco's
- * deadline even when an effect is slow.
+ * deadline even when an effect is slow. A phone has at most one dialog per
+ * provider: a hop never continues a dialog another provider opened.
  */
 import { createActor, waitFor, type AnyActorRef, type Snapshot, type SnapshotFrom } from 'xstate';
-import type { DialogEvent, ScreenReply } from '../../gateways/dialog-event.js';
+import type { DialogEvent, PreviousPath, ScreenReply } from '../../gateways/dialog-event.js';
 import { describeScreen } from '../../machines/screen.js';
 import type { DialogMachineEvent, Lang } from '../../machines/types.js';
 import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
@@ -15,7 +16,7 @@ import { maskPhone, type Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DialogEffects } from './dialog-effects.js';
 import type { DialogProfiles } from './dialog-profile.js';
-import type { DialogStore } from './dialog-store.js';
+import type { DialogEntry, DialogRecord, DialogStore, Hop, Subscriber } from './dialog-store.js';
 import { languageOfPhone, politeEnd } from './polite-end.js';
 
 export interface DialogRuntimeDeps {
@@ -28,9 +29,26 @@ export interface DialogRuntimeDeps {
 }
 
 /** How a gateway reads the latest input when it only sends the whole path (Africa's Talking). */
-export type DeriveInput = (hopId: string, previousHopId: string | null) => string;
+export type DeriveInput = (hopId: string, previous: PreviousPath | null) => string;
 
 type DialogSnapshot = SnapshotFrom<typeof ussdDialogMachine>;
+
+const isLive = (entry: DialogEntry | undefined): entry is DialogEntry => (entry?.snapshot as { status?: string } | undefined)?.status === 'active';
+const liveDialog = (record: DialogRecord | null, provider: string) => {
+  const entry = record?.dialogs[provider];
+  return isLive(entry) ? entry : null;
+};
+const requestIdOf = (entry: DialogEntry) => (entry.snapshot as DialogSnapshot).context?.requestId ?? null;
+
+/** The live dialog an SMS reply reaches: the latest one with a reset under way, else the latest one. */
+function smsTarget(record: DialogRecord | null): string | null {
+  const live = Object.entries(record?.dialogs ?? {}).filter(([, e]) => isLive(e))
+    .sort(([, a], [, b]) => Number(requestIdOf(b) !== null) - Number(requestIdOf(a) !== null) || b.savedAt - a.savedAt);
+  return live[0]?.[0] ?? null;
+}
+
+/** What dispatch answers when no dialog was there to reach (an SMS reply with nothing live). */
+const NOTHING_LIVE: ScreenReply & { screenId: string } = { text: '', end: true, screenId: 'none' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,16 +86,16 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   }
 
   /** Waits for a concurrent copy of this hop to store its reply (or for the lock to free). */
-  async function awaitOtherHolder(phone: string, hopKey: string | null, until: number): Promise<ScreenReply | 'retry' | null> {
+  async function awaitOtherHolder(who: Subscriber, hopKey: string | null, until: number): Promise<ScreenReply | 'retry' | null> {
     while (Date.now() < until) {
       await sleep(20);
       if (hopKey) {
         const reply = await store.storedReply(hopKey);
         if (reply) return reply;
       }
-      const token = await store.lock(phone, lockTtlMs);
+      const token = await store.lock(who, lockTtlMs);
       if (token) {
-        await store.unlock(phone, token);
+        await store.unlock(who, token);
         return 'retry';
       }
     }
@@ -85,39 +103,45 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   }
 
   interface Dispatch {
-    phone: string;
-    event: (record: { snapshot: unknown } | null) => DialogMachineEvent | null;
-    hop?: { key: string; provider: string; sessionId: string; hopId: string };
+    who: Subscriber;
+    /** Whose dialog the event goes to, given the phone's dialogs; null when there is none to reach. */
+    provider: (record: DialogRecord | null) => string | null;
+    event: (live: DialogEntry | null) => DialogMachineEvent | null;
+    hop?: Hop;
     startedAt: number;
   }
 
   async function dispatch(d: Dispatch): Promise<ScreenReply & { screenId: string }> {
     const deadline = d.startedAt + deps.hopDeadlineMs - SAVE_MARGIN_MS;
+    const phone = d.who.phone;
     for (;;) {
-      if (Date.now() >= deadline) return politeEnd('busy', languageOfPhone(d.phone));
-      const token = await store.lock(d.phone, lockTtlMs);
+      if (Date.now() >= deadline) return politeEnd('busy', languageOfPhone(phone));
+      const token = await store.lock(d.who, lockTtlMs);
       let released = false;
       if (!token) {
-        const other = await awaitOtherHolder(d.phone, d.hop?.key ?? null, deadline);
+        const other = await awaitOtherHolder(d.who, d.hop?.key ?? null, deadline);
         if (other === 'retry') continue;
         if (other) return { ...other, screenId: 'replayed' };
-        return politeEnd('busy', languageOfPhone(d.phone));
+        return politeEnd('busy', languageOfPhone(phone));
       }
       try {
-        const { raw, record, reply: stored } = await store.loadDialog(d.phone, d.hop?.key);
+        const { raw, record, reply: stored } = await store.loadDialog(d.who, d.hop?.key);
         // A duplicate that got the lock after the original finished: answer, don't replay.
         if (stored) return { ...stored, screenId: 'replayed' };
-        const live = record && (record.snapshot as { status?: string }).status === 'active' ? record : null;
-        const { actor, settled, inTime } = await advance(d.phone, d.event(live), live?.snapshot ?? null, deadline - Date.now());
+        const provider = d.provider(record);
+        if (!provider) return NOTHING_LIVE;
+        const live = liveDialog(record, provider);
+        const { actor, settled, inTime } = await advance(phone, d.event(live), live?.snapshot ?? null, deadline - Date.now());
         const save = async () => {
           const snapshot = actor.getSnapshot() as DialogSnapshot;
           const reply = render(snapshot);
           const persisted = actor.getPersistedSnapshot();
           actor.stop();
+          const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({
-            phone: d.phone, previousRaw: raw, finished: snapshot.status === 'done', lockToken: token,
-            record: { version: (live?.version ?? 0) + 1, snapshot: persisted },
-            hop: d.hop && { ...d.hop, reply: { text: reply.text, end: reply.end } },
+            who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end },
+            anyLive: snapshot.status === 'active' || others.length > 0,
+            record: { version: (record?.version ?? 0) + 1, dialogs: { ...Object.fromEntries(others), [provider]: { snapshot: persisted, savedAt: Date.now() } } },
           });
           if (!saved) throw new Error('dialog changed under its lock');
           released = true;
@@ -127,29 +151,34 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         // Too slow for the telco: answer now, finish and save in the background (the save unlocks).
         released = true;
         void settled.then(save, () => actor.stop())
-          .catch((err) => logger.error({ err: (err as Error).message, phone: maskPhone(d.phone) }, 'late dialog save failed'))
-          .finally(() => store.unlock(d.phone, token));
-        return politeEnd('slow', (live?.snapshot as DialogSnapshot | undefined)?.context.lang ?? languageOfPhone(d.phone));
+          .catch((err) => logger.error({ err: (err as Error).message, phone: maskPhone(phone) }, 'late dialog save failed'))
+          .finally(() => store.unlock(d.who, token));
+        return politeEnd('slow', (live?.snapshot as DialogSnapshot | undefined)?.context.lang ?? languageOfPhone(phone));
       } finally {
         // A saved hop released the lock with its commit, a late save does it itself; any other path does it here.
-        if (!released) await store.unlock(d.phone, token).catch(() => false);
+        if (!released) await store.unlock(d.who, token).catch(() => false);
       }
     }
   }
 
   return {
-    /** One USSD hop from any gateway. `deriveInput` recovers the latest input from a cumulative path. */
+    /**
+     * One USSD hop from any gateway. It reaches only the dialog its provider opened:
+     * a dial through another provider starts a fresh one. `deriveInput` recovers the
+     * latest input from a cumulative path.
+     */
     async hop(phone: string, event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
       const startedAt = Date.now();
-      const hopKey = store.keys.hop(event.provider, event.providerSessionId, event.hopId);
-      const { reply: retried, session } = await store.loadHop(hopKey, event.provider, event.providerSessionId);
+      const hop = store.hop(event.provider, event.providerSessionId, phone, event.hopId);
+      const { reply: retried, previous } = await store.loadHop(hop);
       if (retried) return retried;
-      const isNewSession = event.newSession || session === null;
-      const input = deriveInput ? deriveInput(event.hopId, session?.lastHopId ?? null) : event.input ?? '';
+      const isNewSession = event.newSession || previous === null;
+      const input = deriveInput ? deriveInput(event.hopId, previous) : event.input ?? '';
       const reply = await dispatch({
-        phone,
+        who: store.subscriber(phone),
         startedAt,
-        hop: { key: hopKey, provider: event.provider, sessionId: event.providerSessionId, hopId: event.hopId },
+        hop,
+        provider: () => event.provider,
         // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
         event: (live) => (isNewSession ? (live ? { type: 'DIAL' } : null) : { type: 'INPUT', text: input.trim() }),
       });
@@ -157,12 +186,13 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
       return { text: reply.text, end: reply.end };
     },
 
-    /** An SMS reply routed to the phone's live dialog (a code, or "not me"). */
+    /** An SMS reply (a code, or "not me") routed to the phone's live dialog, whichever provider opened it. */
     async sms(phone: string, event: DialogMachineEvent): Promise<{ handled: boolean; screenId: string }> {
-      const { record } = await store.loadDialog(phone);
-      if (!record) return { handled: false, screenId: 'none' };
-      const reply = await dispatch({ phone, startedAt: Date.now(), event: (live) => (live ? event : null) });
-      return { handled: true, screenId: reply.screenId };
+      const who = store.subscriber(phone);
+      const { record } = await store.loadDialog(who);
+      if (!smsTarget(record)) return { handled: false, screenId: NOTHING_LIVE.screenId };
+      const reply = await dispatch({ who, startedAt: Date.now(), provider: smsTarget, event: (live) => (live ? event : null) });
+      return { handled: reply !== NOTHING_LIVE, screenId: reply.screenId };
     },
   };
 }

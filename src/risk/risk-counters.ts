@@ -4,6 +4,7 @@
  * window (INCRBY + PEXPIRE, summed with MGET): cheap at any traffic. Distinct
  * members (users per IP) use a sorted set trimmed to the window.
  */
+import { createHmac, hkdfSync } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 export interface RiskCounters {
@@ -26,9 +27,16 @@ const bucketsOf = (key: string, windowMs: number, now: number) => {
   return { size, keys: Array.from({ length: BUCKETS }, (_, i) => `${key}:${size}:${current - i}`) };
 };
 
-/** Keys are prefixed with `risk:` (the app's Redis client adds its own prefix before that). */
-export function createRedisRiskCounters(redis: Redis, clock: () => number = Date.now): RiskCounters {
-  const k = (key: string) => `risk:${key}`;
+/**
+ * Keys are `risk:` and an HMAC of the counter's name (the app's Redis client adds its own prefix
+ * before that): names carry IPs, user ids and request ids, which Redis must not hold in clear.
+ * Distinct members (user ids) are stored the same way; counting them needs no clear value.
+ */
+export function createRedisRiskCounters(redis: Redis, opts: { pepper: string; clock?: () => number }): RiskCounters {
+  const clock = opts.clock ?? Date.now;
+  const macKey = Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:risk-keys', 32));
+  const mac = (value: string) => createHmac('sha256', macKey).update(value).digest('base64url').slice(0, 32);
+  const k = (key: string) => `risk:${mac(key)}`;
   const sum = (values: Array<string | null>) => values.reduce((n, v) => n + (v ? Number(v) : 0), 0);
   return {
     async increment(key, windowMs, by = 1) {
@@ -44,7 +52,7 @@ export function createRedisRiskCounters(redis: Redis, clock: () => number = Date
     async addDistinct(key, member, windowMs) {
       const now = clock();
       const res = await redis.multi()
-        .zadd(k(key), now, member).zremrangebyscore(k(key), '-inf', now - windowMs).zcard(k(key)).pexpire(k(key), windowMs)
+        .zadd(k(key), now, mac(member)).zremrangebyscore(k(key), '-inf', now - windowMs).zcard(k(key)).pexpire(k(key), windowMs)
         .exec();
       const count = res?.[2]?.[1];
       if (typeof count !== 'number') throw new Error('risk counters: redis transaction failed');

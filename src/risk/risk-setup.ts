@@ -20,7 +20,7 @@ export function createRisk(config: Config, { redis, metrics, logger }: { redis: 
     ? createSiraSender({ url: sira.webhookUrl, secret: sira.signingSecret, metrics: riskMetrics, logger })
     : undefined;
   const monitor = createRiskMonitor({
-    counters: redis ? createRedisRiskCounters(redis) : createMemoryRiskCounters(),
+    counters: redis ? createRedisRiskCounters(redis, { pepper: config.pepper }) : createMemoryRiskCounters(),
     sender: sender ?? { send: () => {} },
     thresholds: { otpFailureRate: sira.otpFailureRateThreshold },
     metrics: riskMetrics,

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDialogStore } from '../../src/dialogs/dialog-store.js';
 import { maskPhone } from '../../src/logger.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { freePort } from '../support/private-redis.js';
@@ -89,9 +90,10 @@ const EXPECTED_SCREEN: Record<Step, RegExp> = {
 
 interface Prepared { step: Step; provider: Provider; phone: string; hop: Request; versionBefore: number }
 
+// The record is sealed under an HMAC-named key: read it through a store built like the service's.
 const versionOf = async (phone: string) => {
-  const raw = await svc.app.kv.get(`dialog:${phone}`);
-  return raw ? (JSON.parse(raw) as { version: number }).version : 0;
+  const store = createDialogStore(svc.app.kv, { pepper: svc.app.config.pepper, dialogTtlMs: 60_000 });
+  return (await store.loadDialog(store.subscriber(phone))).record?.version ?? 0;
 };
 
 /** Brings a fresh user's dialog to just before `step` (on the in-process service) and returns the hop to duplicate. */

@@ -14,6 +14,7 @@ import {
 import { parseAfricasTalkingSessionEnd } from '../../gateways/africastalking-ussd-events.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
 import { rejection } from '../support/gateway-assertions.js';
+import { previousPathOf } from '../support/previous-path.js';
 
 const at = new Date('2025-09-29T12:00:00Z');
 
@@ -129,9 +130,11 @@ describe('latestInput', () => {
     ['1*1990*482913', '1*1990', '482913'],
     ['1*1990*482913', '9*9', '482913'],
     ['1*19', '1*1990', '19'],
+    // Same length as the previous path, but not that path: the check refuses it.
+    ['1*12*34', '1*13', '34'],
     ['', null, ''],
-  ])('latestInput(%j, %j) is %j', (text, previous, expected) => {
-    expect(latestInput(text, previous)).toBe(expected);
+  ])('latestInput(%j, previous path %j) is %j', (text, previous, expected) => {
+    expect(latestInput(text, previousPathOf(previous))).toBe(expected);
   });
 });
 

@@ -15,6 +15,7 @@ import { REDIS_URL, uniqueRedisPrefix } from '../support/services.js';
 import { startSiraReceiver, type SiraReceiver } from './sira-receiver.js';
 
 const SECRET = 'sira-test-signing-secret-0123456789abcdef';
+const PEPPER = 'risk-test-pepper-0123456789abcdef0123456789';
 let receiver: SiraReceiver;
 let sender: SiraSender;
 let now = Date.parse('2026-03-01T10:00:00Z');
@@ -176,7 +177,7 @@ describe('risk counters in Redis', () => {
 
   it('count in a rolling window, count distinct members, and claim a key once', async () => {
     let t = Date.parse('2026-03-01T10:00:00Z');
-    const c = createRedisRiskCounters(redis, () => t);
+    const c = createRedisRiskCounters(redis, { pepper: PEPPER, clock: () => t });
     expect(await c.increment('n', 60_000)).toBe(1);
     expect(await c.increment('n', 60_000, 2)).toBe(3);
     t += 30_000;
@@ -192,7 +193,7 @@ describe('risk counters in Redis', () => {
 
   it('deduplicates a signal across two instances sharing Redis', async () => {
     newSender();
-    const shared = () => monitor({}, createRedisRiskCounters(redis, clock));
+    const shared = () => monitor({}, createRedisRiskCounters(redis, { pepper: PEPPER, clock }));
     const [a, b] = [shared(), shared()];
     const userId = randomUUID();
     a.onNotMe({ userId });

@@ -1,0 +1,44 @@
+/**
+ * Handset-like USSD sessions against a started service, for attack tests:
+ * Africa's Talking (cumulative `text`) and Hubtel (latest input, Sequence).
+ * Tokens are sent when given, so the drivers work with authenticated webhooks.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestService } from './test-service.js';
+
+/** One AT session of `phone`: type() adds an input to the path; retry() sends the path again. */
+export function atSession(svc: TestService, phone: string, opts: { token?: string; sessionId?: string } = {}) {
+  const sessionId = opts.sessionId ?? `ATUid_${randomUUID()}`;
+  const inputs: string[] = [];
+  const send = async () => (await svc.atHop({ sessionId, phone, text: inputs.join('*'), token: opts.token })).text;
+  return {
+    sessionId,
+    dial: send,
+    type: (input: string) => {
+      inputs.push(input);
+      return send();
+    },
+    retry: send,
+  };
+}
+
+/** One Hubtel session of `mobile`; replies are `{ status, Type, Message }`. */
+export function hubtelSession(svc: TestService, mobile: string, opts: { token?: string; sessionId?: string } = {}) {
+  const SessionId = opts.sessionId ?? randomUUID().replace(/-/g, '');
+  let Sequence = 0;
+  const send = async (Type: string, Message: string, sequence?: number) => {
+    if (sequence === undefined) Sequence += 1;
+    const query = opts.token === undefined ? '' : `?token=${encodeURIComponent(opts.token)}`;
+    const r = await svc.post(`/gateways/hubtel/ussd${query}`, {
+      Type, Message, ServiceCode: '714', Operator: 'mtn', ClientState: '', Mobile: mobile, SessionId, Sequence: sequence ?? Sequence, Platform: 'USSD',
+    });
+    return { status: r.status, Type: r.body?.Type as string, Message: r.body?.Message as string };
+  };
+  return {
+    sessionId: SessionId,
+    dial: () => send('Initiation', '*714#'),
+    type: (message: string) => send('Response', message),
+    /** A Response with an explicit Sequence (a retry, or a forged hop). */
+    at: (sequence: number, message: string) => send('Response', message, sequence),
+  };
+}
