@@ -57,7 +57,7 @@ describe('production start', () => {
     dbs.push(db);
     const port = await freePort();
     const run = runServer({
-      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'hook-token', AT_USERNAME: 'molam', AT_API_KEY: 'at-key',
+      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'at-key',
     });
     try {
       const url = `http://127.0.0.1:${port}`;
