@@ -4,45 +4,17 @@
  * its secrets, and with them it serves /health on the real Postgres and Redis
  * and has no /dev routes.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
+import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
 
 const dbs: TestDatabase[] = [];
 afterAll(async () => {
+  killSpawnedServices();
   await Promise.all(dbs.map((d) => d.drop()));
 });
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
-
-function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += String(d); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
-}
-
-async function waitForHealth(url: string, deadlineMs = 20_000): Promise<Response> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await fetch(`${url}/health`);
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const runServer = (env: Record<string, string>) => spawnService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
 
 describe('production start', () => {
   it('refuses to start without PEPPER and the other secrets, naming each one', async () => {
@@ -61,7 +33,7 @@ describe('production start', () => {
     });
     try {
       const url = `http://127.0.0.1:${port}`;
-      const health = await waitForHealth(url);
+      const health = await waitForHealth(url, run);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', mode: 'services', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
       expect((await fetch(`${url}/metrics`)).status).toBe(200);
