@@ -71,8 +71,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
     ctx.status = 204;
   });
 
-  if (!deps.hubtelMounted) return;
-  router.post('/gateways/hubtel/ussd', async (ctx) => {
+  async function hubtelHop(ctx: Context) {
     requireWebhookToken(ctx, deps.hubtelWebhookToken, metrics, 'hubtel');
     const request = parseHubtelUssd(ctx.request.body);
     if (request.kind === 'release') {
@@ -81,5 +80,6 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
       return;
     }
     ctx.body = renderHubtelUssd(await answerHop(request.event));
-  });
+  }
+  if (deps.hubtelMounted) router.post('/gateways/hubtel/ussd', hubtelHop);
 }
