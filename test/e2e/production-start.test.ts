@@ -2,7 +2,7 @@
  * `NODE_ENV=production` as an operator starts it (tsx on the sources, the
  * same entry point dist/server.js is built from): it refuses to start without
  * its secrets, and with them it serves /health on the real Postgres and Redis
- * and has no /dev routes.
+ * and has no /dev routes; METRICS_PORT moves /metrics to a listener of its own.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
@@ -15,6 +15,7 @@ afterAll(async () => {
 });
 
 const runServer = (env: Record<string, string>) => spawnService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
+const SECRETS = { PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'at-key' };
 
 describe('production start', () => {
   it('refuses to start without PEPPER and the other secrets, naming each one', async () => {
@@ -28,9 +29,7 @@ describe('production start', () => {
     const db = await createTestDatabase('prod');
     dbs.push(db);
     const port = await freePort();
-    const run = runServer({
-      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'at-key',
-    });
+    const run = runServer({ PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), ...SECRETS });
     try {
       const url = `http://127.0.0.1:${port}`;
       const health = await waitForHealth(url, run);
@@ -47,5 +46,27 @@ describe('production start', () => {
       run.child.kill('SIGTERM');
     }
     expect(await run.exited).toBe(0);
+  });
+
+  it('with METRICS_PORT serves /metrics on that port only, and SIGTERM closes both listeners (item 13)', async () => {
+    const db = await createTestDatabase('prod');
+    dbs.push(db);
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const run = runServer({
+      PORT: String(port), METRICS_PORT: String(metricsPort), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), ...SECRETS,
+    });
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      expect((await waitForHealth(url, run)).status).toBe(200);
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
+      const scraped = await fetch(metricsUrl);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toMatch(/molam_id_request_duration_seconds/);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+    await expect(fetch(metricsUrl)).rejects.toThrow();
   });
 });
