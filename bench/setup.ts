@@ -66,7 +66,7 @@ export async function createEnv(users: number, extra: { phone: string; country: 
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${dbName}`;
   const secrets = {
-    PEPPER: randomBytes(24).toString('hex'), JWT_RESET_SECRET: randomBytes(24).toString('hex'), AT_WEBHOOK_TOKEN: randomBytes(12).toString('hex'),
+    PEPPER: randomBytes(24).toString('hex'), JWT_RESET_SECRET: randomBytes(24).toString('hex'), AT_WEBHOOK_TOKEN: randomBytes(16).toString('hex'),
   };
   const db = createPostgresDatabase(url.toString());
   try {

@@ -20,12 +20,14 @@ import { createDialogRuntime } from './dialogs/dialog-runtime.js';
 import { createDialogStore } from './dialogs/dialog-store.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { requestMetricsMiddleware } from './http/metrics-middleware.js';
+import { noStoreMiddleware } from './http/no-store-middleware.js';
 import { devRoutes } from './http/routes/dev.routes.js';
-import { opsRoutes } from './http/routes/ops.routes.js';
+import { metricsRoutes, opsRoutes } from './http/routes/ops.routes.js';
 import { resetRoutes } from './http/routes/reset.routes.js';
 import { simulatorRoutes } from './http/routes/simulator.routes.js';
 import { smsRoutes } from './http/routes/sms.routes.js';
 import { ussdRoutes } from './http/routes/ussd.routes.js';
+import { mountedWebhooks, webhookToken } from './http/webhook-auth.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createResetTokens } from './security/reset-token.js';
@@ -132,24 +134,35 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   });
 
   const router = new Router();
+  const webhooks = mountedWebhooks(config, logger);
+  const atWebhookToken = webhookToken(config, config.atWebhookToken);
   resetRoutes(router, { resets, credentials });
   smsRoutes(router, {
-    inbound, delivery, notifier, metrics, defer, atWebhookToken: config.atWebhookToken,
-    twilioAuthToken: config.twilio?.token, publicBaseUrl: config.publicBaseUrl,
+    inbound, delivery, notifier, metrics, defer, atWebhookToken,
+    twilioAuthToken: config.twilio?.token, twilioMounted: webhooks.twilio, publicBaseUrl: config.publicBaseUrl,
   });
-  ussdRoutes(router, { runtime: dialogs, db, metrics, logger, atWebhookToken: config.atWebhookToken, hubtelWebhookToken: config.hubtelWebhookToken, defaultCountry: config.defaultCountry });
+  ussdRoutes(router, {
+    runtime: dialogs, db, metrics, logger, atWebhookToken, hubtelWebhookToken: webhookToken(config, config.hubtelWebhookToken),
+    hubtelMounted: webhooks.hubtel, defaultCountry: config.defaultCountry,
+  });
   opsRoutes(router, {
-    registry: metrics.registry,
     mode: config.databaseUrl && redis ? 'services' : 'embedded',
     checks: { [db.kind]: () => db.ping(), [kv.kind === 'redis' ? 'redis' : 'store']: () => kv.ping() },
     onCheck: (dependency, up) => metrics.dependencyUp.set({ dependency }, up ? 1 : 0),
   });
   if (outbox) devRoutes(router, { outbox });
   if (outbox) simulatorRoutes(router, { outbox });
+  // With METRICS_PORT, /metrics lives only on its own listener (started by startHttpServer), off the public one.
+  const metricsKoa = config.metrics ? new Koa() : undefined;
+  const metricsRouter = metricsKoa ? new Router() : router;
+  metricsRoutes(metricsRouter, { registry: metrics.registry });
+  metricsKoa?.use(metricsRouter.routes());
 
-  const koa = new Koa({ proxy: config.trustProxy });
+  // Only the entries our own proxies appended count: the client IP is `proxyHops` from the right.
+  const koa = new Koa({ proxy: config.proxyHops > 0, maxIpsCount: config.proxyHops });
   // Metrics outermost: they must see the status the error middleware settles on.
   koa.use(requestMetricsMiddleware(metrics));
+  koa.use(noStoreMiddleware('/v1/reset'));
   koa.use(errorMiddleware(logger));
   koa.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: BODY_LIMIT, formLimit: BODY_LIMIT }));
   koa.use(router.routes());
@@ -159,7 +172,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   events.start();
 
   return {
-    config, logger, metrics, db, kv, redis, outbox, koa, events, risk, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
+    config, logger, metrics, db, kv, redis, outbox, koa, metricsKoa, events, risk, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
     /** Waits for deferred work (sends) to finish. */
     settle: async () => { while (pending.size > 0) await Promise.all([...pending]); },
     async close() {

@@ -17,12 +17,22 @@ const optionalText = z
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** Trusted proxy hops in front of the service; "true"/"false" (the old boolean form) mean 1 and 0. */
+const proxyHops = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' || v === 'false' ? '0' : v === 'true' ? '1' : v.trim()))
+  .pipe(z.string().regex(/^\d{1,2}$/, 'a number of proxy hops (0, 1, 2, ...); "true" = 1, "false" = 0').transform(Number));
+
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  // Unset means production: development and test are asked for (npm run dev, the tests).
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
   PORT: int(8085, 0, 65535),
-  HOST: z.string().default('0.0.0.0'),
+  HOST: optionalText,
+  METRICS_PORT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  METRICS_HOST: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: bool,
+  TRUST_PROXY: proxyHops,
 
   DATABASE_URL: optionalText,
   REDIS_URL: optionalText,
@@ -83,9 +93,13 @@ export interface Config {
   env: Env['NODE_ENV'];
   isProduction: boolean;
   port: number;
+  /** Production listens on every interface; development and test on loopback only, unless HOST says otherwise. */
   host: string;
+  /** A second listener serving only /metrics; undefined = /metrics on the main listener. */
+  metrics: { port: number; host: string } | undefined;
   logLevel: Env['LOG_LEVEL'];
-  trustProxy: boolean;
+  /** Proxies in front of the service: the client IP is the X-Forwarded-For entry this many hops from the right. */
+  proxyHops: number;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   /** Prefix of every Redis key (several services or test suites can share one Redis). */
@@ -144,7 +158,11 @@ function productionProblems(env: Env): string[] {
   need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs');
   need('AT_WEBHOOK_TOKEN', "secret token expected on Africa's Talking webhooks");
   if (env.PEPPER === DEV_PEPPER) problems.push('PEPPER must not be the development default');
-  if (env.PEPPER && env.PEPPER.length < MIN_SECRET_LENGTH) problems.push(`PEPPER must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (splitList(env.JWT_RESET_SECRET).includes(DEV_JWT_SECRET)) problems.push('JWT_RESET_SECRET must not contain the development default');
+  for (const name of ['PEPPER', 'AT_WEBHOOK_TOKEN', 'HUBTEL_WEBHOOK_TOKEN'] as const) {
+    const value = env[name];
+    if (value && value.length < MIN_SECRET_LENGTH) problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
   if (env.BCRYPT_COST < 12) problems.push('BCRYPT_COST must be at least 12 in production');
   if (!(env.AT_USERNAME && env.AT_API_KEY) && !(env.TWILIO_SID && env.TWILIO_TOKEN && env.TWILIO_PHONE)) {
     problems.push('an SMS provider is required in production: AT_USERNAME + AT_API_KEY and/or TWILIO_SID + TWILIO_TOKEN + TWILIO_PHONE');
@@ -179,13 +197,15 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     ? { username: env.AT_USERNAME, apiKey: env.AT_API_KEY, senderId: env.AT_SENDER_ID, baseUrl: env.AT_API_BASE_URL }
     : undefined;
 
+  const host = env.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1');
   return Object.freeze({
     env: env.NODE_ENV,
     isProduction,
     port: env.PORT,
-    host: env.HOST,
+    host,
+    metrics: env.METRICS_PORT === undefined ? undefined : Object.freeze({ port: env.METRICS_PORT, host: env.METRICS_HOST ?? host }),
     logLevel: env.LOG_LEVEL,
-    trustProxy: env.TRUST_PROXY,
+    proxyHops: env.TRUST_PROXY,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
@@ -221,5 +241,27 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       signingSecret: env.SIRA_SIGNING_SECRET,
       otpFailureRateThreshold: env.SIRA_THRESHOLD_OTP_FAILURE_RATE,
     }),
+  });
+}
+
+/** What the command-line tools need: a database and the default country, nothing secret. */
+export interface DatabaseConfig {
+  databaseUrl: string | undefined;
+  /** Embedded PGlite folder: honoured only with NODE_ENV=development, asked for explicitly. */
+  pgliteDataDir: string | undefined;
+  defaultCountry: string;
+}
+
+const databaseSchema = envSchema.pick({ NODE_ENV: true, DATABASE_URL: true, PGLITE_DATA_DIR: true, DEFAULT_COUNTRY: true });
+
+/** Parse only what a database tool needs, so migrate/users:add run without the service's secrets. */
+export function loadDatabaseConfig(source: Record<string, string | undefined>): Readonly<DatabaseConfig> {
+  const parsed = databaseSchema.safeParse(source);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const env = parsed.data;
+  return Object.freeze({
+    databaseUrl: env.DATABASE_URL,
+    pgliteDataDir: env.NODE_ENV === 'development' ? env.PGLITE_DATA_DIR : undefined,
+    defaultCountry: env.DEFAULT_COUNTRY,
   });
 }

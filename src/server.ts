@@ -19,7 +19,9 @@ async function main() {
   }
   const app = await createApp(config);
   const running = await startHttpServer(app, config.port, config.host);
-  app.logger.info({ port: running.port, env: config.env, mode: config.databaseUrl ? 'services' : 'embedded' }, 'molam-id-password-reset listening');
+  app.logger.info({
+    host: config.host, port: running.port, metricsPort: running.metrics?.port, env: config.env, mode: config.databaseUrl ? 'services' : 'embedded',
+  }, 'molam-id-password-reset listening');
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -7,13 +7,13 @@
 import dotenv from 'dotenv';
 import { archiveAuditLog } from '../audit/archive.js';
 import { parseArchiveArgs } from '../audit/archive-args.js';
-import { loadConfig } from '../config.js';
+import { loadDatabaseConfig } from '../config.js';
 import { openConfiguredDatabase } from './open-database.js';
 
 async function main(argv: string[]): Promise<void> {
   const { cutoff, outDir, maxRows } = parseArchiveArgs(argv);
   dotenv.config({ quiet: true });
-  const db = await openConfiguredDatabase(loadConfig(process.env));
+  const db = await openConfiguredDatabase(loadDatabaseConfig(process.env));
   try {
     const result = await archiveAuditLog({ db, outDir, cutoff, maxRows });
     process.stdout.write(`${JSON.stringify({ cutoff: cutoff.toISOString(), ...result })}\n`);

@@ -1,11 +1,11 @@
 /** npm run migrate: applies sql/NNN_*.sql in order and records what ran. */
 import dotenv from 'dotenv';
-import { loadConfig } from '../config.js';
+import { loadDatabaseConfig } from '../config.js';
 import { runMigrations } from '../db/migrations.js';
 import { openConfiguredDatabase } from './open-database.js';
 
 dotenv.config({ quiet: true });
-const db = await openConfiguredDatabase(loadConfig(process.env));
+const db = await openConfiguredDatabase(loadDatabaseConfig(process.env));
 try {
   const { applied, skipped } = await runMigrations(db);
   for (const name of skipped) process.stdout.write(`already applied  ${name}\n`);

@@ -1,7 +1,7 @@
 /** npm run users:add -- --phone +221770000001 [--email a@b.sn] [--lang fr] [--country SN] [--birth-year 1990] */
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
-import { loadConfig } from '../config.js';
+import { loadDatabaseConfig } from '../config.js';
 import { runMigrations } from '../db/migrations.js';
 import { createUserQueries } from '../queries/users.queries.js';
 import { normalizePhone } from '../services/identifiers.js';
@@ -11,7 +11,7 @@ dotenv.config({ quiet: true });
 const { values } = parseArgs({
   options: { phone: { type: 'string' }, email: { type: 'string' }, lang: { type: 'string' }, country: { type: 'string' }, 'birth-year': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });
-const config = loadConfig(process.env);
+const config = loadDatabaseConfig(process.env);
 
 const USAGE = 'usage: npm run users:add -- --phone +221770000001 [--email a@example.sn] [--lang fr|en] [--country SN] [--birth-year 1990]\n';
 

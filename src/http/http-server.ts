@@ -1,6 +1,7 @@
 /**
  * Starts the HTTP server and stops it gracefully: stop accepting, let
- * in-flight requests finish (bounded), then close pools.
+ * in-flight requests finish (bounded), then close pools. With METRICS_PORT,
+ * a second small listener serves /metrics only; it lives and stops with the main one.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,8 +11,27 @@ export interface RunningServer {
   server: http.Server;
   port: number;
   url: string;
+  /** The /metrics-only listener, when METRICS_PORT is set. */
+  metrics: { server: http.Server; port: number; url: string } | undefined;
   /** Graceful stop: resolves once in-flight requests are answered and pools are closed. */
   stop(graceMs?: number): Promise<void>;
+}
+
+async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+const closed = (server: http.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+async function startMetricsListener(app: App) {
+  if (!app.metricsKoa || !app.config.metrics) return undefined;
+  const server = http.createServer(app.metricsKoa.callback());
+  const port = await listen(server, app.config.metrics.port, app.config.metrics.host);
+  return { server, port, url: `http://127.0.0.1:${port}` };
 }
 
 export async function startHttpServer(app: App, port: number, host: string): Promise<RunningServer> {
@@ -24,26 +44,36 @@ export async function startHttpServer(app: App, port: number, host: string): Pro
   });
   // Telco gateways keep connections alive; stay above common proxy idle timeouts.
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const actualPort = (server.address() as AddressInfo).port;
+  const actualPort = await listen(server, port, host);
+  let metrics: RunningServer['metrics'];
+  try {
+    metrics = await startMetricsListener(app);
+  } catch (err) {
+    await closed(server);
+    throw err;
+  }
 
   return {
     server,
     port: actualPort,
     url: `http://127.0.0.1:${actualPort}`,
+    metrics,
     async stop(graceMs = 25_000) {
       stopping = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const drained = closed(server);
       // Keep-alive connections become idle as their last answer leaves: close them as they do.
       const sweep = setInterval(() => server.closeIdleConnections(), 100);
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-      await closed;
+      await drained;
       clearInterval(sweep);
       clearTimeout(timer);
+      // Scrapes keep working through the drain; the metrics listener goes last.
+      if (metrics) {
+        const metricsClosed = closed(metrics.server);
+        metrics.server.closeAllConnections();
+        await metricsClosed;
+      }
       await app.close();
     },
   };

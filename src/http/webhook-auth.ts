@@ -1,19 +1,55 @@
-/** Webhook authentication by a secret ?token= on the callback URL (Africa's Talking, Hubtel). */
+/**
+ * Webhook authentication by a secret ?token= on the callback URL (Africa's Talking,
+ * Hubtel), and which provider webhooks are mounted at all. In production every
+ * mounted webhook is authenticated: a provider without its secret is not mounted.
+ */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
 /** Constant-time equality of two secrets of any length. */
 export const sameSecret = (a: string, b: string) =>
   timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
-/** Throws 403 (and counts it) when a token is configured and the request does not carry it. */
-export function requireWebhookToken(ctx: Context, token: string | undefined, metrics: Metrics, provider = 'africastalking'): void {
-  if (!token) return;
+/** A webhook's expected token; `required` (production) refuses every request when no token is configured. */
+export interface WebhookToken {
+  value: string | undefined;
+  required: boolean;
+}
+
+export const webhookToken = (config: Pick<Config, 'isProduction'>, value: string | undefined): WebhookToken =>
+  ({ value, required: config.isProduction });
+
+/**
+ * Throws 403 (and counts it) unless the request carries the configured token.
+ * Outside production a webhook without a configured token stays open (local testing).
+ */
+export function requireWebhookToken(ctx: Context, token: WebhookToken, metrics: Metrics, provider = 'africastalking'): void {
+  if (!token.value && !token.required) return;
   const given = typeof ctx.query.token === 'string' ? ctx.query.token : '';
-  if (!sameSecret(given, token)) {
+  // A missing token in production never matches: defence in depth behind mountedWebhooks().
+  if (!token.value || !sameSecret(given, token.value)) {
     metrics.webhookAuthFailures.inc({ provider });
     throw new AppError('forbidden', 'Webhook token missing or wrong');
   }
+}
+
+/** Optional providers whose webhooks are served. Africa's Talking is always mounted (its token is required in production). */
+export interface MountedWebhooks {
+  hubtel: boolean;
+  twilio: boolean;
+}
+
+/** In production a provider without its secret is not mounted (404, like any unknown route); start-up says so once. */
+export function mountedWebhooks(config: Config, logger: Logger): MountedWebhooks {
+  const mounted = {
+    hubtel: !config.isProduction || config.hubtelWebhookToken !== undefined,
+    twilio: !config.isProduction || config.twilio !== undefined,
+  };
+  if (!mounted.hubtel) logger.info('Hubtel USSD webhook not mounted: HUBTEL_WEBHOOK_TOKEN is not set');
+  if (!mounted.twilio) logger.info('Twilio webhooks not mounted: TWILIO_TOKEN (with TWILIO_SID and TWILIO_PHONE) is not set');
+  return mounted;
 }

@@ -1,18 +1,31 @@
 /**
  * The operator's command-line tools, run as npm runs them (tsx on the
  * sources) against a fresh PostgreSQL database: migrate records what ran,
- * users:add adds (and updates) a user.
+ * users:add adds (and updates) a user. Without NODE_ENV they read DATABASE_URL
+ * only; an embedded PGlite folder needs development, asked for.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
 const run = promisify(execFile);
 const dbs: TestDatabase[] = [];
+const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dbs.map((d) => d.drop()));
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A folder an embedded PGlite database may be created in (it does not exist yet). */
+function pgliteDir() {
+  const parent = mkdtempSync(path.join(tmpdir(), 'molam-cli-'));
+  dirs.push(parent);
+  return path.join(parent, 'pglite');
+}
 
 const cli = (script: string, args: string[], env: Record<string, string>) =>
   run(process.execPath, ['--import', 'tsx', script, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
@@ -36,5 +49,21 @@ describe('command-line tools', () => {
     expect(year.trim()).toBe('1990');
     await expect(cli('src/cli/users-add.ts', ['--phone', 'hello'], { DATABASE_URL: t.url })).rejects.toMatchObject({ code: 2 });
     expect((await cli('src/cli/users-add.ts', ['--help'], { DATABASE_URL: t.url })).stdout).toMatch(/^usage: npm run users:add/);
+  });
+});
+
+describe('item 11: command-line tools do not fall into development on their own', () => {
+  it('migrate without NODE_ENV refuses an embedded PGLITE_DATA_DIR, naming DATABASE_URL, and creates nothing', async () => {
+    const dir = pgliteDir();
+    await expect(cli('src/cli/migrate.ts', [], { PGLITE_DATA_DIR: dir })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('DATABASE_URL') });
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('npm run users:add asks for development itself, so a developer can add a user to PGLITE_DATA_DIR', async () => {
+    const dir = pgliteDir();
+    const { stdout } = await run('npm', ['run', '--silent', 'users:add', '--', '--phone', '+221771234567'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PGLITE_DATA_DIR: dir },
+    });
+    expect(JSON.parse(stdout)).toMatchObject({ phone: '+221771234567', country: 'SN' });
   });
 });

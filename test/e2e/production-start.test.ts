@@ -2,47 +2,20 @@
  * `NODE_ENV=production` as an operator starts it (tsx on the sources, the
  * same entry point dist/server.js is built from): it refuses to start without
  * its secrets, and with them it serves /health on the real Postgres and Redis
- * and has no /dev routes.
+ * and has no /dev routes; METRICS_PORT moves /metrics to a listener of its own.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
+import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
 
 const dbs: TestDatabase[] = [];
 afterAll(async () => {
+  killSpawnedServices();
   await Promise.all(dbs.map((d) => d.drop()));
 });
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
-
-function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => { stderr += String(d); });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
-}
-
-async function waitForHealth(url: string, deadlineMs = 20_000): Promise<Response> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await fetch(`${url}/health`);
-    } catch (err) {
-      if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
+const runServer = (env: Record<string, string>) => spawnService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
+const SECRETS = { PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'at-key' };
 
 describe('production start', () => {
   it('refuses to start without PEPPER and the other secrets, naming each one', async () => {
@@ -56,12 +29,10 @@ describe('production start', () => {
     const db = await createTestDatabase('prod');
     dbs.push(db);
     const port = await freePort();
-    const run = runServer({
-      PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'hook-token', AT_USERNAME: 'molam', AT_API_KEY: 'at-key',
-    });
+    const run = runServer({ PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), ...SECRETS });
     try {
       const url = `http://127.0.0.1:${port}`;
-      const health = await waitForHealth(url);
+      const health = await waitForHealth(url, run);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', mode: 'services', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
       expect((await fetch(`${url}/metrics`)).status).toBe(200);
@@ -75,5 +46,27 @@ describe('production start', () => {
       run.child.kill('SIGTERM');
     }
     expect(await run.exited).toBe(0);
+  });
+
+  it('with METRICS_PORT serves /metrics on that port only, and SIGTERM closes both listeners (item 13)', async () => {
+    const db = await createTestDatabase('prod');
+    dbs.push(db);
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const run = runServer({
+      PORT: String(port), METRICS_PORT: String(metricsPort), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), ...SECRETS,
+    });
+    const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      expect((await waitForHealth(url, run)).status).toBe(200);
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
+      const scraped = await fetch(metricsUrl);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toMatch(/molam_id_request_duration_seconds/);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+    await expect(fetch(metricsUrl)).rejects.toThrow();
   });
 });

@@ -23,7 +23,7 @@ beforeAll(async () => {
   tw = await startFakeTwilio(TW);
   svc = await startTestService({
     env: {
-      NODE_ENV: 'production', PEPPER: 'p'.repeat(40), JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: 'hook', BCRYPT_COST: '12',
+      NODE_ENV: 'production', PEPPER: 'p'.repeat(40), JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: 'hook-token-at-least-32-characters', BCRYPT_COST: '12',
       AT_USERNAME: AT.username, AT_API_KEY: AT.apiKey, AT_API_BASE_URL: at.baseUrl,
       TWILIO_SID: TW.accountSid, TWILIO_TOKEN: TW.authToken, TWILIO_PHONE: '+15005550006', TWILIO_API_BASE_URL: tw.baseUrl,
       PUBLIC_BASE_URL: PUBLIC, SMS_ROUTES: '+221:africastalking,twilio;*:twilio',
@@ -52,8 +52,8 @@ function twilioPost(path: string, params: Record<string, string>, token = TW.aut
 
 async function dialAndAskCode(phone: string) {
   const sessionId = randomUUID();
-  await svc.atHop({ sessionId, phone, text: '', token: 'hook' });
-  const ask = await svc.atHop({ sessionId, phone, text: '1', token: 'hook' });
+  await svc.atHop({ sessionId, phone, text: '', token: 'hook-token-at-least-32-characters' });
+  const ask = await svc.atHop({ sessionId, phone, text: '1', token: 'hook-token-at-least-32-characters' });
   expect(ask.text).toMatch(/^CON [^]*code/i);
   await svc.app.settle();
   const sms = [...at.requests].reverse().find((r) => r.form.to === phone);
@@ -69,7 +69,7 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
     const phone = await newUser();
     const { body, messageId } = await dialAndAskCode(phone);
     expect(body).toMatch(/\n\n@molam\.id #\d{6}$/);
-    const report = await form('/gateways/africastalking/sms/delivery?token=hook', {
+    const report = await form('/gateways/africastalking/sms/delivery?token=hook-token-at-least-32-characters', {
       id: messageId, status: 'Failed', phoneNumber: phone, networkCode: '60801', failureReason: 'DeliveryFailure',
     });
     expect(report.status).toBe(200);
@@ -77,7 +77,7 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
     const viaTwilio = tw.requests.filter((r) => r.form.To === phone);
     expect(viaTwilio.map((r) => r.form.Body)).toEqual([body]);
     // A repeated report does not send it a third time.
-    await form('/gateways/africastalking/sms/delivery?token=hook', { id: messageId, status: 'Failed', phoneNumber: phone });
+    await form('/gateways/africastalking/sms/delivery?token=hook-token-at-least-32-characters', { id: messageId, status: 'Failed', phoneNumber: phone });
     expect(tw.requests.filter((r) => r.form.To === phone)).toHaveLength(1);
   });
 
@@ -91,8 +91,8 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
     expect(reply.headers.get('content-type')).toMatch(/^text\/xml/);
     expect(await reply.text()).toMatch(/<Response><Message>Molam ID: code confirmed/);
     const sessionId = randomUUID();
-    expect((await svc.atHop({ sessionId, phone, text: '', token: 'hook' })).text).toMatch(/^CON [^]*1\. Continue/);
-    expect((await svc.atHop({ sessionId, phone, text: '1', token: 'hook' })).text).toMatch(/^CON Choose a new PIN/);
+    expect((await svc.atHop({ sessionId, phone, text: '', token: 'hook-token-at-least-32-characters' })).text).toMatch(/^CON [^]*1\. Continue/);
+    expect((await svc.atHop({ sessionId, phone, text: '1', token: 'hook-token-at-least-32-characters' })).text).toMatch(/^CON Choose a new PIN/);
   });
 
   it('refuses a Twilio webhook with a wrong or missing signature with 403', async () => {
@@ -105,7 +105,7 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
   it('cancels the live reset on NOT ME, audits it and answers politely by SMS', async () => {
     const phone = await newUser('fr');
     await dialAndAskCode(phone);
-    const r = await form('/gateways/africastalking/sms/inbound?token=hook', {
+    const r = await form('/gateways/africastalking/sms/inbound?token=hook-token-at-least-32-characters', {
       from: phone, to: '20880', text: 'Not me', date: '2026-11-25 10:00:00', id: randomUUID(), linkId: '', networkCode: '60801',
     });
     expect(r.status).toBe(200);
@@ -121,7 +121,7 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
   it('stores delivered reports with their latency', async () => {
     const phone = await newUser();
     const { messageId } = await dialAndAskCode(phone);
-    await form('/gateways/africastalking/sms/delivery?token=hook', { id: messageId, status: 'Success', phoneNumber: phone });
+    await form('/gateways/africastalking/sms/delivery?token=hook-token-at-least-32-characters', { id: messageId, status: 'Success', phoneNumber: phone });
     const { rows } = await svc.app.db.query<{ status: string }>(`SELECT status FROM molam_outbound_messages WHERE provider_message_id = $1`, [messageId]);
     expect(rows).toEqual([{ status: 'delivered' }]);
     const { text } = await svc.get('/metrics');
@@ -134,8 +134,8 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
     at.respondWith({ httpStatus: 500 });
     try {
       const sessionId = randomUUID();
-      await svc.atHop({ sessionId, phone, text: '', token: 'hook' });
-      await svc.atHop({ sessionId, phone, text: '1', token: 'hook' });
+      await svc.atHop({ sessionId, phone, text: '', token: 'hook-token-at-least-32-characters' });
+      await svc.atHop({ sessionId, phone, text: '1', token: 'hook-token-at-least-32-characters' });
       await svc.app.settle();
       expect(tw.requests.filter((r) => r.form.To === phone).at(-1)!.form.Body).toMatch(/#\d{6}$/);
     } finally {

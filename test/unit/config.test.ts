@@ -1,12 +1,25 @@
 /** Configuration parsing: pure, no services. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config.js';
 
 const strong = 'p'.repeat(40);
+/** Everything production requires, each secret long enough. */
+const production = {
+  NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: strong,
+  JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'key',
+};
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    return (err as ConfigError).problems.join('\n');
+  }
+  return '';
+};
 
 describe('loadConfig', () => {
-  it('runs with nothing set in development: port 8085, embedded stores, OTP TTL 300 s', () => {
-    const c = loadConfig({});
+  it('runs with nothing else set in development: port 8085, embedded stores, OTP TTL 300 s', () => {
+    const c = loadConfig({ NODE_ENV: 'development' });
     expect([c.port, c.databaseUrl, c.redisUrl, c.otpTtlSeconds, c.bcryptCost, c.isProduction]).toEqual([8085, undefined, undefined, 300, 12, false]);
     expect(c.kafka.clientId).toBe('molam-id-password-reset');
     expect(c.sira.otpFailureRateThreshold).toBe(0.4);
@@ -26,7 +39,7 @@ describe('loadConfig', () => {
 
   it('accepts a complete production configuration and splits the JWT secret list (first signs, all verify)', () => {
     const c = loadConfig({
-      NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: strong, AT_WEBHOOK_TOKEN: 'hook', AT_USERNAME: 'molam', AT_API_KEY: 'key',
+      ...production,
       JWT_RESET_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(32)}`, KAFKA_ENABLED: 'true', KAFKA_BROKERS: 'kafka1:9092,kafka2:9092',
     });
     expect(c.jwtResetSecrets).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
@@ -46,6 +59,72 @@ describe('loadConfig', () => {
   });
 
   it('rejects an OTP lifetime above 10 minutes (NIST 800-63B, ASVS 6.5.5)', () => {
-    expect(() => loadConfig({ OTP_TTL_SECONDS: '900' })).toThrow(/OTP_TTL_SECONDS/);
+    expect(() => loadConfig({ NODE_ENV: 'test', OTP_TTL_SECONDS: '900' })).toThrow(/OTP_TTL_SECONDS/);
+  });
+});
+
+describe('item 11: production rules are the default', () => {
+  it('treats an unset NODE_ENV as production and refuses to start without its secrets', () => {
+    expect(problemsOf({})).toMatch(/PEPPER is required in production/);
+    const { NODE_ENV: _unset, ...withoutNodeEnv } = production;
+    expect(loadConfig(withoutNodeEnv)).toMatchObject({ env: 'production', isProduction: true });
+  });
+
+  it("refuses the development pepper and the development JWT secret in production", () => {
+    const dev = loadConfig({ NODE_ENV: 'development' });
+    expect(problemsOf({ ...production, PEPPER: dev.pepper })).toMatch(/PEPPER must not be the development default/);
+    expect(problemsOf({ ...production, JWT_RESET_SECRET: `${'k'.repeat(32)},${dev.jwtResetSecrets[0]}` }))
+      .toMatch(/JWT_RESET_SECRET must not contain the development default/);
+  });
+});
+
+describe('item 1: webhook tokens in production', () => {
+  it('refuses an AT or Hubtel webhook token under 32 characters, naming the variable, not the value', () => {
+    const problems = problemsOf({ ...production, AT_WEBHOOK_TOKEN: 'short-at-token', HUBTEL_WEBHOOK_TOKEN: 'short-hubtel-token' });
+    expect(problems).toMatch(/AT_WEBHOOK_TOKEN must be at least 32 characters/);
+    expect(problems).toMatch(/HUBTEL_WEBHOOK_TOKEN must be at least 32 characters/);
+    expect(problems).not.toMatch(/short-at-token|short-hubtel-token/);
+  });
+
+  it('keeps short tokens usable outside production', () => {
+    expect(loadConfig({ NODE_ENV: 'test', AT_WEBHOOK_TOKEN: 'hook' }).atWebhookToken).toBe('hook');
+  });
+});
+
+describe('item 10: TRUST_PROXY counts trusted proxy hops', () => {
+  it.each([[undefined, 0], ['', 0], ['0', 0], ['2', 2], ['true', 1], ['false', 0]])('TRUST_PROXY=%s means %i hops', (value, hops) => {
+    expect(loadConfig({ NODE_ENV: 'test', ...(value === undefined ? {} : { TRUST_PROXY: value }) }).proxyHops).toBe(hops);
+  });
+
+  it('refuses anything that is not a hop count', () => {
+    expect(problemsOf({ NODE_ENV: 'test', TRUST_PROXY: 'yes' })).toMatch(/TRUST_PROXY/);
+    expect(problemsOf({ NODE_ENV: 'test', TRUST_PROXY: '-1' })).toMatch(/TRUST_PROXY/);
+  });
+});
+
+describe('item 12: listen address', () => {
+  it('binds loopback outside production and every interface in production, unless HOST says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).host).toBe('127.0.0.1');
+    expect(loadConfig(production).host).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...production, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+});
+
+describe('item 13: METRICS_PORT', () => {
+  it('serves /metrics on the main listener when unset, on its own port (same host by default) when set', () => {
+    expect(loadConfig({ NODE_ENV: 'test', METRICS_PORT: '' }).metrics).toBeUndefined();
+    expect(loadConfig({ ...production, METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(loadConfig({ ...production, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics).toEqual({ port: 9464, host: '10.0.0.5' });
+    expect(problemsOf({ NODE_ENV: 'test', METRICS_PORT: 'prometheus' })).toMatch(/METRICS_PORT/);
+  });
+});
+
+describe('item 11: command-line tools read the database settings only', () => {
+  it('needs no secret, and opens an embedded PGlite folder only with NODE_ENV=development', () => {
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://x@db/m' })).toMatchObject({ databaseUrl: 'postgres://x@db/m', defaultCountry: 'SN' });
+    expect(loadDatabaseConfig({ PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBeUndefined();
+    expect(loadDatabaseConfig({ NODE_ENV: 'production', PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBeUndefined();
+    expect(loadDatabaseConfig({ NODE_ENV: 'development', PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBe('/tmp/x');
   });
 });

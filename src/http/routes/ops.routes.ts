@@ -1,4 +1,4 @@
-/** GET /health (a check per dependency, 503 when one is down) and GET /metrics. */
+/** GET /health (a check per dependency, 503 when one is down) and GET /metrics (main listener or its own, METRICS_PORT). */
 import type Router from '@koa/router';
 import type { Registry } from 'prom-client';
 
@@ -24,13 +24,12 @@ async function timed(check: HealthCheck) {
 
 export interface OpsRouteDeps {
   checks: Record<string, HealthCheck>;
-  registry: Registry;
   mode: string;
   /** Records each check's result, so Prometheus can alert on a dependency that is down. */
   onCheck?: (dependency: string, up: boolean) => void;
 }
 
-export function opsRoutes(router: Router, { checks, registry, mode, onCheck }: OpsRouteDeps) {
+export function opsRoutes(router: Router, { checks, mode, onCheck }: OpsRouteDeps) {
   router.get('/health', async (ctx) => {
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((name) => timed(checks[name]!)));
@@ -46,7 +45,9 @@ export function opsRoutes(router: Router, { checks, registry, mode, onCheck }: O
       checks: Object.fromEntries(names.map((name, i) => [name, results[i]])),
     };
   });
+}
 
+export function metricsRoutes(router: Router, { registry }: { registry: Registry }) {
   router.get('/metrics', async (ctx) => {
     ctx.type = registry.contentType;
     ctx.body = await registry.metrics();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import type { CredentialService } from '../../services/credential-service.js';
 import type { ResetService } from '../../services/reset-service.js';
+import { clientIp } from '../client-ip.js';
 
 const kind = z.enum(['password', 'ussd_pin']);
 const requestId = z.uuid();
@@ -36,7 +37,7 @@ export function resetRoutes(router: Router, { resets, credentials }: { resets: R
   router.post('/v1/reset/start', async (ctx) => {
     const body = parse(startBody, ctx.request.body);
     ctx.status = 202;
-    ctx.body = await resets.start({ ...body, ip: ctx.ip || null });
+    ctx.body = await resets.start({ ...body, ip: clientIp(ctx) });
   });
 
   router.post('/v1/reset/resend', async (ctx) => {
@@ -47,13 +48,13 @@ export function resetRoutes(router: Router, { resets, credentials }: { resets: R
 
   router.post('/v1/reset/verify', async (ctx) => {
     const body = parse(verifyBody, ctx.request.body);
-    const { resetToken, expiresInSeconds } = await resets.verify({ ...body, ip: ctx.ip || null });
+    const { resetToken, expiresInSeconds } = await resets.verify({ ...body, ip: clientIp(ctx) });
     ctx.body = { resetToken, expiresInSeconds };
   });
 
   router.post('/v1/reset/complete', async (ctx) => {
     const body = parse(completeBody, ctx.request.body);
-    await credentials.completeWithToken({ ...body, ip: ctx.ip || null });
+    await credentials.completeWithToken({ ...body, ip: clientIp(ctx) });
     ctx.status = 204;
   });
 }

@@ -12,15 +12,17 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { DeliveryService } from '../../services/delivery-service.js';
 import type { InboundSmsService } from '../../services/inbound-sms-service.js';
 import type { Notifier } from '../../services/notifier.js';
-import { requireWebhookToken } from '../webhook-auth.js';
+import { requireWebhookToken, type WebhookToken } from '../webhook-auth.js';
 
 export interface SmsRouteDeps {
   inbound: InboundSmsService;
   delivery: DeliveryService;
   notifier: Notifier;
   metrics: Metrics;
-  atWebhookToken: string | undefined;
+  atWebhookToken: WebhookToken;
   twilioAuthToken: string | undefined;
+  /** False in production without Twilio credentials: its routes do not exist. */
+  twilioMounted: boolean;
   /** The URL Twilio calls, as it signs it; behind a proxy the local URL differs. */
   publicBaseUrl: string | undefined;
   defer: (work: () => Promise<unknown>) => void;
@@ -42,16 +44,18 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
     return params;
   }
 
-  router.post('/gateways/twilio/sms/inbound', async (ctx) => {
-    const { reply } = await deps.inbound.handle(parseTwilioInbound(requireTwilioSignature(ctx)));
-    ctx.type = TWIML_CONTENT_TYPE;
-    ctx.body = renderTwiml(reply);
-  });
+  if (deps.twilioMounted) {
+    router.post('/gateways/twilio/sms/inbound', async (ctx) => {
+      const { reply } = await deps.inbound.handle(parseTwilioInbound(requireTwilioSignature(ctx)));
+      ctx.type = TWIML_CONTENT_TYPE;
+      ctx.body = renderTwiml(reply);
+    });
 
-  router.post('/gateways/twilio/sms/status', async (ctx) => {
-    await deps.delivery.onReport(parseTwilioStatusCallback(requireTwilioSignature(ctx)));
-    ctx.status = 204;
-  });
+    router.post('/gateways/twilio/sms/status', async (ctx) => {
+      await deps.delivery.onReport(parseTwilioStatusCallback(requireTwilioSignature(ctx)));
+      ctx.status = 204;
+    });
+  }
 
   // Africa's Talking has no synchronous reply: the answer goes out as a new SMS, after this 200.
   router.post('/gateways/africastalking/sms/inbound', async (ctx) => {

@@ -17,15 +17,17 @@ import { maskPhone, type Logger } from '../../logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { insertAuditEntry } from '../../queries/audit.queries.js';
 import { subscriberPhone } from '../../services/identifiers.js';
-import { requireWebhookToken } from '../webhook-auth.js';
+import { requireWebhookToken, type WebhookToken } from '../webhook-auth.js';
 
 export interface UssdRouteDeps {
   runtime: DialogRuntime;
   db: Database;
   metrics: Metrics;
   logger: Logger;
-  atWebhookToken: string | undefined;
-  hubtelWebhookToken: string | undefined;
+  atWebhookToken: WebhookToken;
+  hubtelWebhookToken: WebhookToken;
+  /** False in production without HUBTEL_WEBHOOK_TOKEN: the route does not exist. */
+  hubtelMounted: boolean;
   defaultCountry: string;
 }
 
@@ -69,7 +71,7 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
     ctx.status = 204;
   });
 
-  router.post('/gateways/hubtel/ussd', async (ctx) => {
+  async function hubtelHop(ctx: Context) {
     requireWebhookToken(ctx, deps.hubtelWebhookToken, metrics, 'hubtel');
     const request = parseHubtelUssd(ctx.request.body);
     if (request.kind === 'release') {
@@ -78,5 +80,6 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
       return;
     }
     ctx.body = renderHubtelUssd(await answerHop(request.event));
-  });
+  }
+  if (deps.hubtelMounted) router.post('/gateways/hubtel/ussd', hubtelHop);
 }

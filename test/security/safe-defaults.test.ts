@@ -1,0 +1,98 @@
+/**
+ * Items 11 and 12: the service started the way `npm start` starts it
+ * (node on src/server.ts, the entry point of dist/server.js) with NO NODE_ENV
+ * is a production service: it refuses the missing or public development
+ * secrets, and with real ones on the real PostgreSQL and Redis it serves no
+ * development surface. Development, asked for, listens on loopback only.
+ */
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
+import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
+
+const dbs: TestDatabase[] = [];
+afterAll(async () => {
+  killSpawnedServices();
+  await Promise.all(dbs.map((d) => d.drop()));
+});
+
+const SECRETS = {
+  PEPPER: 'p'.repeat(48), JWT_RESET_SECRET: 'j'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'k'.repeat(32),
+};
+
+/** Whether something accepts a TCP connection on host:port. */
+const accepts = (host: string, port: number) => new Promise<boolean>((resolve) => {
+  const socket = connect({ host, port, timeout: 1000 });
+  socket.once('connect', () => { socket.destroy(); resolve(true); });
+  socket.once('error', () => resolve(false));
+  socket.once('timeout', () => { socket.destroy(); resolve(false); });
+});
+
+/** This machine's non-loopback IPv4 addresses (the LAN side a neighbour would use). */
+const lanAddresses = () => Object.values(networkInterfaces()).flat()
+  .filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+
+describe('item 11: no NODE_ENV means production', () => {
+  it('refuses to start without PEPPER, exit 1, naming it', async () => {
+    const run = spawnService({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', REDIS_URL, ...SECRETS, PEPPER: '' });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain('PEPPER is required in production');
+  });
+
+  it('refuses the public development pepper and JWT secret', async () => {
+    const dev = loadConfig({ NODE_ENV: 'development' });
+    const run = spawnService({
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', REDIS_URL, ...SECRETS, PEPPER: dev.pepper, JWT_RESET_SECRET: dev.jwtResetSecrets.join(','),
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toContain('PEPPER must not be the development default');
+    expect(run.stderr()).toContain('JWT_RESET_SECRET must not contain the development default');
+  });
+
+  it('with every secret serves the API but no /dev route, no simulator, no unauthenticated webhook; listens on every interface', async () => {
+    const db = await createTestDatabase('defaults');
+    dbs.push(db);
+    const port = await freePort();
+    const run = spawnService({ PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('defaults'), ...SECRETS });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      expect((await waitForHealth(url, run)).status).toBe(200);
+      expect(run.stdout()).toMatch(/"host":"0\.0\.0\.0".*"env":"production".*listening/);
+      for (const address of lanAddresses()) expect(await accepts(address, port), `reachable on ${address}`).toBe(true);
+      for (const path of ['/dev/messages', '/simulator', '/simulator/simulator.js']) expect((await fetch(`${url}${path}`)).status).toBe(404);
+      const hubtel = await fetch(`${url}/gateways/hubtel/ussd`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Type: 'Initiation', Message: '*714#', Mobile: '233240000001', SessionId: 'attack', Sequence: 1 }),
+      });
+      expect(hubtel.status).toBe(404);
+      const at = await fetch(`${url}/gateways/africastalking/ussd`, { method: 'POST', body: new URLSearchParams({ sessionId: 's', phoneNumber: '+221770000001', text: '' }) });
+      expect(at.status).toBe(403);
+      const start = await fetch(`${url}/v1/reset/start`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
+      });
+      expect(start.status).toBe(202);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+  });
+});
+
+describe('item 12: development listens on loopback only', () => {
+  it('binds 127.0.0.1 when NODE_ENV=development and HOST is unset: /dev/messages is not reachable from the LAN', async () => {
+    const port = await freePort();
+    const run = spawnService({ NODE_ENV: 'development', PORT: String(port), LOG_LEVEL: 'info' });
+    try {
+      const health = await waitForHealth(`http://127.0.0.1:${port}`, run, 30_000);
+      expect(health.status).toBe(200);
+      expect(run.stdout()).toMatch(/"host":"127\.0\.0\.1".*"env":"development".*listening/);
+      expect((await fetch(`http://127.0.0.1:${port}/dev/messages`)).status).toBe(200);
+      for (const address of lanAddresses()) expect(await accepts(address, port), `reachable on ${address}`).toBe(false);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+  }, 40_000);
+});
