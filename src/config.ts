@@ -70,6 +70,12 @@ const envSchema = z.object({
   SIRA_WEBHOOK_URL: optionalText,
   SIRA_SIGNING_SECRET: optionalText,
   SIRA_THRESHOLD_OTP_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.4),
+
+  // Retention purge (src/retention). Reset requests stay >= 31 days: the 30-day cap on completed resets counts them.
+  RESET_REQUEST_RETENTION_DAYS: int(90, 31, 3650),
+  OUTBOUND_MESSAGE_RETENTION_DAYS: int(30, 7, 3650),
+  OUTBOX_RETENTION_DAYS: int(7, 1, 3650),
+  PURGE_INTERVAL_HOURS: int(24, 0, 168),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -120,6 +126,8 @@ export interface Config {
   /** CAMARA SIM Swap check before an SMS code; an unanswered check is "unknown", and policy decides. */
   simSwap: { url: string | undefined; maxAgeHours: number; unknownPolicy: 'allow' | 'refuse' };
   sira: { enabled: boolean; webhookUrl: string | undefined; signingSecret: string | undefined; otpFailureRateThreshold: number };
+  /** Days kept before the purge deletes a row; the in-process purge runs every purgeIntervalHours (0 = never). */
+  retention: { resetRequestDays: number; outboundMessageDays: number; outboxDays: number; purgeIntervalHours: number };
 }
 
 export class ConfigError extends Error {
@@ -220,6 +228,12 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       webhookUrl: env.SIRA_WEBHOOK_URL,
       signingSecret: env.SIRA_SIGNING_SECRET,
       otpFailureRateThreshold: env.SIRA_THRESHOLD_OTP_FAILURE_RATE,
+    }),
+    retention: Object.freeze({
+      resetRequestDays: env.RESET_REQUEST_RETENTION_DAYS,
+      outboundMessageDays: env.OUTBOUND_MESSAGE_RETENTION_DAYS,
+      outboxDays: env.OUTBOX_RETENTION_DAYS,
+      purgeIntervalHours: env.PURGE_INTERVAL_HOURS,
     }),
   });
 }
