@@ -13,14 +13,16 @@
 CREATE OR REPLACE FUNCTION molam_audit_retention() RETURNS interval
 LANGUAGE sql IMMUTABLE AS $$ SELECT interval '90 days' $$;
 
+-- search_path fixed at creation (FROM CURRENT) and pg_catalog.pg_roles qualified:
+-- a session cannot swap in its own retention function or a TEMP TABLE pg_roles.
 CREATE OR REPLACE FUNCTION molam_audit_log_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   -- Nested IFs: OLD does not exist in the TRUNCATE (statement) trigger.
   IF TG_OP = 'DELETE' THEN
     IF OLD.occurred_at < now() - molam_audit_retention()
        -- Through pg_roles: a database where the role is missing refuses instead of erroring.
-       AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'molam_audit_archiver'
+       AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = 'molam_audit_archiver'
                    AND pg_has_role(current_user, r.oid, 'MEMBER')) THEN
       RETURN OLD;
     END IF;

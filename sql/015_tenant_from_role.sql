@@ -9,10 +9,12 @@
 
 -- The countries whose role current_user belongs to. Only roles that exist are
 -- looked at, so a country without a role never raises, it just matches nothing.
+-- pg_catalog.pg_roles, qualified: a bare pg_roles would find a reader's own
+-- TEMP TABLE pg_roles first (pg_temp is searched before pg_catalog for tables).
 CREATE OR REPLACE FUNCTION molam_tenant_countries() RETURNS text[]
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT coalesce(array_agg(upper(substring(r.rolname FROM 14))), '{}')
-    FROM pg_roles r
+    FROM pg_catalog.pg_roles r
    WHERE r.rolname ~ '^molam_tenant_[a-z]{2}$'
      AND pg_has_role(current_user, r.oid, 'MEMBER')
 $$;

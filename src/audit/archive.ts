@@ -60,7 +60,7 @@ async function checkArchiveRights(tx: Queryable, olderThanMs: number): Promise<D
     `SELECT now() - make_interval(secs => $1::float8 / 1000) AS cutoff,
             make_interval(secs => $1::float8 / 1000) < molam_audit_retention() AS too_young,
             molam_audit_retention()::text AS retention,
-            EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'molam_audit_archiver'
+            EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = 'molam_audit_archiver'
                     AND pg_has_role(current_user, r.oid, 'MEMBER')) AS archiver`, [olderThanMs]);
   const check = rows[0]!;
   if (check.too_young) {

@@ -77,6 +77,16 @@ describe('item 16: a tenant reader cannot pick its country', () => {
     await expect(senegal.query(`INSERT INTO molam_audit_log (action, country) VALUES ('forged', 'SN')`)).rejects.toThrow(/permission denied/);
   });
 
+  it('a reader cannot fake its membership with a temporary pg_roles (pg_temp is searched before pg_catalog)', async () => {
+    const seen = await senegal.transaction(async (tx) => {
+      await tx.query(`CREATE TEMP TABLE pg_roles ON COMMIT DROP AS
+        SELECT 'molam_tenant_ci'::name AS rolname, oid FROM pg_catalog.pg_roles WHERE rolname = 'molam_tenant_sn'`);
+      const { rows } = await tx.query<{ country: string }>('SELECT country FROM molam_audit_log ORDER BY country');
+      return rows.map((r) => r.country);
+    });
+    expect(seen).toEqual(['SN', 'SN']);
+  });
+
   it('the service login still reads and writes every country, GH (no tenant role) included', async () => {
     expect(await visible(service)).toEqual({ requests: ['CI', 'GH', 'SN', 'SN'], audit: ['CI', 'GH', 'SN', 'SN', null] });
     await service.query(`INSERT INTO molam_audit_log (action, country) VALUES ('reset.requested', 'KE')`);
