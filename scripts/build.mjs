@@ -10,6 +10,7 @@ await build({
     migrate: 'src/cli/migrate.ts',
     'users-add': 'src/cli/users-add.ts',
     'audit-archive': 'src/cli/audit-archive.ts',
+    purge: 'src/cli/purge.ts',
   },
   outdir: 'dist',
   bundle: true,

@@ -1,6 +1,6 @@
 -- 002: the audit trail. Append-only, enforced here rather than trusted to code:
--- UPDATE, DELETE and TRUNCATE raise, except a DELETE made by the archiver,
--- which sets molam.audit_archiving = 'on' for its own transaction only.
+-- UPDATE, DELETE and TRUNCATE raise. The one exception (sql/014): a member of
+-- molam_audit_archiver may DELETE rows older than the retention (90 days).
 CREATE TABLE IF NOT EXISTS molam_audit_log (
   id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   occurred_at timestamptz NOT NULL DEFAULT now(),
@@ -20,23 +20,31 @@ CREATE INDEX IF NOT EXISTS idx_audit_occurred ON molam_audit_log (occurred_at);
 CREATE INDEX IF NOT EXISTS idx_audit_user ON molam_audit_log (user_id, occurred_at);
 CREATE INDEX IF NOT EXISTS idx_audit_request ON molam_audit_log (request_id);
 
-CREATE OR REPLACE FUNCTION molam_audit_log_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- Created only when absent, here and for the triggers: sql/014 replaces the
+-- function with the archiver's exception, and running this file again later
+-- must not undo that (nor loosen anything).
+DO $do$
 BEGIN
-  IF TG_OP = 'DELETE' AND current_setting('molam.audit_archiving', true) = 'on' THEN
-    RETURN OLD;
+  IF to_regprocedure('molam_audit_log_append_only()') IS NULL THEN
+    CREATE FUNCTION molam_audit_log_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $f$
+    BEGIN
+      RAISE EXCEPTION 'molam_audit_log is append-only (% refused)', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+    END
+    $f$;
   END IF;
-  RAISE EXCEPTION 'molam_audit_log is append-only (% refused)', TG_OP
-    USING ERRCODE = 'insufficient_privilege';
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'molam_audit_log_no_change'
+                 AND tgrelid = 'molam_audit_log'::regclass) THEN
+    CREATE TRIGGER molam_audit_log_no_change
+      BEFORE UPDATE OR DELETE ON molam_audit_log
+      FOR EACH ROW EXECUTE FUNCTION molam_audit_log_append_only();
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'molam_audit_log_no_truncate'
+                 AND tgrelid = 'molam_audit_log'::regclass) THEN
+    CREATE TRIGGER molam_audit_log_no_truncate
+      BEFORE TRUNCATE ON molam_audit_log
+      FOR EACH STATEMENT EXECUTE FUNCTION molam_audit_log_append_only();
+  END IF;
 END
-$$;
-
-DROP TRIGGER IF EXISTS molam_audit_log_no_change ON molam_audit_log;
-CREATE TRIGGER molam_audit_log_no_change
-  BEFORE UPDATE OR DELETE ON molam_audit_log
-  FOR EACH ROW EXECUTE FUNCTION molam_audit_log_append_only();
-
-DROP TRIGGER IF EXISTS molam_audit_log_no_truncate ON molam_audit_log;
-CREATE TRIGGER molam_audit_log_no_truncate
-  BEFORE TRUNCATE ON molam_audit_log
-  FOR EACH STATEMENT EXECUTE FUNCTION molam_audit_log_append_only();
+$do$;

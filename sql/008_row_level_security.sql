@@ -2,18 +2,15 @@
 -- Idempotent: safe to run twice (psql -v ON_ERROR_STOP=1 -f sql/008_row_level_security.sql).
 --
 -- Who is restricted: members of molam_tenant_reader (per-country back-office
--- and reporting connections). They see only rows whose country equals the
--- transaction's molam.tenant setting:
---   BEGIN; SET LOCAL ROLE molam_tenant_reader; SET LOCAL molam.tenant = 'SN'; SELECT ...
--- An unset or empty molam.tenant matches no row: forgetting it fails closed.
--- The setting is chosen by the connecting code, so tenant-reader connections
--- belong to trusted server-side code, never to a tenant's own SQL session.
+-- and reporting logins). Which rows they see is decided by sql/015 from their
+-- role membership (molam_tenant_sn, molam_tenant_ci, ...); until 015 has run
+-- they see none. This file no longer creates the tenant policy itself, so
+-- running it again after 015 cannot bring back the old one (the country came
+-- from the session setting molam.tenant, which any reader could change).
 --
--- Who is not: the service. It owns these tables, and RLS is ENABLEd, not
--- FORCEd, so the owner is not filtered (the reset flow, the outbox and the
--- audit archiver read and write every country). A service role that is not
--- the owner keeps working through molam_service_access, which admits every
--- role that is not a tenant reader; table GRANTs still decide what it may do.
+-- Who is not: the owner (RLS is ENABLEd, not FORCEd) and every role that is
+-- not a tenant reader, through molam_service_access (the service, the audit
+-- archiver); table GRANTs (sql/013) still decide what each may do.
 -- FORCE with "no setting = see everything" was rejected: it fails open.
 
 DO $$
@@ -41,10 +38,6 @@ BEGIN
   FOREACH t IN ARRAY ARRAY['molam_reset_requests', 'molam_audit_log'] LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('GRANT SELECT ON %I TO molam_tenant_reader', t);
-
-    EXECUTE format('DROP POLICY IF EXISTS molam_tenant_isolation ON %I', t);
-    EXECUTE format($p$CREATE POLICY molam_tenant_isolation ON %I FOR SELECT TO molam_tenant_reader
-      USING (country IS NOT NULL AND country::text = upper(current_setting('molam.tenant', true)))$p$, t);
 
     -- (SELECT ...) makes the role check an init-plan: evaluated once per statement, not per row.
     EXECUTE format('DROP POLICY IF EXISTS molam_service_access ON %I', t);

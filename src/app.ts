@@ -42,6 +42,7 @@ import { createPendingOtpMessages } from './services/pending-otp-messages.js';
 import { createSealedBox } from './security/sealed-box.js';
 import { createRateLimiter, type Limits } from './services/rate-limits.js';
 import { createResetService } from './services/reset-service.js';
+import { createPurgeJob } from './retention/purge-job.js';
 import type { KvStore } from './store/kv-store.js';
 import { createMemoryKvStore } from './store/memory-kv-store.js';
 import { createRedisKvStore } from './store/redis-kv-store.js';
@@ -170,13 +171,16 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // Errors are answered by errorMiddleware; this keeps koa from printing them a second time.
   koa.on('error', () => {});
   events.start();
+  const purge = createPurgeJob({ db, policy: config.retention, intervalMs: config.retention.purgeIntervalHours * 3_600_000, logger });
+  purge.start();
 
   return {
-    config, logger, metrics, db, kv, redis, outbox, koa, metricsKoa, events, risk, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
+    config, logger, metrics, db, kv, redis, outbox, koa, metricsKoa, events, risk, purge, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
     /** Waits for deferred work (sends) to finish. */
     settle: async () => { while (pending.size > 0) await Promise.all([...pending]); },
     async close() {
       await Promise.all([...pending]);
+      await purge.close();
       await events.close();
       await risk.close();
       await Promise.allSettled([kv.close(), db.close()]);

@@ -80,6 +80,12 @@ const envSchema = z.object({
   SIRA_WEBHOOK_URL: optionalText,
   SIRA_SIGNING_SECRET: optionalText,
   SIRA_THRESHOLD_OTP_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.4),
+
+  // Retention purge (src/retention). Reset requests stay >= 31 days: the 30-day cap on completed resets counts them.
+  RESET_REQUEST_RETENTION_DAYS: int(90, 31, 3650),
+  OUTBOUND_MESSAGE_RETENTION_DAYS: int(30, 7, 3650),
+  OUTBOX_RETENTION_DAYS: int(7, 1, 3650),
+  PURGE_INTERVAL_HOURS: int(24, 0, 168),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -134,6 +140,8 @@ export interface Config {
   /** CAMARA SIM Swap check before an SMS code; an unanswered check is "unknown", and policy decides. */
   simSwap: { url: string | undefined; maxAgeHours: number; unknownPolicy: 'allow' | 'refuse' };
   sira: { enabled: boolean; webhookUrl: string | undefined; signingSecret: string | undefined; otpFailureRateThreshold: number };
+  /** Days kept before the purge deletes a row; the in-process purge runs every purgeIntervalHours (0 = never). */
+  retention: { resetRequestDays: number; outboundMessageDays: number; outboxDays: number; purgeIntervalHours: number };
 }
 
 export class ConfigError extends Error {
@@ -241,18 +249,32 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       signingSecret: env.SIRA_SIGNING_SECRET,
       otpFailureRateThreshold: env.SIRA_THRESHOLD_OTP_FAILURE_RATE,
     }),
+    retention: retentionOf(env),
   });
 }
 
-/** What the command-line tools need: a database and the default country, nothing secret. */
+type RetentionEnv = Pick<Env, 'RESET_REQUEST_RETENTION_DAYS' | 'OUTBOUND_MESSAGE_RETENTION_DAYS' | 'OUTBOX_RETENTION_DAYS' | 'PURGE_INTERVAL_HOURS'>;
+
+const retentionOf = (env: RetentionEnv): Config['retention'] => Object.freeze({
+  resetRequestDays: env.RESET_REQUEST_RETENTION_DAYS,
+  outboundMessageDays: env.OUTBOUND_MESSAGE_RETENTION_DAYS,
+  outboxDays: env.OUTBOX_RETENTION_DAYS,
+  purgeIntervalHours: env.PURGE_INTERVAL_HOURS,
+});
+
+/** What the command-line tools need: a database, the default country and the retention, nothing secret. */
 export interface DatabaseConfig {
   databaseUrl: string | undefined;
   /** Embedded PGlite folder: honoured only with NODE_ENV=development, asked for explicitly. */
   pgliteDataDir: string | undefined;
   defaultCountry: string;
+  retention: Config['retention'];
 }
 
-const databaseSchema = envSchema.pick({ NODE_ENV: true, DATABASE_URL: true, PGLITE_DATA_DIR: true, DEFAULT_COUNTRY: true });
+const databaseSchema = envSchema.pick({
+  NODE_ENV: true, DATABASE_URL: true, PGLITE_DATA_DIR: true, DEFAULT_COUNTRY: true,
+  RESET_REQUEST_RETENTION_DAYS: true, OUTBOUND_MESSAGE_RETENTION_DAYS: true, OUTBOX_RETENTION_DAYS: true, PURGE_INTERVAL_HOURS: true,
+});
 
 /** Parse only what a database tool needs, so migrate/users:add run without the service's secrets. */
 export function loadDatabaseConfig(source: Record<string, string | undefined>): Readonly<DatabaseConfig> {
@@ -263,5 +285,6 @@ export function loadDatabaseConfig(source: Record<string, string | undefined>): 
     databaseUrl: env.DATABASE_URL,
     pgliteDataDir: env.NODE_ENV === 'development' ? env.PGLITE_DATA_DIR : undefined,
     defaultCountry: env.DEFAULT_COUNTRY,
+    retention: retentionOf(env),
   });
 }

@@ -3,19 +3,19 @@ import { parseArgs } from 'node:util';
 
 const HOUR = 3_600_000;
 const UNITS: Record<string, number> = { h: HOUR, d: 24 * HOUR, w: 7 * 24 * HOUR };
-/** Audit rows younger than a day are never archived: a typo like "--older-than 0d" must not empty the table. */
-const MIN_AGE_MS = 24 * HOUR;
 export const ARCHIVE_USAGE = 'usage: npm run audit:archive -- --older-than 90d --out <dir> [--max-rows N]';
 
+/**
+ * "90d" → milliseconds. No minimum here: the database refuses an age under
+ * its audit retention (molam_audit_retention(), 90 days) before planning anything.
+ */
 export function parseAge(text: string): number {
   const m = /^(\d+)([hdw])$/.exec(text.trim());
-  if (!m) throw new Error(`--older-than takes a number and a unit: 90d, 12w, 48h (got "${text}")`);
-  const ms = Number(m[1]) * UNITS[m[2]!]!;
-  if (ms < MIN_AGE_MS) throw new Error('--older-than must be at least 24h');
-  return ms;
+  if (!m) throw new Error(`--older-than takes a number and a unit: 90d, 12w, 2160h (got "${text}")`);
+  return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-export function parseArchiveArgs(argv: string[], now = Date.now()): { cutoff: Date; outDir: string; maxRows: number | undefined } {
+export function parseArchiveArgs(argv: string[]): { olderThanMs: number; outDir: string; maxRows: number | undefined } {
   const { values } = parseArgs({
     args: argv,
     options: { 'older-than': { type: 'string' }, out: { type: 'string' }, 'max-rows': { type: 'string' } },
@@ -24,5 +24,5 @@ export function parseArchiveArgs(argv: string[], now = Date.now()): { cutoff: Da
   if (!values['older-than'] || !values.out) throw new Error(ARCHIVE_USAGE);
   const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
   if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows > 0)) throw new Error('--max-rows must be a positive integer');
-  return { cutoff: new Date(now - parseAge(values['older-than'])), outDir: values.out, maxRows };
+  return { olderThanMs: parseAge(values['older-than']), outDir: values.out, maxRows };
 }

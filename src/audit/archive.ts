@@ -4,10 +4,13 @@
  *   1. plan: record the id range to move as 'pending' (or resume the pending one);
  *   2. write: stream the range to a temp file, fsync it, rename it to
  *      molam_audit_<from>-<to>.ndjson.gz, fsync the directory;
- *   3. delete: in one transaction with molam.audit_archiving = 'on' (the only
- *      DELETE the append-only trigger lets through), delete exactly the rows
- *      written — the count must match or nothing is deleted — and mark the
- *      range 'archived' with the file's sha256.
+ *   3. delete: in one transaction, delete exactly the rows written — the
+ *      count must match or nothing is deleted — and mark the range 'archived'
+ *      with the file's sha256.
+ * The append-only trigger (sql/014) lets the delete through only for a member
+ * of molam_audit_archiver and only for rows older than molam_audit_retention()
+ * (90 days): a run connects as the archiver's login, and its age is checked
+ * against that retention by the database before anything is planned.
  * A crash before 3 leaves the range pending: the next run rewrites the same
  * file (same rows, same bytes, same name) and deletes. Rows are written as
  * stored: subjects stay masked.
@@ -24,8 +27,8 @@ import type { Database, Queryable } from '../db/database.js';
 export interface ArchiveOptions {
   db: Database;
   outDir: string;
-  /** Rows with occurred_at before this are archived. */
-  cutoff: Date;
+  /** Rows older than this (ms) are archived; at least the database's audit retention (90 days). */
+  olderThanMs: number;
   /** Rows per file (one file per run). Default 500 000. */
   maxRows?: number;
   pageSize?: number;
@@ -35,6 +38,8 @@ export interface ArchiveOptions {
 
 export interface ArchiveResult {
   archived: number;
+  /** Rows with occurred_at before this, by the database's clock (the pending range's own when resumed). */
+  cutoff?: Date;
   file?: string;
   fromId?: string;
   toId?: string;
@@ -49,21 +54,40 @@ const pad = (id: string) => id.padStart(12, '0');
 export const archiveFileName = (fromId: string, toId: string) => `molam_audit_${pad(fromId)}-${pad(toId)}.ndjson.gz`;
 const MANIFEST = 'id::text, from_id::text, to_id::text, cutoff, file_name';
 
+/** Refuses early, with what to change, what the trigger would refuse at the delete. */
+async function checkArchiveRights(tx: Queryable, olderThanMs: number): Promise<Date> {
+  const { rows } = await tx.query<{ cutoff: Date; too_young: boolean; retention: string; archiver: boolean }>(
+    `SELECT now() - make_interval(secs => $1::float8 / 1000) AS cutoff,
+            make_interval(secs => $1::float8 / 1000) < molam_audit_retention() AS too_young,
+            molam_audit_retention()::text AS retention,
+            EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = 'molam_audit_archiver'
+                    AND pg_has_role(current_user, r.oid, 'MEMBER')) AS archiver`, [olderThanMs]);
+  const check = rows[0]!;
+  if (check.too_young) {
+    throw new Error(`audit rows are kept ${check.retention} (molam_audit_retention(), sql/014): --older-than must be at least that`);
+  }
+  if (!check.archiver) {
+    throw new Error('this login is not a member of molam_audit_archiver: run the archive with the archiver\'s DATABASE_URL');
+  }
+  return check.cutoff;
+}
+
 /** Step 1: the pending range, an earlier run's or a new one; undefined when nothing is old enough. */
 async function planRange(db: Database, o: ArchiveOptions): Promise<{ plan: ManifestRow; resumed: boolean } | undefined> {
   return db.transaction(async (tx) => {
+    const cutoff = await checkArchiveRights(tx, o.olderThanMs);
     const pending = await tx.query<ManifestRow>(`SELECT ${MANIFEST} FROM molam_audit_archives WHERE status = 'pending'`);
     if (pending.rows[0]) return { plan: pending.rows[0], resumed: true };
     const { rows } = await tx.query<{ from_id: string | null; to_id: string | null; n: number }>(
       `SELECT min(id)::text AS from_id, max(id)::text AS to_id, count(*)::int AS n
          FROM (SELECT id FROM molam_audit_log WHERE occurred_at < $1 ORDER BY id LIMIT $2) old`,
-      [o.cutoff, o.maxRows ?? 500_000]);
+      [cutoff, o.maxRows ?? 500_000]);
     const range = rows[0];
     if (!range?.from_id || !range.to_id) return undefined;
     const created = await tx.query<ManifestRow>(
       `INSERT INTO molam_audit_archives (from_id, to_id, cutoff, row_count, file_name, out_dir)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING ${MANIFEST}`,
-      [range.from_id, range.to_id, o.cutoff, range.n, archiveFileName(range.from_id, range.to_id), path.resolve(o.outDir)]);
+      [range.from_id, range.to_id, cutoff, range.n, archiveFileName(range.from_id, range.to_id), path.resolve(o.outDir)]);
     if (!created.rows[0]) throw new Error('another audit archive run started at the same time; run again');
     return { plan: created.rows[0], resumed: false };
   });
@@ -121,7 +145,6 @@ async function deleteRange(db: Database, plan: ManifestRow, written: { rows: num
   return db.transaction(async (tx) => {
     const { rows } = await tx.query(`SELECT 1 FROM molam_audit_archives WHERE id = $1 AND status = 'pending' FOR UPDATE`, [plan.id]);
     if (rows.length === 0) return false;
-    await tx.query(`SELECT set_config('molam.audit_archiving', 'on', true)`);
     const deleted = await tx.query('DELETE FROM molam_audit_log WHERE id BETWEEN $1 AND $2 AND occurred_at < $3',
       [plan.from_id, plan.to_id, plan.cutoff]);
     if (deleted.rowCount !== written.rows) {
@@ -144,6 +167,6 @@ export async function archiveAuditLog(o: ArchiveOptions): Promise<ArchiveResult>
   await o.afterFileWritten?.(written.file);
   const closed = await deleteRange(o.db, plan, written, o.outDir);
   return {
-    archived: closed ? written.rows : 0, file: written.file, fromId: plan.from_id, toId: plan.to_id, sha256: written.sha256, resumed,
+    archived: closed ? written.rows : 0, cutoff: plan.cutoff, file: written.file, fromId: plan.from_id, toId: plan.to_id, sha256: written.sha256, resumed,
   };
 }

@@ -45,7 +45,8 @@ async function insertRows(db: Database, n: number, daysAgo: number): Promise<str
   return ids;
 }
 
-const cutoff90d = () => new Date(Date.now() - 90 * 86_400_000);
+const DAY = 86_400_000;
+const days90 = 90 * DAY;
 const idsIn = async (db: Database) => (await db.query<{ id: string }>('SELECT id::text AS id FROM molam_audit_log ORDER BY id')).rows.map((r) => r.id);
 const linesOf = async (file: string) => gunzipSync(await readFile(file)).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
 
@@ -54,7 +55,7 @@ describe('audit archive', () => {
     const { db, dir } = await setup();
     const old = await insertRows(db, 5, 100);
     const recent = await insertRows(db, 2, 10);
-    const result = await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() });
+    const result = await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 });
 
     expect(result).toMatchObject({ archived: 5, fromId: old[0], toId: old[4], resumed: false });
     expect(path.basename(result.file!)).toBe(`molam_audit_${old[0]!.padStart(12, '0')}-${old[4]!.padStart(12, '0')}.ndjson.gz`);
@@ -71,8 +72,8 @@ describe('audit archive', () => {
   it('archives nothing twice: a second run finds nothing old enough', async () => {
     const { db, dir } = await setup();
     await insertRows(db, 3, 100);
-    await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() });
-    expect(await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() })).toEqual({ archived: 0, resumed: false });
+    await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 });
+    expect(await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 })).toEqual({ archived: 0, resumed: false });
     expect(await readdir(dir)).toHaveLength(1);
   });
 
@@ -80,13 +81,13 @@ describe('audit archive', () => {
     const { db, dir } = await setup();
     const first = await insertRows(db, 3, 100);
     const crash = async () => { throw new Error('killed'); };
-    await expect(archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d(), afterFileWritten: crash })).rejects.toThrow('killed');
+    await expect(archiveAuditLog({ db, outDir: dir, olderThanMs: days90, afterFileWritten: crash })).rejects.toThrow('killed');
     expect(await idsIn(db)).toEqual(first); // nothing deleted
     const later = await insertRows(db, 2, 95);
 
-    const resumed = await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() });
+    const resumed = await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 });
     expect(resumed).toMatchObject({ archived: 3, resumed: true, fromId: first[0], toId: first[2] });
-    const next = await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() });
+    const next = await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 });
     expect(next).toMatchObject({ archived: 2, resumed: false, fromId: later[0] });
 
     const files = (await readdir(dir)).sort();
@@ -107,18 +108,31 @@ describe('audit archive', () => {
       await db.query(`INSERT INTO molam_audit_log (id, occurred_at, action) OVERRIDING SYSTEM VALUE
                       VALUES ($1, now() - interval '100 days', 'reset.requested')`, [String(BigInt(ids[0]!) + 100n)]);
     };
-    await expect(archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d(), afterFileWritten: straggler })).rejects.toThrow(/nothing deleted/);
+    await expect(archiveAuditLog({ db, outDir: dir, olderThanMs: days90, afterFileWritten: straggler })).rejects.toThrow(/nothing deleted/);
     expect(await idsIn(db)).toHaveLength(5);
-    const again = await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() });
+    const again = await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 });
     expect(again).toMatchObject({ archived: 5, resumed: true });
     expect(await linesOf(again.file!)).toHaveLength(5);
   });
 
-  it('leaves the append-only guard in place for everyone else', async () => {
+  it('leaves the append-only guard in place: rows younger than 90 days cannot be deleted, even by the superuser', async () => {
     const { db, dir } = await setup();
     await insertRows(db, 1, 100);
-    await archiveAuditLog({ db, outDir: dir, cutoff: new Date(Date.now() - 200 * 86_400_000) });
-    await expect(db.query('DELETE FROM molam_audit_log')).rejects.toThrow(/append-only/);
+    await insertRows(db, 1, 89);
+    expect(await archiveAuditLog({ db, outDir: dir, olderThanMs: 200 * DAY })).toEqual({ archived: 0, resumed: false });
+    await expect(db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL molam.audit_archiving = 'on'`); // the old bypass: means nothing now
+      await tx.query('DELETE FROM molam_audit_log');
+    })).rejects.toThrow(/append-only/);
+    expect(await idsIn(db)).toHaveLength(2);
+  });
+
+  it('refuses an age under the 90-day retention before writing anything', async () => {
+    const { db, dir } = await setup();
+    await insertRows(db, 2, 60);
+    await expect(archiveAuditLog({ db, outDir: dir, olderThanMs: 30 * DAY })).rejects.toThrow(/kept 90 days/);
+    expect(await readdir(dir)).toEqual([]);
+    expect((await db.query('SELECT 1 FROM molam_audit_archives')).rows).toEqual([]);
   });
 
   it('runs on the embedded PGlite too', async () => {
@@ -128,8 +142,8 @@ describe('audit archive', () => {
     await runMigrations(db);
     await insertRows(db, 4, 100);
     await insertRows(db, 1, 1);
-    expect(await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() })).toMatchObject({ archived: 4 });
-    expect(await archiveAuditLog({ db, outDir: dir, cutoff: cutoff90d() })).toMatchObject({ archived: 0 });
+    expect(await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 })).toMatchObject({ archived: 4 });
+    expect(await archiveAuditLog({ db, outDir: dir, olderThanMs: days90 })).toMatchObject({ archived: 0 });
     expect(await idsIn(db)).toHaveLength(1);
   });
 });
@@ -143,12 +157,16 @@ describe('npm run audit:archive', () => {
     const { db, dir, test } = await setup();
     await insertRows(db, 2, 120);
     const { stdout } = await cli(['--older-than', '90d', '--out', dir], { DATABASE_URL: test.url, NODE_ENV: 'development' });
-    expect(JSON.parse(stdout)).toMatchObject({ archived: 2, resumed: false });
+    const printed = JSON.parse(stdout);
+    expect(printed).toMatchObject({ archived: 2, resumed: false });
+    expect(Date.now() - Date.parse(printed.cutoff)).toBeGreaterThanOrEqual(days90);
     expect(await idsIn(db)).toEqual([]);
   });
 
-  it('refuses missing or unsafe arguments', async () => {
-    await expect(cli(['--older-than', '0d', '--out', '/tmp/x'], {})).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/at least 24h/) });
+  it('refuses an age under the retention the trigger enforces, and missing or malformed arguments', async () => {
+    const { dir, test } = await setup();
+    await expect(cli(['--older-than', '30d', '--out', dir], { DATABASE_URL: test.url, NODE_ENV: 'development' }))
+      .rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/kept 90 days/) });
     expect(() => parseArchiveArgs(['--out', 'x'])).toThrow(/usage/);
     expect(parseAge('90d')).toBe(90 * 86_400_000);
     expect(parseAge('12w')).toBe(84 * 86_400_000);

@@ -1,13 +1,16 @@
 /**
- * Tenant (country) isolation by row-level security (sql/008) on the reset and
- * audit tables, on the real PostgreSQL (fresh database, roles of its own) and
- * on the embedded PGlite. Connections run as the superuser, which RLS never
- * filters, so each check switches role inside its transaction.
+ * Tenant (country) isolation by row-level security (sql/008, sql/015) on the
+ * reset and audit tables, on the real PostgreSQL (fresh database, roles of its
+ * own) and on the embedded PGlite. Connections run as the superuser, which RLS
+ * never filters, so each check switches role inside its transaction. The
+ * country comes from membership of molam_tenant_<cc>; molam.tenant is ignored.
+ * (test/security/tenant-isolation.test.ts does the same with real logins.)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteDatabase, createPostgresDatabase, type Database } from '../../src/db/database.js';
 import { runMigrations } from '../../src/db/migrations.js';
+import { ensureGroupRole } from '../support/database-logins.js';
 import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../support/services.js';
 import pg from 'pg';
 
@@ -32,21 +35,34 @@ async function visible(db: Database, role: string, tenant?: string) {
   });
 }
 
-function isolationSuite(name: string, open: () => Promise<{ db: Database; roles: (sql: string) => Promise<void>; close(): Promise<void> }>) {
+interface Engine {
+  db: Database;
+  /** Creates a per-suite role (dropped at the end). */
+  roles: (sql: string) => Promise<void>;
+  /** Makes sure molam_tenant_sn and molam_tenant_ci exist (shared, cluster-wide on PostgreSQL). */
+  groups: () => Promise<void>;
+  close(): Promise<void>;
+}
+
+function isolationSuite(name: string, open: () => Promise<Engine>) {
   describe(`tenant isolation on ${name}`, () => {
     let db: Database;
     let close: () => Promise<void>;
     const suffix = randomBytes(4).toString('hex');
-    const backOffice = `t_backoffice_${suffix}`;
+    const backOffice = `t_backoffice_${suffix}`; // Senegal
+    const ivorian = `t_backoffice_ci_${suffix}`;
     const service = `t_service_${suffix}`;
 
     beforeAll(async () => {
       let roles: (sql: string) => Promise<void>;
-      ({ db, roles, close } = await open());
+      let groups: () => Promise<void>;
+      ({ db, roles, groups, close } = await open());
       await runMigrations(db);
       await seed(db);
-      // A per-country back-office login (a member of the reader role) and a service role that does not own the tables.
-      await roles(`CREATE ROLE ${backOffice} NOLOGIN IN ROLE molam_tenant_reader`);
+      // Per-country back-office roles and a service role that does not own the tables.
+      await groups();
+      await roles(`CREATE ROLE ${backOffice} NOLOGIN IN ROLE molam_tenant_sn`);
+      await roles(`CREATE ROLE ${ivorian} NOLOGIN IN ROLE molam_tenant_ci`);
       await roles(`CREATE ROLE ${service} NOLOGIN`);
       await db.exec(`GRANT SELECT, INSERT ON molam_reset_requests, molam_audit_log TO ${service};
                      GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ${service}`);
@@ -55,21 +71,26 @@ function isolationSuite(name: string, open: () => Promise<{ db: Database; roles:
       await close?.();
     });
 
-    it('shows a tenant reader only its own country, in reset requests and audit', async () => {
-      expect(await visible(db, 'molam_tenant_reader', 'SN')).toEqual({ requests: ['SN', 'SN'], audit: ['SN', 'SN'] });
-      expect(await visible(db, backOffice, 'CI')).toEqual({ requests: ['CI'], audit: ['CI'] });
-      expect(await visible(db, backOffice, 'sn')).toEqual({ requests: ['SN', 'SN'], audit: ['SN', 'SN'] });
+    it('shows a tenant reader only the country of its role, in reset requests and audit', async () => {
+      expect(await visible(db, backOffice)).toEqual({ requests: ['SN', 'SN'], audit: ['SN', 'SN'] });
+      expect(await visible(db, ivorian)).toEqual({ requests: ['CI'], audit: ['CI'] });
+      expect(await visible(db, 'molam_tenant_sn')).toEqual({ requests: ['SN', 'SN'], audit: ['SN', 'SN'] });
     });
 
-    it('shows a tenant reader nothing when no tenant is set, or an empty one', async () => {
-      expect(await visible(db, backOffice)).toEqual({ requests: [], audit: [] });
-      expect(await visible(db, backOffice, '')).toEqual({ requests: [], audit: [] });
+    it('ignores molam.tenant: setting another country shows nothing more', async () => {
+      for (const tenant of ['CI', 'ci', 'SN', '', 'ZZ']) {
+        expect(await visible(db, backOffice, tenant)).toEqual({ requests: ['SN', 'SN'], audit: ['SN', 'SN'] });
+      }
+    });
+
+    it('shows a reader in no country role nothing', async () => {
+      expect(await visible(db, 'molam_tenant_reader')).toEqual({ requests: [], audit: [] });
+      expect(await visible(db, 'molam_tenant_reader', 'SN')).toEqual({ requests: [], audit: [] });
     });
 
     it('lets a tenant reader read only, never write', async () => {
       await expect(db.transaction(async (tx) => {
         await tx.query(`SET LOCAL ROLE ${backOffice}`);
-        await tx.query(`SELECT set_config('molam.tenant', 'SN', true)`);
         await tx.query(`INSERT INTO molam_audit_log (action, country) VALUES ('reset.requested', 'SN')`);
       })).rejects.toThrow(/permission denied/);
     });
@@ -84,7 +105,7 @@ function isolationSuite(name: string, open: () => Promise<{ db: Database; roles:
         await tx.query(`INSERT INTO molam_audit_log (action, country) VALUES ('reset.requested', 'GH')`);
       });
       expect((await visible(db, service)).audit).toContain('GH');
-      expect((await visible(db, backOffice, 'SN')).audit).not.toContain('GH');
+      expect((await visible(db, backOffice)).audit).not.toContain('GH');
     });
   });
 }
@@ -98,6 +119,10 @@ isolationSuite('postgres', async () => {
     roles: async (sql) => {
       created.push(/CREATE ROLE (\S+)/.exec(sql)![1]!);
       await db.exec(sql);
+    },
+    groups: async () => {
+      await ensureGroupRole('molam_tenant_sn', 'molam_tenant_reader');
+      await ensureGroupRole('molam_tenant_ci', 'molam_tenant_reader');
     },
     async close() {
       await db.close();
@@ -113,5 +138,7 @@ isolationSuite('postgres', async () => {
 
 isolationSuite('pglite', async () => {
   const db = await createPgliteDatabase();
-  return { db, roles: (sql) => db.exec(sql), close: () => db.close() };
+  const groups = () => db.exec(`CREATE ROLE molam_tenant_sn NOLOGIN IN ROLE molam_tenant_reader;
+                                 CREATE ROLE molam_tenant_ci NOLOGIN IN ROLE molam_tenant_reader`);
+  return { db, roles: (sql) => db.exec(sql), groups, close: () => db.close() };
 });
