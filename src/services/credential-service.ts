@@ -61,8 +61,6 @@ export function createCredentialService(deps: CredentialServiceDeps) {
   const users = createUserQueries(db);
   const requests = createResetRequestQueries(db);
 
-  const tokenUsed = (data = {}) => new AppError('token_used', 'Too many refused secrets: this reset is closed. Please start a new one.', data);
-
   /** The cheap check: PIN or password policy, no bcrypt. */
   function policyRejection(user: UserRow, kind: ResetKind, secret: string): SecretRejection | null {
     const userInputs = [user.phone_e164?.slice(1), user.email?.split('@')[0]].filter((v): v is string => Boolean(v));
@@ -76,7 +74,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
    */
   async function isRecentSecret(row: ResetRequestRow, user: UserRow, secret: string): Promise<{ recent: boolean; checksTaken: number }> {
     const checksTaken = await requests.takeSecretCheck(row.id, MAX_SECRET_CHECKS);
-    if (checksTaken === undefined) throw tokenUsed();
+    if (checksTaken === undefined) throw new AppError('token_used', 'This reset was already completed or closed. Please start a new one.');
     const current = row.kind === 'ussd_pin' ? user.pin_hash : user.password_hash;
     const history = await findRecentCredentialHashes(db, user.id, row.kind, CREDENTIAL_HISTORY_DEPTH);
     const recent = [...new Set([current, ...history].filter((h): h is string => Boolean(h)))].slice(0, CREDENTIAL_HISTORY_DEPTH);
@@ -100,7 +98,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
     await insertAuditEntry(db, { action: 'reset.secret_rejected', outcome: reason, userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel });
     if (history && history.checksTaken >= MAX_SECRET_CHECKS) {
       await requests.spendTokenWithoutReset(row.id);
-      throw tokenUsed({ reason });
+      throw new AppError('token_used', 'Too many refused choices: this reset is closed. Please start a new one.', { reason });
     }
     throw new AppError('weak_secret', REJECTION_MESSAGES[reason], { reason });
   }
