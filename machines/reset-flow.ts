@@ -63,6 +63,7 @@ export const dialogSetup = setup({
       outputOf<{ outcome?: string }>(event).outcome === params.outcome,
     answerAccepted: ({ event }) => outputOf<CheckKnowledgeOutput>(event).ok,
     secretAccepted: ({ event }) => outputOf<CheckNewSecretOutput>(event).ok,
+    secretsSpent: ({ event }) => 'spent' in outputOf<CheckNewSecretOutput>(event),
     attemptsRemaining: ({ event }) => {
       const out = outputOf<VerifyCodeOutput>(event);
       return out.outcome === 'invalid' && out.attemptsLeft > 0;
@@ -164,7 +165,7 @@ export const createResetFlow = (kind: Kind) =>
               onDone: [
                 { guard: 'answerAccepted', target: 'sending' },
                 { guard: 'knowledgeTriesRemaining', target: 'askKnowledge', actions: ['countKnowledgeFailure', reask('answer_wrong')] },
-                { target: end('locked'), actions: 'countKnowledgeFailure' },
+                { target: end('too_many_answers'), actions: 'countKnowledgeFailure' },
               ],
               onError: end('unavailable'),
             },
@@ -178,6 +179,8 @@ export const createResetFlow = (kind: Kind) =>
               onDone: [
                 { guard: outcome('sent'), target: 'enterCode', actions: 'rememberRequest' },
                 { guard: outcome('rate_limited'), target: end('rate_limited'), actions: 'rememberWait' },
+                // A new dial during the cool-off shows the lock screen again, with the time left.
+                { guard: outcome('blocked'), target: end('locked'), actions: 'rememberWait' },
                 { target: end('refused'), actions: 'rememberRefusal' },
               ],
               onError: end('unavailable'),
@@ -206,7 +209,8 @@ export const createResetFlow = (kind: Kind) =>
                 { guard: outcome('ok'), target: 'newSecret' },
                 { guard: 'attemptsRemaining', target: 'enterCode', actions: ['rememberAttempts', reask('code_wrong')] },
                 { guard: outcome('expired'), target: end('expired') },
-                { target: end('locked') }, // 'locked', or 'invalid' with no attempt left
+                // 'locked' (with the wait), or 'invalid' with no attempt left (the service never answers it).
+                { target: end('locked'), actions: 'rememberWait' },
               ],
               onError: end('unavailable'),
             },
@@ -238,6 +242,7 @@ export const createResetFlow = (kind: Kind) =>
               input: ({ context, event }) => ({ requestId: requestIdOf(context), kind, secret: textOf(event) }),
               onDone: [
                 { guard: 'secretAccepted', target: 'confirmSecret', actions: 'rememberDigest' },
+                { guard: 'secretsSpent', target: end('too_many_secrets') },
                 { target: 'newSecret', actions: 'rejectSecret' },
               ],
               onError: end('unavailable'),

@@ -36,6 +36,8 @@ export interface StartResetInput { phone: string; kind: Kind; lang: Lang }
 export type StartResetOutput =
   | { outcome: 'sent'; requestId: string; expiresInSeconds: number }
   | { outcome: 'rate_limited'; retryAfterSeconds: number }
+  /** The account is cooling off after a lock: nothing was sent, the wait is shown. */
+  | { outcome: 'blocked'; retryAfterSeconds: number }
   | { outcome: 'refused'; reason: RefusalReason };
 
 export interface CheckKnowledgeInput { phone: string; question: KnowledgeQuestion; answer: string }
@@ -45,7 +47,8 @@ export interface VerifyCodeInput { requestId: string; code: string }
 export type VerifyCodeOutput =
   | { outcome: 'ok' }
   | { outcome: 'invalid'; attemptsLeft: number }
-  | { outcome: 'locked' }
+  /** retryAfterSeconds: how long the account waits before a new code (shown on the lock screen). */
+  | { outcome: 'locked'; retryAfterSeconds: number }
   | { outcome: 'expired' };
 
 export interface ResendCodeInput { requestId: string }
@@ -57,7 +60,11 @@ export type ResendCodeOutput =
 
 export interface CheckNewSecretInput { requestId: string; kind: Kind; secret: string }
 /** digest: a keyed hash computed by the runtime; the plaintext never enters context. */
-export type CheckNewSecretOutput = { ok: true; digest: string } | { ok: false; reason: SecretRejection };
+/** spent: too many secrets were refused, the reset token is used up. */
+export type CheckNewSecretOutput =
+  | { ok: true; digest: string }
+  | { ok: false; reason: SecretRejection }
+  | { ok: false; spent: true };
 
 /** secret is the confirmation entry; the runtime compares it against digest. */
 export interface CompleteResetInput { requestId: string; kind: Kind; secret: string; digest: string }
@@ -118,6 +125,8 @@ export type ScreenId =
   | 'cancelled'
   | 'expired'
   | 'locked'
+  | 'too_many_answers'
+  | 'too_many_secrets'
   | 'unavailable'
   | `refused_${RefusalReason}`
   | 'rate_limited'

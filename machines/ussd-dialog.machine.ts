@@ -80,6 +80,8 @@ export const ussdDialogMachine = dialogSetup.createMachine({
     cancelled: final('cancelled'),
     expired: final('expired'),
     locked: final('locked'),
+    too_many_answers: final('too_many_answers'),
+    too_many_secrets: final('too_many_secrets'),
     unavailable: final('unavailable'),
     refused: final('refused'),
     rate_limited: final('rate_limited'),

@@ -31,7 +31,7 @@ import { mountedWebhooks, webhookToken } from './http/webhook-auth.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createResetTokens } from './security/reset-token.js';
-import { createSecretHasher } from './security/secret-hasher.js';
+import { createSecretHasher, type SecretHasher } from './security/secret-hasher.js';
 import { warmPasswordPolicy } from './security/password-policy.js';
 import { createCredentialService } from './services/credential-service.js';
 import { createDeliveryService } from './services/delivery-service.js';
@@ -51,6 +51,8 @@ export interface AppOptions {
   logger?: Logger;
   limits?: Partial<Limits>;
   sender?: MessageSender;
+  /** Tests give their own (a small bcrypt queue they can fill). */
+  hasher?: SecretHasher;
 }
 
 /** Request bodies larger than this are refused with 413: no webhook or API call needs more. */
@@ -105,7 +107,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     onLimited: (scope) => metrics.rateLimited.inc({ scope }),
   });
   const tokens = createResetTokens({ secrets: [...config.jwtResetSecrets], ttlSeconds: config.resetTokenTtlSeconds });
-  const hasher = createSecretHasher({ pepper: config.pepper, cost: config.bcryptCost });
+  const hasher = options.hasher ?? createSecretHasher({ pepper: config.pepper, cost: config.bcryptCost });
   // Builds the password-strength dictionaries now rather than on the first user's request.
   warmPasswordPolicy();
   const notifier = createNotifier({ sender, db, pendingOtps, metrics, logger, otpTtlSeconds: config.otpTtlSeconds, otpSmsDomain: config.otpSmsDomain });

@@ -32,6 +32,8 @@ export interface DialogEffectDeps {
 export const knowledgeDigest = (pepper: string, answer: string) => hashOtp(pepper, 'knowledge', answer.trim());
 
 const codeOf = (err: unknown) => (err instanceof AppError ? err.code : undefined);
+/** The wait an error carries; at least 1 s, so a screen never promises "now" while still refusing. */
+const waitOf = (err: unknown) => Math.max(1, Number((err as AppError).data.retryAfterSeconds) || 1);
 
 /** Logs an effect's failure once (the dialog then shows "service unavailable") and rethrows it. */
 function logged<O, I>(name: string, logger: Logger, run: (input: I) => Promise<O>) {
@@ -87,7 +89,7 @@ export function createDialogEffects(deps: DialogEffectDeps) {
         switch (codeOf(err)) {
           case 'otp_invalid': return { outcome: 'invalid', attemptsLeft: Number((err as AppError).data.attemptsLeft) };
           case 'request_locked':
-          case 'rate_limited': return { outcome: 'locked' };
+          case 'rate_limited': return { outcome: 'locked', retryAfterSeconds: waitOf(err) };
           case 'otp_expired':
           case 'request_not_found': return { outcome: 'expired' };
           default: throw err;
@@ -117,6 +119,8 @@ export function createDialogEffects(deps: DialogEffectDeps) {
         await deps.credentials.checkNewSecret(row, input.secret);
         return { ok: true, digest: secretDigest(row.id, input.secret) };
       } catch (err) {
+        // token_used: the refusals used up the token; the dialog ends saying so.
+        if (codeOf(err) === 'token_used') return { ok: false, spent: true };
         if (codeOf(err) !== 'weak_secret') throw err;
         return { ok: false, reason: (err as AppError).data.reason as M.SecretRejection };
       }

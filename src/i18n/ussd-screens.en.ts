@@ -21,7 +21,10 @@ export const en: UssdCatalog = {
     done_password: 'Your password has been changed. A confirmation SMS is on its way. Thank you for using Molam ID.',
     cancelled: 'Reset cancelled. Nothing was changed.',
     expired: 'Your code has expired. Nothing was changed. Please dial again to start over.',
-    locked: 'Too many wrong attempts. Reset is blocked for now. Please try again later or visit a Molam agent.',
+    // {wait} is the account's real cool-off: a dial before it ends gets this screen again, no code.
+    locked: 'Too many wrong codes. Reset is blocked for {wait}. Nothing was changed. Dial again after that, or visit a Molam agent.',
+    too_many_answers: 'Too many wrong attempts. Reset is blocked for now. Please try again later or visit a Molam agent.',
+    too_many_secrets: 'Too many refused choices. Nothing was changed. Please dial again to start over.',
     unavailable: 'Service unavailable. Nothing was changed. Please try again later.',
     refused_no_account: 'No Molam ID account uses this number. A Molam agent can help you.',
     refused_cap_reached: 'You have reached the number of resets allowed this month. A Molam agent can help you.',

@@ -26,10 +26,12 @@ export interface ResetRequestRow {
   verified_at: Date | null;
   token_jti: string | null;
   token_used_at: Date | null;
+  secret_checks: number;
+  locked_at: Date | null;
 }
 
 const COLUMNS = `id, user_id, subject_digest, kind, channel, country, otp_hash, otp_expires_at, attempts, max_attempts,
-  send_count, last_sent_at, status, verified_at, token_jti, token_used_at`;
+  send_count, last_sent_at, status, verified_at, token_jti, token_used_at, secret_checks, locked_at`;
 
 export interface NewResetRequest {
   id: string;
@@ -52,14 +54,62 @@ export function createResetRequestQueries(db: Queryable) {
     },
 
     /**
-     * Counts the try before the code is compared (Kratos): a crash mid-check
-     * still spends it. The database clock decides expiry.
+     * Takes one try, in the same statement that checks the limit: under any
+     * concurrency at most max_attempts callers get a row back, and only they
+     * may compare the code (Kratos: the try is spent before the compare, so a
+     * crash mid-check still spends it). The database clock decides expiry.
      */
-    async spendAttemptOnPendingRequest(id: string): Promise<(ResetRequestRow & { expired: boolean }) | undefined> {
+    async takeTryOnPendingRequest(id: string): Promise<(ResetRequestRow & { expired: boolean }) | undefined> {
       const { rows } = await db.query<ResetRequestRow & { expired: boolean }>(
         `UPDATE molam_reset_requests SET attempts = attempts + 1, updated_at = now()
-         WHERE id = $1 AND status = 'pending' RETURNING ${COLUMNS}, otp_expires_at <= now() AS expired`, [id]);
+         WHERE id = $1 AND status = 'pending' AND attempts < max_attempts
+         RETURNING ${COLUMNS}, otp_expires_at <= now() AS expired`, [id]);
       return rows[0];
+    },
+
+    /** Locks a pending request; locked_at starts the account's cool-off. */
+    async lockPendingRequest(id: string): Promise<void> {
+      await db.query(
+        `UPDATE molam_reset_requests SET status = 'locked', locked_at = now(), updated_at = now()
+         WHERE id = $1 AND status = 'pending'`, [id]);
+    },
+
+    /**
+     * Seconds left of the cool-off that follows the latest lock of an account
+     * (any kind) or of one request (a decoy has no account); 0 when none.
+     */
+    async lockCoolOffSecondsLeft(owner: { userId: string | null; requestId: string | null }, coolOffSeconds: number): Promise<number> {
+      const { rows } = await db.query<{ left: number | null }>(
+        `SELECT ceil(extract(epoch FROM max(locked_at) + make_interval(secs => $3) - now()))::int AS left
+         FROM molam_reset_requests
+         WHERE (user_id = $1 OR id = $2) AND locked_at > now() - make_interval(secs => $3)`,
+        [owner.userId, owner.requestId, coolOffSeconds]);
+      return Math.max(0, rows[0]?.left ?? 0);
+    },
+
+    /**
+     * Takes one check of a new secret against the history (bcrypt work) under
+     * a live token, in the statement that checks the cap; the number taken, or
+     * undefined when the token is spent or no check is left.
+     */
+    async takeSecretCheck(id: string, maxChecks: number): Promise<number | undefined> {
+      const { rows } = await db.query<{ secret_checks: number }>(
+        `UPDATE molam_reset_requests SET secret_checks = secret_checks + 1, updated_at = now()
+         WHERE id = $1 AND status = 'verified' AND token_used_at IS NULL AND secret_checks < $2
+         RETURNING secret_checks`, [id, maxChecks]);
+      return rows[0]?.secret_checks;
+    },
+
+    /** Gives a check back when its compares never ran (the hasher was too busy to take them). */
+    async returnSecretCheck(id: string): Promise<void> {
+      await db.query(`UPDATE molam_reset_requests SET secret_checks = secret_checks - 1 WHERE id = $1 AND secret_checks > 0`, [id]);
+    },
+
+    /** Spends the token of a verified request without a new secret (too many were refused). */
+    async spendTokenWithoutReset(id: string): Promise<void> {
+      await db.query(
+        `UPDATE molam_reset_requests SET token_used_at = now(), status = 'cancelled', updated_at = now()
+         WHERE id = $1 AND status = 'verified' AND token_used_at IS NULL`, [id]);
     },
 
     async markRequestStatus(id: string, from: ResetStatus, to: ResetStatus): Promise<boolean> {

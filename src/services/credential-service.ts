@@ -22,6 +22,11 @@ import type { RateLimiter } from './rate-limits.js';
 
 /** A new secret may not be any of the last three (the current one included). */
 export const CREDENTIAL_HISTORY_DEPTH = 3;
+/**
+ * History checks (bcrypt compares) one reset token buys; the fifth refused
+ * secret spends the token. Policy refusals cost no bcrypt and are not counted.
+ */
+export const MAX_SECRET_CHECKS = 5;
 
 export const EVENT_TYPES: Record<ResetKind, string> = {
   password: 'id.password.reset.completed',
@@ -56,28 +61,46 @@ export function createCredentialService(deps: CredentialServiceDeps) {
   const users = createUserQueries(db);
   const requests = createResetRequestQueries(db);
 
-  /** Policy first (cheap), then history (bcrypt compares, run in parallel on libuv's pool). */
-  async function findRejection(user: UserRow, kind: ResetKind, secret: string): Promise<SecretRejection | null> {
+  /** The cheap check: PIN or password policy, no bcrypt. */
+  function policyRejection(user: UserRow, kind: ResetKind, secret: string): SecretRejection | null {
     const userInputs = [user.phone_e164?.slice(1), user.email?.split('@')[0]].filter((v): v is string => Boolean(v));
-    const policy = kind === 'ussd_pin' ? checkPinPolicy(secret) : checkPasswordPolicy(secret, userInputs);
-    if (policy) return policy;
-    const current = kind === 'ussd_pin' ? user.pin_hash : user.password_hash;
-    const history = await findRecentCredentialHashes(db, user.id, kind, CREDENTIAL_HISTORY_DEPTH);
-    const recent = [...new Set([current, ...history].filter((h): h is string => Boolean(h)))].slice(0, CREDENTIAL_HISTORY_DEPTH);
-    const matches = await Promise.all(recent.map((hash) => hasher.verify(secret, hash)));
-    return matches.some(Boolean) ? 'reused' : null;
+    return kind === 'ussd_pin' ? checkPinPolicy(secret) : checkPasswordPolicy(secret, userInputs);
   }
 
-  /** Throws weak_secret (422) with the reason when the secret is refused. */
+  /**
+   * Whether the secret is one of the recent ones (bcrypt compares). The check
+   * is taken from the token's allowance first, in the statement that checks it,
+   * so concurrent completes on one token run at most MAX_SECRET_CHECKS of them.
+   */
+  async function isRecentSecret(row: ResetRequestRow, user: UserRow, secret: string): Promise<{ recent: boolean; checksTaken: number }> {
+    const checksTaken = await requests.takeSecretCheck(row.id, MAX_SECRET_CHECKS);
+    if (checksTaken === undefined) throw new AppError('token_used', 'This reset was already completed or closed. Please start a new one.');
+    const current = row.kind === 'ussd_pin' ? user.pin_hash : user.password_hash;
+    const history = await findRecentCredentialHashes(db, user.id, row.kind, CREDENTIAL_HISTORY_DEPTH);
+    const recent = [...new Set([current, ...history].filter((h): h is string => Boolean(h)))].slice(0, CREDENTIAL_HISTORY_DEPTH);
+    try {
+      return { recent: await hasher.matchesAny(secret, recent), checksTaken };
+    } catch (err) {
+      // Busy: no compare ran, so the check goes back (a flood must not spend a real user's token).
+      if (err instanceof AppError && err.code === 'service_unavailable') await requests.returnSecretCheck(row.id);
+      throw err;
+    }
+  }
+
+  /** Throws weak_secret (422) with the reason when the secret is refused; token_used (409) once refusals spent the token. */
   async function checkNewSecret(row: ResetRequestRow, secret: string): Promise<UserRow> {
     const user = row.user_id ? await users.findUserById(row.user_id) : undefined;
     if (!user) throw new AppError('token_invalid', 'This reset link is not valid.');
-    const reason = await findRejection(user, row.kind, secret);
-    if (reason) {
-      await insertAuditEntry(db, { action: 'reset.secret_rejected', outcome: reason, userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel });
-      throw new AppError('weak_secret', REJECTION_MESSAGES[reason], { reason });
+    const policy = policyRejection(user, row.kind, secret);
+    const history = policy ? undefined : await isRecentSecret(row, user, secret);
+    const reason = policy ?? (history?.recent ? 'reused' : null);
+    if (!reason) return user;
+    await insertAuditEntry(db, { action: 'reset.secret_rejected', outcome: reason, userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel });
+    if (history && history.checksTaken >= MAX_SECRET_CHECKS) {
+      await requests.spendTokenWithoutReset(row.id);
+      throw new AppError('token_used', 'Too many refused choices: this reset is closed. Please start a new one.', { reason });
     }
-    return user;
+    throw new AppError('weak_secret', REJECTION_MESSAGES[reason], { reason });
   }
 
   async function writeCompletion(tx: Queryable, row: ResetRequestRow, user: UserRow, hash: string, ip: string | null) {

@@ -22,8 +22,14 @@ export const DEFAULT_LIMITS = {
   startPerIp: { points: 30, durationSeconds: 3600 },
   /** Code checks per client IP (on top of 5 tries per request). */
   verifyPerIp: { points: 60, durationSeconds: 300 },
-  /** Wrong codes per account across requests: new requests don't buy new guesses. */
-  otpFailuresPerUser: { points: 15, durationSeconds: 86_400 },
+  /**
+   * Code compares per account (user, or identifier digest for a decoy) across
+   * requests and kinds, taken before the compare and given back for a right
+   * code: new requests don't buy new guesses. 10 a day and 50 in 30 days keep
+   * an account under NIST SP 800-63B's 100 failed attempts.
+   */
+  otpGuessesPerAccountDay: { points: 10, durationSeconds: 86_400 },
+  otpGuessesPerAccount30Days: { points: 50, durationSeconds: 30 * 86_400 },
   /** Completions per client IP. */
   completePerIp: { points: 30, durationSeconds: 300 },
   /** SMS codes per phone number per hour, counting starts and resends (SMS-pumping guard). */
@@ -60,6 +66,15 @@ export function createRateLimiter({ redis, keyPrefix, pepper, limits, onLimited 
     async isExhausted(name: LimitName, subject: string): Promise<boolean> {
       const res = await limiters.get(name)!.get(keyOf(subject));
       return res !== null && res.consumedPoints >= rules[name].points;
+    },
+    /** Seconds until subject may be counted again; 0 when its allowance is not used up. */
+    async secondsUntilFree(name: LimitName, subject: string): Promise<number> {
+      const res = await limiters.get(name)!.get(keyOf(subject));
+      return res !== null && res.consumedPoints >= rules[name].points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
+    },
+    /** Gives back one hit counted by consume (e.g. a guess that turned out right). */
+    async reward(name: LimitName, subject: string): Promise<void> {
+      await limiters.get(name)!.reward(keyOf(subject), 1);
     },
     /** Counts one hit; throws AppError('rate_limited') with retryAfterSeconds when over the limit. */
     async consume(name: LimitName, subject: string): Promise<void> {

@@ -4,9 +4,12 @@ import type { AuditEntry } from '../queries/audit.queries.js';
 import type { ResetStatus } from '../queries/reset-requests.queries.js';
 import type { LimitName, RateLimiter } from './rate-limits.js';
 
-const GONE: Partial<Record<ResetStatus, () => AppError>> = {
-  locked: () => new AppError('request_locked', 'Too many wrong codes: this request is locked. Start a new one later.'),
-};
+/** A locked request; retryAfterSeconds, when known, is the account's wait before a new request gets a code. */
+export const lockedError = (retryAfterSeconds?: number) =>
+  new AppError('request_locked', 'Too many wrong codes: this request is locked. Start a new one later.',
+    retryAfterSeconds ? { retryAfterSeconds } : {});
+
+const GONE: Partial<Record<ResetStatus, () => AppError>> = { locked: () => lockedError() };
 
 /** A locked request says so; every other closed state reads as "this code is no longer valid". */
 export const goneError = (status: ResetStatus) =>

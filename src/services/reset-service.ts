@@ -18,6 +18,7 @@ import { generateOtp, hashOtp } from '../security/otp.js';
 import type { RiskMonitor } from '../risk/risk-monitor.js';
 import type { SimSwapChecker, SimSwapStatus } from '../risk/sim-swap.js';
 import type { ResetTokens } from '../security/reset-token.js';
+import { createAccountLockout } from './account-lockout.js';
 import { createCodeVerifier, OTP_MAX_ATTEMPTS } from './code-verification.js';
 import { normalizePhone, parseIdentifier, type Identifier } from './identifiers.js';
 import type { Notifier } from './notifier.js';
@@ -70,6 +71,7 @@ export function createResetService(deps: ResetServiceDeps) {
   const digestOf = (identifier: string) => hashOtp(pepper, 'subject', identifier);
 
   const limit = createAuditedLimit(limiter, audit_);
+  const lockout = createAccountLockout({ db, limiter, metrics, audit: audit_ });
 
   interface OpenRequest {
     /** Chosen before the answer (HTTP answers first); a new one otherwise. */
@@ -169,6 +171,8 @@ export function createResetService(deps: ResetServiceDeps) {
     swap: SimSwapStatus | null,
   ) {
     let destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
+    // An account cooling off after a lock gets a decoy: the same 202, nothing sent (item 6).
+    if (user && (await lockout.coolOffOfAccount(user.id, audit)) > 0) destination = null;
     const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
     if (user) noteSimSwap(user.id, swap, country);
     // An email identifier asking for an SMS: the guards run on the phone on file; a refusal
@@ -193,6 +197,9 @@ export function createResetService(deps: ResetServiceDeps) {
    */
   async function startForPhone(input: { phone: string; kind: ResetKind; lang: string }) {
     const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel: 'ussd', subject: maskIdentifier(input.phone) };
+    // After a lock nothing is sent until the cool-off ends; the screen says how long (item 6).
+    const coolOff = await lockout.coolOffOfPhone(input.phone, audit);
+    if (coolOff > 0) return { outcome: 'blocked' as const, retryAfterSeconds: coolOff };
     await limit('startPerIdentifier', input.phone, audit);
     await guardSms(digestOf(input.phone), normalizePhone(input.phone, deps.defaultCountry)?.country ?? null, audit);
     const user = await users.findActiveUserByPhone(input.phone);
@@ -257,7 +264,7 @@ export function createResetService(deps: ResetServiceDeps) {
     return new AppError('rate_limited', 'Please wait before asking for another code.', { retryAfterSeconds: Math.max(1, wait), reason: 'cooldown' });
   }
 
-  return { start, startForPhone, cancel, resend, verify: createCodeVerifier({ ...deps, limit, audit: audit_ }).verify };
+  return { start, startForPhone, cancel, resend, verify: createCodeVerifier({ ...deps, limit, lockout, audit: audit_ }).verify };
 }
 
 export type ResetService = ReturnType<typeof createResetService>;

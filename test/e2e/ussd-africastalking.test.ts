@@ -112,7 +112,7 @@ describe("Africa's Talking USSD dialog", () => {
     for (let i = 0; i < 5; i += 1) replies.push((await s.type(wrong)).text);
     expect(replies.slice(0, 4).every((t) => t.startsWith('CON '))).toBe(true);
     expect(replies[3]).toMatch(/1/);
-    expect(replies[4]).toMatch(/^END /);
+    expect(replies[4]).toMatch(/^END .*blocked for 60 min/);
     expect(await requestsOf(phone)).toEqual([{ status: 'locked' }]);
   });
 

@@ -80,10 +80,10 @@ class FakeResetService {
       const answer = (() => {
         // The service's view wins: an unknown, expired, used or cancelled code is never accepted.
         if (!r || r.status === 'expired' || r.status === 'verified' || r.status === 'used' || r.status === 'cancelled') return { outcome: 'expired' as const };
-        if (r.status === 'locked') return { outcome: 'locked' as const };
+        if (r.status === 'locked') return { outcome: 'locked' as const, retryAfterSeconds: 3600 };
         switch (this.pick(6)) {
           case 0: return { outcome: 'invalid' as const, attemptsLeft: this.pick(5) };
-          case 1: r.status = 'locked'; return { outcome: 'locked' as const };
+          case 1: r.status = 'locked'; return { outcome: 'locked' as const, retryAfterSeconds: 3600 };
           case 2: throw new Error('postgres down');
           default: r.status = 'verified'; this.verifiedOk.add(input.requestId); return { outcome: 'ok' as const };
         }

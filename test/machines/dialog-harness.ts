@@ -27,6 +27,7 @@ export const EFFECT_OUTCOMES: Record<EffectName, ModelEvent[]> = {
   startReset: [
     done('startReset', { outcome: 'sent', requestId: 'req-1', expiresInSeconds: 300 }),
     done('startReset', { outcome: 'rate_limited', retryAfterSeconds: 3600 }),
+    done('startReset', { outcome: 'blocked', retryAfterSeconds: 3000 }),
     done('startReset', { outcome: 'refused', reason: 'no_account' }),
     done('startReset', { outcome: 'refused', reason: 'cap_reached' }),
     done('startReset', { outcome: 'refused', reason: 'sim_swap' }),
@@ -38,7 +39,7 @@ export const EFFECT_OUTCOMES: Record<EffectName, ModelEvent[]> = {
     VERIFIED,
     done('verifyCode', { outcome: 'invalid', attemptsLeft: 2 }),
     done('verifyCode', { outcome: 'invalid', attemptsLeft: 0 }),
-    done('verifyCode', { outcome: 'locked' }),
+    done('verifyCode', { outcome: 'locked', retryAfterSeconds: 3600 }),
     done('verifyCode', { outcome: 'expired' }),
     fail('verifyCode'),
   ],
@@ -52,6 +53,7 @@ export const EFFECT_OUTCOMES: Record<EffectName, ModelEvent[]> = {
   checkNewSecret: [
     done('checkNewSecret', { ok: true, digest: 'digest-1' }),
     done('checkNewSecret', { ok: false, reason: 'sequence' }),
+    done('checkNewSecret', { ok: false, spent: true }),
     fail('checkNewSecret'),
   ],
   completeReset: [

@@ -16,7 +16,7 @@ import {
 
 const WAITING = ['checkingKnowledge', 'sending', 'verifyingCode', 'resendingCode', 'checkingSecret', 'completing', 'cancelling', 'abandoning', 'closing'];
 // States only a verified code may lead to.
-const AFTER_VERIFY = ['newSecret', 'checkingSecret', 'confirmSecret', 'completing', 'done', 'closing', 'too_many_mismatches'];
+const AFTER_VERIFY = ['newSecret', 'checkingSecret', 'confirmSecret', 'completing', 'done', 'closing', 'too_many_mismatches', 'too_many_secrets'];
 const SECRETS = ['4821', '123456', '1990'];
 
 /** The screen each state must show, written from the state names (independent of meta). */

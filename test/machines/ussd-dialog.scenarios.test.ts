@@ -11,15 +11,30 @@ const DIGEST = { ok: true, digest: 'dg' };
 const state = (dialog: ReturnType<typeof startDialog>) => dialog.actor.getSnapshot();
 
 describe('USSD reset dialog', () => {
-  it('locks the request after the fifth wrong code', async () => {
+  it('locks the request after the fifth wrong code and shows how long the account waits', async () => {
     const invalid = [4, 3, 2, 1].map((attemptsLeft) => ({ outcome: 'invalid', attemptsLeft }));
-    const dialog = startDialog({ startReset: [SENT], verifyCode: [...invalid, { outcome: 'locked' }] });
+    const dialog = startDialog({ startReset: [SENT], verifyCode: [...invalid, { outcome: 'locked', retryAfterSeconds: 3600 }] });
     await dialog.type('1');
     for (const attemptsLeft of [4, 3, 2, 1]) {
       expect(await dialog.type('000000')).toMatchObject({ id: 'enter_code', params: { error: 'code_wrong', attemptsLeft } });
     }
-    expect(await dialog.type('000000')).toMatchObject({ id: 'locked', end: true });
+    expect(await dialog.type('000000')).toMatchObject({ id: 'locked', end: true, params: { retryAfterSeconds: 3600 } });
     expect(dialog.effects.count('verifyCode')).toBe(5);
+  });
+
+  it('shows the lock screen with the time left when a new dial falls in the cool-off (item 6)', async () => {
+    const dialog = startDialog({ startReset: [{ outcome: 'blocked', retryAfterSeconds: 2400 }] });
+    expect(await dialog.type('1')).toMatchObject({ id: 'locked', end: true, params: { retryAfterSeconds: 2400 } });
+    expect(dialog.effects.count('verifyCode')).toBe(0);
+  });
+
+  it('ends the dialog when refused secrets used up the reset (item 7)', async () => {
+    const dialog = startDialog({
+      startReset: [SENT], verifyCode: [OK], checkNewSecret: [{ ok: false, reason: 'reused' }, { ok: false, spent: true }],
+    });
+    await dialog.type('1', '123456');
+    expect(await dialog.type('4821')).toMatchObject({ id: 'new_pin', params: { error: 'secret_reused' } });
+    expect(await dialog.type('4821')).toMatchObject({ id: 'too_many_secrets', end: true });
   });
 
   it('ends the dialog after three confirmation mismatches, closing the request', async () => {
@@ -155,7 +170,7 @@ describe('USSD reset dialog', () => {
     expect(await dialog.type('1', '1990')).toMatchObject({ params: { error: 'answer_wrong', answersLeft: 2 } });
     await dialog.type('0', '2'); // back to the menu and into the other flow: no fresh guesses
     expect(await dialog.type('1991')).toMatchObject({ params: { error: 'answer_wrong', answersLeft: 1 } });
-    expect(await dialog.type('1992')).toMatchObject({ id: 'locked', end: true });
+    expect(await dialog.type('1992')).toMatchObject({ id: 'too_many_answers', end: true });
   });
 
   it.each([

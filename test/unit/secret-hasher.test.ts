@@ -86,6 +86,47 @@ describe('createConcurrencyGate (caps bcrypt so a core stays free for the event 
     expect(peak).toBe(2);
   });
 
+  it('refuses work past maxWaiting at once, without running it, and takes a group all or nothing (item 7)', async () => {
+    const gate = createConcurrencyGate(1, 2);
+    const ran: string[] = [];
+    let release!: () => void;
+    const blocker = gate(() => new Promise<void>((resolve) => { release = resolve; }));
+    const task = (name: string) => async () => { ran.push(name); return name; };
+    const queued = [gate(task('a')), gate(task('b'))];
+    await expect(gate(task('c'))).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+    expect(gate.waiting()).toBe(2);
+    release();
+    await blocker;
+    expect(await Promise.all(queued)).toEqual(['a', 'b']);
+    const groupWhileFull = gate(() => new Promise<void>((resolve) => { release = resolve; }));
+    await expect(gate.all([task('d'), task('e'), task('f')])).rejects.toMatchObject({ code: 'service_unavailable' });
+    release();
+    await groupWhileFull;
+    expect(ran).toEqual(['a', 'b']); // refused work never ran, not even part of a group
+  });
+
+  it('hands a finished slot to the next waiter, so no newcomer runs past the limit', async () => {
+    // A newcomer arriving a few microtasks after a slot frees must still queue (tried at every tick).
+    for (let ticks = 0; ticks < 8; ticks += 1) {
+      const gate = createConcurrencyGate(1);
+      let running = 0;
+      let peak = 0;
+      const body = async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        running -= 1;
+      };
+      let release!: () => void;
+      const first = gate(() => new Promise<void>((resolve) => { release = resolve; }));
+      const waiter = gate(body);
+      release();
+      for (let i = 0; i < ticks; i += 1) await Promise.resolve();
+      await Promise.all([first, waiter, gate(body)]);
+      expect(peak, `newcomer after ${ticks} microtasks`).toBe(1);
+    }
+  });
+
   it('frees its slot when a task fails', async () => {
     const gate = createConcurrencyGate(1);
     await expect(gate(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
