@@ -7,6 +7,11 @@
  *   gist ianjuma/129cdf1b109faf4f678cf4de737e0850.
  * - networkCode among the incoming-message fields — wondenge/at-notifiers:design/sms.go.
  * - linkId only matters to reply on premium (on-demand) short codes (docs page above).
+ * - `id` is AT's id of the incoming message (the same six $_POST fields in gist
+ *   JaniKibichi/3a8f39177d46b705f5336f127d447bd2); a callback that does not get a 200
+ *   may be sent again ("Africa's Talking may retry the webhook",
+ *   mintlify.com/DaggieBlanqx/Google-Africastalking-AI-Course/concepts/webhooks), so `id`
+ *   is the de-duplication key (src/services/inbound-sms-service.ts).
  * AT signs nothing: the route authenticates it (secret path token / source allowlist).
  */
 import { z } from 'zod';

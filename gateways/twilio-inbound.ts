@@ -7,6 +7,11 @@
  *   chars), NumMedia, FromCity…ToCountry geo fields; Twilio adds parameters without notice
  *   — https://www.twilio.com/docs/messaging/guides/webhook-request,
  *   https://www.twilio.com/docs/api/twiml/sms/twilio_request (reference/telco-gateways.md §2.1).
+ * - MessageSid: the message's 34-character SID, two letters (SM, MM) + 32 hex digits —
+ *   https://www.twilio.com/docs/glossary/what-is-a-sid, https://www.twilio.com/docs/api/errors/90011.
+ *   Twilio retries a webhook whose connection failed or timed out (retry count `rc`,
+ *   default 1 — https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides),
+ *   so the same MessageSid can arrive twice: it is the de-duplication key.
  * - X-Twilio-Signature = base64(HMAC-SHA1(authToken, url + each POST param name+value,
  *   names sorted)); checked by the package's validateRequest, which also tries
  *   the URL with and without :443/:80 and compares in constant time —

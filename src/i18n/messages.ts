@@ -7,8 +7,9 @@
 export type MessageLang = 'fr' | 'en';
 export type ResetKind = 'password' | 'ussd_pin';
 
-/** Answers to an inbound SMS (a code, STOP / NOT ME, anything else). */
-export type SmsReply = 'code_accepted' | 'code_wrong' | 'no_reset' | 'cancelled' | 'help';
+/** Answers to an inbound SMS (a code, STOP / NOT ME with or without a live reset, anything else). */
+export const SMS_REPLIES = ['code_accepted', 'code_wrong', 'no_reset', 'cancelled', 'nothing_to_cancel', 'help'] as const;
+export type SmsReply = (typeof SMS_REPLIES)[number];
 
 interface Catalog {
   SMS_REPLY: Record<SmsReply, string>;
@@ -29,6 +30,7 @@ const catalogs: Record<MessageLang, Catalog> = {
       code_wrong: 'Molam ID: this code is not valid. Check the SMS and try again.',
       no_reset: 'Molam ID: no reset is in progress for this number.',
       cancelled: 'Molam ID: the reset was cancelled and our team was alerted. Nothing was changed.',
+      nothing_to_cancel: 'Molam ID: no reset is in progress for this number, so there is nothing to cancel. If your PIN or password changed without you, call customer care.',
       help: 'Molam ID: reply with the 6-digit code, or NOT ME if you did not ask for a reset.',
     },
     OTP_SMS: {
@@ -55,6 +57,7 @@ const catalogs: Record<MessageLang, Catalog> = {
       code_wrong: "Molam ID: ce code n'est pas valide. Verifiez le SMS et reessayez.",
       no_reset: "Molam ID: aucune demande en cours pour ce numero.",
       cancelled: "Molam ID: la demande est annulee et notre equipe est alertee. Rien n'a ete modifie.",
+      nothing_to_cancel: "Molam ID: aucune demande en cours pour ce numero, rien a annuler. Si votre PIN ou mot de passe a change sans vous, appelez le service client.",
       help: "Molam ID: repondez avec le code a 6 chiffres, ou NON si vous n'avez rien demande.",
     },
     OTP_SMS: {

@@ -3,24 +3,36 @@
  * same machine as USSD: the next dial resumes at "new PIN"); STOP / NON /
  * NOT ME cancels every live reset of that number, is audited and flagged as
  * a risk signal; anything else gets a short help text. Returns the answer to
- * send back, in the account's language.
+ * send back, in the account's language, or null when none is owed (item 14):
+ * a provider's retry of a message already handled, a number with no account
+ * and no dialog, or a number past its hourly reply cap. Replies are paid SMS.
  */
+import { createHmac } from 'node:crypto';
 import { classifyReply, type InboundSms } from '../../gateways/inbound-sms.js';
 import type { Database } from '../db/database.js';
 import type { DialogRuntime } from '../dialogs/dialog-runtime.js';
 import { smsReply, type SmsReply } from '../i18n/messages.js';
 import { maskPhone } from '../logger.js';
 import { insertAuditEntry } from '../queries/audit.queries.js';
-import { createUserQueries } from '../queries/users.queries.js';
+import { createUserQueries, type UserRow } from '../queries/users.queries.js';
+import type { KvStore } from '../store/kv-store.js';
 import { subscriberPhone } from './identifiers.js';
+import type { RateLimiter } from './rate-limits.js';
 
 export interface InboundSmsDeps {
   db: Database;
   dialogs: DialogRuntime;
+  /** Remembers handled provider message ids (set-if-absent with a TTL). */
+  kv: KvStore;
+  limiter: RateLimiter;
+  pepper: string;
   defaultCountry: string;
   /** Raises the suspicious_reset_pattern risk signal, when risk signals are enabled. */
   onNotMe?: (userId: string) => void;
 }
+
+/** How long a provider message id is remembered: retries come within minutes, a day is ample. */
+export const INBOUND_DEDUPE_TTL_MS = 24 * 3600 * 1000;
 
 /** Screens the dialog may show after a code arrived by SMS, and what that means for the reply. */
 const AFTER_CODE: Record<string, SmsReply> = {
@@ -31,36 +43,62 @@ const AFTER_CODE: Record<string, SmsReply> = {
   expired: 'code_wrong',
 };
 
-export function createInboundSmsService({ db, dialogs, defaultCountry, onNotMe }: InboundSmsDeps) {
+export function createInboundSmsService({ db, dialogs, kv, limiter, pepper, defaultCountry, onNotMe }: InboundSmsDeps) {
   const users = createUserQueries(db);
+  // An HMAC of provider + message id: the key says nothing about the sender.
+  const seenKey = (sms: InboundSms) =>
+    `sms-in:${createHmac('sha256', pepper).update(`inbound-sms\n${sms.provider}\n${sms.providerMessageId}`).digest('base64url')}`;
 
-  async function cancelEverything(phone: string, provider: string): Promise<void> {
+  /** Cancels the live resets first, so what the reply says is what was done. */
+  async function cancelEverything(phone: string, user: UserRow | undefined, provider: string): Promise<{ cancelled: boolean; dialog: boolean }> {
+    const { rows } = user
+      ? await db.query<{ id: string }>(
+        `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
+         WHERE user_id = $1 AND status IN ('pending', 'verified') RETURNING id`, [user.id])
+      : { rows: [] };
     const dialog = await dialogs.sms(phone, { type: 'NOT_ME' });
-    const user = await users.findActiveUserByPhone(phone);
-    const { rows } = await db.query<{ id: string }>(
-      `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
-       WHERE user_id = $1 AND status IN ('pending', 'verified') RETURNING id`, [user?.id ?? null]);
     await insertAuditEntry(db, {
-      action: 'sms.not_me', outcome: rows.length > 0 || dialog.screenId === 'cancelled' ? 'cancelled' : 'nothing_live',
-      userId: user?.id ?? null, channel: 'sms', subject: maskPhone(phone), details: { provider, cancelledOutsideDialog: rows.length },
+      action: 'sms.not_me', outcome: rows.length > 0 ? 'cancelled' : 'nothing_live',
+      userId: user?.id ?? null, channel: 'sms', subject: maskPhone(phone), details: { provider, cancelled: rows.length },
     });
+    // Also with nothing live: a NOT ME may answer the "your PIN was changed" notice.
     if (user) onNotMe?.(user.id);
+    return { cancelled: rows.length > 0, dialog: dialog.handled };
+  }
+
+  /** Runs the message's effect; returns the reply it calls for, or null when no reply is owed. */
+  async function answer(phone: string, sms: InboundSms): Promise<string | null> {
+    const user = await users.findActiveUserByPhone(phone);
+    const kind = classifyReply(sms.text);
+    let reply: SmsReply = 'help';
+    let dialog = false;
+    if (kind === 'not_me') {
+      const result = await cancelEverything(phone, user, sms.provider);
+      reply = result.cancelled ? 'cancelled' : 'nothing_to_cancel';
+      dialog = result.dialog;
+    } else if (typeof kind === 'object') {
+      const result = await dialogs.sms(phone, { type: 'SMS_CODE', code: kind.code });
+      reply = result.handled ? AFTER_CODE[result.screenId] ?? 'no_reset' : 'no_reset';
+      dialog = result.handled;
+    }
+    if (!user && !dialog) return null;
+    const capped = await limiter.consume('smsRepliesPerPhone', phone).then(() => false, () => true);
+    return capped ? null : smsReply(user?.language ?? 'fr', reply);
   }
 
   return {
-    async handle(sms: InboundSms): Promise<{ phone: string; reply: string }> {
+    async handle(sms: InboundSms): Promise<{ phone: string; reply: string | null }> {
       const phone = subscriberPhone(sms.from, defaultCountry);
-      const lang = (await users.findActiveUserByPhone(phone))?.language ?? 'fr';
-      const kind = classifyReply(sms.text);
-      let reply: SmsReply = 'help';
-      if (kind === 'not_me') {
-        await cancelEverything(phone, sms.provider);
-        reply = 'cancelled';
-      } else if (typeof kind === 'object') {
-        const result = await dialogs.sms(phone, { type: 'SMS_CODE', code: kind.code });
-        reply = result.handled ? AFTER_CODE[result.screenId] ?? 'no_reset' : 'no_reset';
+      const key = seenKey(sms);
+      // Taken before the effect, so concurrent copies of one webhook run it once.
+      if (!(await kv.setIfAbsent(key, '1', INBOUND_DEDUPE_TTL_MS))) return { phone, reply: null };
+      try {
+        return { phone, reply: await answer(phone, sms) };
+      } catch (err) {
+        // The provider retries a failed delivery: that retry must not read as a duplicate.
+        await kv.delete(key).catch(() => {});
+        throw err;
       }
-      return { phone, reply: smsReply(lang, reply) };
     },
   };
 }

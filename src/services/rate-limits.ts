@@ -38,6 +38,16 @@ export const DEFAULT_LIMITS = {
   smsPerCountry: { points: 2000, durationSeconds: 3600 },
   /** Wrong USSD knowledge answers per phone: 3 in 7 days, then self-service waits (Safaricom locks 7 days). */
   knowledgeFailuresPerPhone: { points: 3, durationSeconds: 7 * 86_400 },
+  /**
+   * Starts for numbers with no account, per country per hour: no SMS goes out, but each leaves a
+   * decoy row. Its own budget, so made-up numbers never spend smsPerCountry; 2.5× that budget, so
+   * honest typos never reach it first, while decoy rows stay bounded (120,000 a day per country).
+   */
+  unknownStartsPerCountry: { points: 5000, durationSeconds: 3600 },
+  /** SMS codes per account asked for through its email, per hour: never the phone's own counter (no email↔phone oracle). */
+  emailSmsPerAccount: { points: 5, durationSeconds: 3600 },
+  /** Paid replies to inbound SMS per number per hour: enough for a code, a retry and a STOP. */
+  smsRepliesPerPhone: { points: 5, durationSeconds: 3600 },
 } as const satisfies Record<string, LimitRule>;
 
 export type LimitName = keyof typeof DEFAULT_LIMITS;

@@ -120,19 +120,43 @@ export function createResetService(deps: ResetServiceDeps) {
     if (status) deps.risk?.onSimSwap({ userId, status, country });
   };
 
+  const countryOf = (phone: string) => normalizePhone(phone, deps.defaultCountry)?.country ?? null;
+  const countryServed = (country: string | null) => {
+    const allowed = deps.smsAllowedCountries;
+    return !allowed || allowed.size === 0 || (country !== null && allowed.has(country));
+  };
+  /** A spent budget as false instead of an error: after the answer a refusal only makes a decoy. */
+  const within = (spend: Promise<void>) => spend.then(() => true, () => false);
+
   /**
    * SMS-pumping guard, applied before any lookup so known and unknown numbers
-   * are treated alike: a country allowlist, then caps per number and per country.
+   * are treated alike: a country allowlist, then a cap per number. The country
+   * budget is spent later, only on an SMS that really goes out (item 9).
    */
   async function guardSms(phoneDigest: string, country: string | null, audit: AuditEntry) {
-    const allowed = deps.smsAllowedCountries;
-    if (allowed && allowed.size > 0 && !(country && allowed.has(country))) {
+    if (!countryServed(country)) {
       metrics.rateLimited.inc({ scope: 'smsCountryNotAllowed' });
       await audit_({ ...audit, action: 'reset.rate_limited', outcome: 'country_not_allowed', country });
       throw new AppError('channel_refused', 'Codes cannot be sent by SMS to numbers of this country.');
     }
     await limit('smsPerPhone', phoneDigest, audit);
-    await limit('smsPerCountry', country ?? 'unknown', audit);
+  }
+
+  /**
+   * After the answer: may a real account's SMS code go out? An email identifier gets the
+   * phone's checks here, counted per account and never on the phone's own counter (a later
+   * 429 on the phone would reveal the email↔phone link, item 17). Last, the country budget.
+   */
+  async function smsMayGo(user: UserRow, phone: string, id: Identifier, audit: AuditEntry): Promise<boolean> {
+    const country = countryOf(phone);
+    const entry = { ...audit, userId: user.id };
+    if (id.type === 'email') {
+      if (!countryServed(country) || !(await within(limit('emailSmsPerAccount', user.id, entry)))) return false;
+      const swap = await simSwapOf(phone);
+      noteSimSwap(user.id, swap, country);
+      if (swapBlocks(swap)) return false;
+    }
+    return within(limit('smsPerCountry', country ?? 'unknown', entry));
   }
 
   /**
@@ -141,6 +165,8 @@ export function createResetService(deps: ResetServiceDeps) {
    * identifier, the account lookup — which also answers 503 when the database
    * is down); the request row (a decoy for an unknown identifier) and the send
    * run after it, so both are answered alike and in the same time (npm run bench).
+   * The budgets that depend on the account (per country, per account) are spent
+   * after the answer too: a spent one makes a decoy, it never changes the answer.
    */
   async function start(input: StartInput) {
     const id = parseIdentifier(input.identifier, deps.defaultCountry);
@@ -170,21 +196,15 @@ export function createResetService(deps: ResetServiceDeps) {
     requestId: string, id: Identifier, user: UserRow | undefined, channel: 'sms' | 'email', input: StartInput, audit: AuditEntry,
     swap: SimSwapStatus | null,
   ) {
+    const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
+    // Made-up numbers spend their own budget (silently: no audit row either); past it they leave no decoy row.
+    if (!user && id.type === 'phone' && !(await within(limiter.consume('unknownStartsPerCountry', country ?? 'unknown')))) return;
+    if (user) noteSimSwap(user.id, swap, country);
     let destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
     // An account cooling off after a lock gets a decoy: the same 202, nothing sent (item 6).
     if (user && (await lockout.coolOffOfAccount(user.id, audit)) > 0) destination = null;
-    const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
-    if (user) noteSimSwap(user.id, swap, country);
-    // An email identifier asking for an SMS: the guards run on the phone on file; a refusal
-    // makes the request a decoy (nothing sent) instead of an answer that would reveal the account.
-    if (user && destination && channel === 'sms' && id.type === 'email') {
-      const phone = destination;
-      const phoneCountry = normalizePhone(phone, deps.defaultCountry)?.country ?? null;
-      const allowed = await guardSms(digestOf(phone), phoneCountry, audit).then(() => true, () => false);
-      const phoneSwap = allowed ? await simSwapOf(phone) : null;
-      noteSimSwap(user.id, phoneSwap, phoneCountry);
-      if (!allowed || swapBlocks(phoneSwap)) destination = null;
-    }
+    // A refusal makes the request a decoy (nothing sent) instead of an answer that would reveal the account.
+    if (user && destination && channel === 'sms' && !(await smsMayGo(user, destination, id, audit))) destination = null;
     await openRequest({
       requestId, kind: input.kind, channel, subject: id.value, country, account: destination ? user : undefined, destination,
       lang: input.lang, ip: input.ip, audit,
@@ -201,9 +221,12 @@ export function createResetService(deps: ResetServiceDeps) {
     const coolOff = await lockout.coolOffOfPhone(input.phone, audit);
     if (coolOff > 0) return { outcome: 'blocked' as const, retryAfterSeconds: coolOff };
     await limit('startPerIdentifier', input.phone, audit);
-    await guardSms(digestOf(input.phone), normalizePhone(input.phone, deps.defaultCountry)?.country ?? null, audit);
+    const country = countryOf(input.phone);
+    await guardSms(digestOf(input.phone), country, audit);
     const user = await users.findActiveUserByPhone(input.phone);
     if (!user) {
+      // Unknown numbers spend their own budget, never the one real accounts' codes need (item 9).
+      await limit('unknownStartsPerCountry', country ?? 'unknown', audit);
       await audit_({ ...audit, outcome: 'no_account' });
       return { outcome: 'refused' as const, reason: 'no_account' as const };
     }
@@ -218,6 +241,7 @@ export function createResetService(deps: ResetServiceDeps) {
       await audit_({ ...audit, userId: user.id, action: 'reset.rate_limited', outcome: 'sim_swap' });
       return { outcome: 'refused' as const, reason: 'sim_swap' as const };
     }
+    await limit('smsPerCountry', country ?? 'unknown', { ...audit, userId: user.id });
     const opened = await openRequest({
       kind: input.kind, channel: 'ussd', subject: input.phone, country: user.country, account: user,
       destination: user.phone_e164, lang: input.lang, ip: null, audit,

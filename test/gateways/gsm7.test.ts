@@ -4,9 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isGsm7, smsSegments } from '../../gateways/gsm7.js';
-import { MESSAGE_LANGS, otpSms, resetDoneSms, smsReply, type ResetKind, type SmsReply } from '../../src/i18n/messages.js';
-
-const SMS_REPLIES: SmsReply[] = ['code_accepted', 'code_wrong', 'no_reset', 'cancelled', 'help'];
+import { MESSAGE_LANGS, otpSms, resetDoneSms, SMS_REPLIES, smsReply, type ResetKind } from '../../src/i18n/messages.js';
 
 const KINDS: ResetKind[] = ['ussd_pin', 'password'];
 // Worst case for length: the longest values each placeholder takes.

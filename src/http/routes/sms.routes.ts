@@ -44,6 +44,7 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
     return params;
   }
 
+  // No reply owed: an empty <Response/>, which Twilio answers with no SMS.
   if (deps.twilioMounted) {
     router.post('/gateways/twilio/sms/inbound', async (ctx) => {
       const { reply } = await deps.inbound.handle(parseTwilioInbound(requireTwilioSignature(ctx)));
@@ -58,10 +59,11 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
   }
 
   // Africa's Talking has no synchronous reply: the answer goes out as a new SMS, after this 200.
+  // No reply owed (a duplicate, an unknown number, past the cap): the same 200, and no SMS.
   router.post('/gateways/africastalking/sms/inbound', async (ctx) => {
     requireWebhookToken(ctx, deps.atWebhookToken, metrics);
     const { phone, reply } = await deps.inbound.handle(parseAfricasTalkingInboundSms(ctx.request.body));
-    deps.defer(() => deps.notifier.sendReply(phone, reply));
+    if (reply !== null) deps.defer(() => deps.notifier.sendReply(phone, reply));
     ctx.status = 200;
     ctx.body = '';
   });

@@ -1,0 +1,152 @@
+/**
+ * Item 14: attacks on the inbound SMS webhooks of a production-mode service
+ * on the real PostgreSQL and Redis. Replies go out through the real
+ * africastalking SDK to a local fake AT (test/support/fake-providers.ts) or
+ * as TwiML; Twilio webhooks are signed the way Twilio signs them.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUserQueries } from '../../src/queries/users.queries.js';
+import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+
+const AT = { username: 'molam', apiKey: 'at-api-key-test' };
+const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'twilio-auth-token-inbound-sms-test' };
+const AT_TOKEN = 'inbound-sms-webhook-token-0123456789abcdef';
+const PUBLIC = 'https://reset.molam.test';
+const OUR_NUMBER = '+15005550006';
+let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
+let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
+let svc: TestService;
+
+beforeAll(async () => {
+  at = await startFakeAfricasTalking(AT);
+  tw = await startFakeTwilio(TW);
+  svc = await startTestService({
+    env: {
+      NODE_ENV: 'production', PEPPER: 'q'.repeat(40), JWT_RESET_SECRET: 'k'.repeat(40), AT_WEBHOOK_TOKEN: AT_TOKEN, BCRYPT_COST: '12',
+      AT_USERNAME: AT.username, AT_API_KEY: AT.apiKey, AT_API_BASE_URL: at.baseUrl,
+      TWILIO_SID: TW.accountSid, TWILIO_TOKEN: TW.authToken, TWILIO_PHONE: OUR_NUMBER, TWILIO_API_BASE_URL: tw.baseUrl,
+      PUBLIC_BASE_URL: PUBLIC, SMS_ROUTES: '*:africastalking,twilio',
+    },
+  });
+});
+afterAll(async () => {
+  await svc?.stop();
+  await Promise.all([at?.close(), tw?.close()]);
+});
+
+const senegalese = () => `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+
+async function newUser(language: 'en' | 'fr') {
+  const phone = senegalese();
+  await createUserQueries(svc.app.db).upsertUser({ phone, language, country: 'SN' });
+  return phone;
+}
+
+const form = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params) });
+
+/** An Africa's Talking inbound SMS callback; `id` is AT's message id. */
+const atInbound = (from: string, text: string, id: string = randomUUID()) =>
+  form(`/gateways/africastalking/sms/inbound?token=${AT_TOKEN}`, { from, to: '20880', text, date: '2026-11-25 10:00:00', id, linkId: '', networkCode: '60801' });
+
+/** A Twilio inbound SMS webhook, signed over the public URL; resolves to the TwiML text. */
+async function twilioInbound(from: string, body: string, sid = `SM${randomUUID().replace(/-/g, '')}`) {
+  const params = { MessageSid: sid, AccountSid: TW.accountSid, From: from, To: OUR_NUMBER, Body: body };
+  const path = '/gateways/twilio/sms/inbound';
+  const res = await form(path, params, { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(TW.authToken, `${PUBLIC}${path}`, params) });
+  expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/xml/)]);
+  return res.text();
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+/** Every SMS the fake AT was asked to send to `phone`, after deferred sends finished. */
+async function atSmsTo(phone: string) {
+  await svc.app.settle();
+  return at.requests.filter((r) => r.form.to === phone).map((r) => r.form.message ?? '');
+}
+
+/** Dials, asks for a PIN code and reads it from the SMS the fake AT received. */
+async function liveResetWithCode(phone: string) {
+  const sessionId = randomUUID();
+  await svc.atHop({ sessionId, phone, text: '', token: AT_TOKEN });
+  expect((await svc.atHop({ sessionId, phone, text: '1', token: AT_TOKEN })).text).toMatch(/^CON [^]*code/i);
+  const code = (await atSmsTo(phone)).at(-1)?.match(/#(\d{6})/)?.[1];
+  expect(code).toMatch(/^\d{6}$/);
+  return code!;
+}
+
+const requestOf = async (phone: string) =>
+  (await svc.app.db.query<{ status: string; attempts: number }>(
+    `SELECT r.status, r.attempts FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id
+     WHERE u.phone_e164 = $1 ORDER BY r.created_at DESC LIMIT 1`, [phone])).rows[0];
+
+/** Outcomes of the sms.not_me audit rows of the account on `phone`. */
+const notMeAuditOf = async (phone: string) =>
+  (await svc.app.db.query<{ outcome: string }>(
+    `SELECT a.outcome FROM molam_audit_log a JOIN molam_users u ON u.id = a.user_id
+     WHERE a.action = 'sms.not_me' AND u.phone_e164 = $1`, [phone])).rows.map((r) => r.outcome);
+
+describe('item 14: inbound SMS are de-duplicated on the provider message id', () => {
+  it('10 identical Africa\'s Talking STOP webhooks cancel once, audit once and send one reply', async () => {
+    const phone = await newUser('fr');
+    await liveResetWithCode(phone);
+    const sent = (await atSmsTo(phone)).length;
+    const id = `ATSMSid_${randomUUID().replace(/-/g, '')}`;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => atInbound(phone, 'STOP', id)));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    const replies = (await atSmsTo(phone)).slice(sent);
+    expect(replies).toEqual([expect.stringMatching(/demande est annulee/)]);
+    expect(await notMeAuditOf(phone)).toEqual(['cancelled']);
+    expect((await requestOf(phone))?.status).toBe('cancelled');
+  });
+
+  it('10 identical Twilio webhooks with a wrong code spend one try and get one reply', async () => {
+    const phone = await newUser('en');
+    const code = await liveResetWithCode(phone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    const sid = `SM${randomUUID().replace(/-/g, '')}`;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => twilioInbound(phone, wrong, sid)));
+    expect(answers.filter((a) => a.includes('<Message>'))).toEqual([expect.stringContaining('this code is not valid')]);
+    expect(answers.filter((a) => a === EMPTY_TWIML)).toHaveLength(9);
+    // Ten copies would have spent the five tries and locked the request.
+    expect(await requestOf(phone)).toEqual({ status: 'pending', attempts: 1 });
+    expect(await twilioInbound(phone, code)).toMatch(/code confirmed/);
+  });
+});
+
+describe('item 14: only numbers on file or with a live dialog get a paid reply, a few an hour', () => {
+  it('sends nothing to a number with no account and no dialog, on either provider', async () => {
+    const stranger = senegalese();
+    for (const text of ['hello', 'STOP', '123456']) {
+      expect((await atInbound(stranger, text)).status).toBe(200);
+      expect(await twilioInbound(stranger, text)).toBe(EMPTY_TWIML);
+    }
+    expect(await atSmsTo(stranger)).toEqual([]);
+    expect(tw.requests.filter((r) => r.form.To === stranger)).toEqual([]);
+  });
+
+  it('stops answering a known number past smsRepliesPerPhone (5 an hour)', async () => {
+    const phone = await newUser('en');
+    const answers = [];
+    for (let i = 0; i < 7; i += 1) answers.push(await twilioInbound(phone, `hello ${i}`));
+    expect(answers.map((a) => (a === EMPTY_TWIML ? 'none' : 'reply'))).toEqual(['reply', 'reply', 'reply', 'reply', 'reply', 'none', 'none']);
+    for (let i = 0; i < 2; i += 1) await atInbound(phone, `hello again ${i}`);
+    expect(await atSmsTo(phone)).toEqual([]);
+  });
+});
+
+describe('item 14: STOP with nothing live says so', () => {
+  it('answers "nothing to cancel" in English and French instead of claiming a cancellation', async () => {
+    const en = await newUser('en');
+    const reply = await twilioInbound(en, 'NOT ME');
+    expect(reply).toMatch(/nothing to cancel/);
+    expect(reply).not.toMatch(/was cancelled/);
+    const fr = await newUser('fr');
+    await atInbound(fr, 'STOP');
+    expect(await atSmsTo(fr)).toEqual([expect.stringMatching(/rien a annuler/)]);
+    expect([...await notMeAuditOf(en), ...await notMeAuditOf(fr)]).toEqual(['nothing_live', 'nothing_live']);
+  });
+});
