@@ -161,6 +161,9 @@ export function createResetRequestQueries(db: Queryable) {
 
 /** A new request cancels the live one of the same (user, kind): only one code is ever live. */
 export async function insertResetRequest(tx: Queryable, r: NewResetRequest): Promise<void> {
+  // Two starts of one account at once would both find nothing to cancel and collide on
+  // idx_reset_one_live (one code lost): serialize them per (user, kind) for this transaction.
+  if (r.userId) await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))`, [r.userId, r.kind]);
   await tx.query(
     `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
      WHERE user_id = $1 AND kind = $2 AND status IN ('pending', 'verified')`, [r.userId, r.kind]);

@@ -34,6 +34,19 @@ afterAll(async () => {
 });
 
 describe('password and PIN reset over HTTP', () => {
+  it('opens every one of several simultaneous starts for one account, the newest live and each code sent', async () => {
+    const user = await newUser();
+    const starts = await Promise.all([1, 2, 3].map(() => svc.post('/v1/reset/start', { kind: 'password', identifier: user.phone_e164! })));
+    expect(starts.map((s) => s.status)).toEqual([202, 202, 202]);
+    await svc.app.settle();
+    const { rows } = await svc.app.db.query<{ status: string }>(
+      'SELECT status FROM molam_reset_requests WHERE user_id = $1 ORDER BY created_at', [user.id]);
+    // Before the per-account lock the deferred inserts collided on idx_reset_one_live and a code was lost.
+    expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'pending']);
+    expect(svc.app.outbox!.list().filter((m) => m.to === user.phone_e164)).toHaveLength(3);
+    expect(svc.logs.join('')).not.toContain('deferred work failed');
+  });
+
   it('resets a PIN end to end: start, code by SMS, verify, complete, confirmation by SMS and email', async () => {
     const user = await newUser({ email: true });
     const { resetToken } = await startAndVerify('ussd_pin', user.phone_e164!);
