@@ -18,7 +18,7 @@ export async function liveDialogs(t: Target, redis: Redis, prefix: string, o: { 
   const pipe = redis.pipeline();
   for (const k of added) pipe.memory('USAGE', k, 'SAMPLES', '0');
   const sizes = ((await pipe.exec()) ?? []).map(([, v]) => Number(v));
-  // Group by key kind: `dialog:+221…` → dialog, `hop:…` → hop.
+  // Group by key kind: `dialog:<mac>` → dialog, `hop:<mac>` → hop.
   const byKind: Record<string, number> = {};
   added.forEach((k, i) => {
     const kind = k.slice(prefix.length).split(':')[0]!;
