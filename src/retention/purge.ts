@@ -27,31 +27,32 @@ export const PURGE_BATCH_SIZE = 1000;
 // Distinct from the migration lock (60_06_2025): issue 11, item 18.
 const PURGE_LOCK_ID = 60_11_2018;
 
-/** One DELETE per kind: $1 = days, $2 = batch size. SKIP LOCKED: a row the service is updating waits for the next run. */
+/**
+ * At most $2 rows of `table` that match `where`, deleted. SKIP LOCKED: a row
+ * the service is updating waits for the next run.
+ */
+const batchedDelete = (table: string, where: string) =>
+  `DELETE FROM ${table} WHERE id IN (SELECT id FROM ${table} WHERE ${where} LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+/** `column` is more than $1 days in the past. */
+const olderThanDays = (column: string) => `${column} < now() - make_interval(days => $1)`;
+
+/** One DELETE per kind: $1 = days, $2 = batch size. */
 const PURGE_STATEMENTS = {
   decoyRequests: {
     days: () => DECOY_RETENTION_DAYS,
-    sql: `DELETE FROM molam_reset_requests WHERE id IN (
-            SELECT id FROM molam_reset_requests WHERE user_id IS NULL AND otp_expires_at < now() - make_interval(days => $1)
-             LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    sql: batchedDelete('molam_reset_requests', `user_id IS NULL AND ${olderThanDays('otp_expires_at')}`),
   },
   resetRequests: {
     days: (p: RetentionPolicy) => p.resetRequestDays,
-    sql: `DELETE FROM molam_reset_requests WHERE id IN (
-            SELECT id FROM molam_reset_requests WHERE created_at < now() - make_interval(days => $1)
-             LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    sql: batchedDelete('molam_reset_requests', olderThanDays('created_at')),
   },
   outboundMessages: {
     days: (p: RetentionPolicy) => p.outboundMessageDays,
-    sql: `DELETE FROM molam_outbound_messages WHERE id IN (
-            SELECT id FROM molam_outbound_messages WHERE sent_at < now() - make_interval(days => $1)
-             LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    sql: batchedDelete('molam_outbound_messages', olderThanDays('sent_at')),
   },
   outboxEvents: {
     days: (p: RetentionPolicy) => p.outboxDays,
-    sql: `DELETE FROM molam_outbox WHERE id IN (
-            SELECT id FROM molam_outbox WHERE published_at < now() - make_interval(days => $1)
-             LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    sql: batchedDelete('molam_outbox', olderThanDays('published_at')),
   },
 } as const;
 

@@ -13,9 +13,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/services.js';
+import { freePort, spawnChild, waitForAnswer } from '../support/spawned-service.js';
 import { copyBuildContext } from './support/docker-context.js';
 import { parseDockerfile, type Stage } from './support/dockerfile.js';
-import { freePort, run, waitForAnswer } from './support/process.js';
 import { replayImage, type ReplayedImage } from './support/replay-image.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -53,14 +53,14 @@ function imageUser(): { uid: number; gid: number } | undefined {
 }
 
 function startCmd(env: Record<string, string>) {
-  return run(image.cmd, {
+  return spawnChild(image.cmd, {
     cwd: image.workdir, ...imageUser(),
     env: { PATH: process.env.PATH ?? '', ...image.env, LOG_LEVEL: 'warn', ...env },
   });
 }
 
 async function healthcheck(port: number): Promise<number | null> {
-  return run(image.healthcheck!, { cwd: image.workdir, env: { PATH: process.env.PATH ?? '', PORT: String(port) } }).exited;
+  return spawnChild(image.healthcheck!, { cwd: image.workdir, env: { PATH: process.env.PATH ?? '', PORT: String(port) } }).exited;
 }
 
 describe('Dockerfile', () => {

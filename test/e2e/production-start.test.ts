@@ -5,14 +5,10 @@
  * and has no /dev routes; METRICS_PORT moves /metrics to a listener of its own.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
-import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
+import { REDIS_URL } from '../support/services.js';
+import { cleanUpSpawnedServices, freePort, freshBackends, spawnService, untilSigterm, waitForHealth } from '../support/spawned-service.js';
 
-const dbs: TestDatabase[] = [];
-afterAll(async () => {
-  killSpawnedServices();
-  await Promise.all(dbs.map((d) => d.drop()));
-});
+afterAll(cleanUpSpawnedServices);
 
 const runServer = (env: Record<string, string>) => spawnService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
 const SECRETS = { PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'at-key' };
@@ -26,12 +22,9 @@ describe('production start', () => {
   });
 
   it('serves /health and /metrics on real Postgres and Redis, hides /dev, and exits 0 on SIGTERM', async () => {
-    const db = await createTestDatabase('prod');
-    dbs.push(db);
-    const port = await freePort();
-    const run = runServer({ PORT: String(port), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), ...SECRETS });
-    try {
-      const url = `http://127.0.0.1:${port}`;
+    const { url, env } = await freshBackends('prod');
+    const run = runServer({ ...env, ...SECRETS });
+    expect(await untilSigterm(run, async () => {
       const health = await waitForHealth(url, run);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', mode: 'services', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
@@ -42,31 +35,21 @@ describe('production start', () => {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
       });
       expect(start.status).toBe(202);
-    } finally {
-      run.child.kill('SIGTERM');
-    }
-    expect(await run.exited).toBe(0);
+    })).toBe(0);
   });
 
   it('with METRICS_PORT serves /metrics on that port only, and SIGTERM closes both listeners (item 13)', async () => {
-    const db = await createTestDatabase('prod');
-    dbs.push(db);
-    const [port, metricsPort] = [await freePort(), await freePort()];
-    const run = runServer({
-      PORT: String(port), METRICS_PORT: String(metricsPort), DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('prod'), ...SECRETS,
-    });
+    const { url, env } = await freshBackends('prod');
+    const metricsPort = await freePort();
+    const run = runServer({ ...env, METRICS_PORT: String(metricsPort), ...SECRETS });
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    try {
-      const url = `http://127.0.0.1:${port}`;
+    expect(await untilSigterm(run, async () => {
       expect((await waitForHealth(url, run)).status).toBe(200);
       expect((await fetch(`${url}/metrics`)).status).toBe(404);
       const scraped = await fetch(metricsUrl);
       expect(scraped.status).toBe(200);
       expect(await scraped.text()).toMatch(/molam_id_request_duration_seconds/);
-    } finally {
-      run.child.kill('SIGTERM');
-    }
-    expect(await run.exited).toBe(0);
+    })).toBe(0);
     await expect(fetch(metricsUrl)).rejects.toThrow();
   });
 });

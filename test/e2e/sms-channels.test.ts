@@ -8,31 +8,23 @@ import { randomInt, randomUUID } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserQueries } from '../../src/queries/users.queries.js';
-import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { PUBLIC_BASE_URL, startProductionSmsService, TWILIO_NUMBER, type ProductionSmsService } from '../support/production-sms.js';
+import type { TestService } from '../support/test-service.js';
 
-const AT = { username: 'molam', apiKey: 'at-api-key-test' };
 const TW = { accountSid: `AC${'1'.repeat(32)}`, authToken: 'twilio-auth-token-test' };
-const PUBLIC = 'https://reset.molam.test';
-let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
-let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
+let sms: ProductionSmsService;
+let at: ProductionSmsService['at'];
+let tw: ProductionSmsService['tw'];
 let svc: TestService;
 
 beforeAll(async () => {
-  at = await startFakeAfricasTalking(AT);
-  tw = await startFakeTwilio(TW);
-  svc = await startTestService({
-    env: {
-      NODE_ENV: 'production', PEPPER: 'p'.repeat(40), JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: 'hook-token-at-least-32-characters', BCRYPT_COST: '12',
-      AT_USERNAME: AT.username, AT_API_KEY: AT.apiKey, AT_API_BASE_URL: at.baseUrl,
-      TWILIO_SID: TW.accountSid, TWILIO_TOKEN: TW.authToken, TWILIO_PHONE: '+15005550006', TWILIO_API_BASE_URL: tw.baseUrl,
-      PUBLIC_BASE_URL: PUBLIC, SMS_ROUTES: '+221:africastalking,twilio;*:twilio',
-    },
+  sms = await startProductionSmsService({
+    twilio: TW, atWebhookToken: 'hook-token-at-least-32-characters', smsRoutes: '+221:africastalking,twilio;*:twilio',
   });
+  ({ at, tw, svc } = sms);
 });
 afterAll(async () => {
-  await svc?.stop();
-  await Promise.all([at?.close(), tw?.close()]);
+  await sms?.stop();
 });
 
 async function newUser(language = 'en') {
@@ -46,7 +38,7 @@ const form = (path: string, params: Record<string, string>, headers: Record<stri
 
 /** Posts as Twilio does: form body signed over the public URL with the auth token. */
 function twilioPost(path: string, params: Record<string, string>, token = TW.authToken) {
-  const signature = twilio.getExpectedTwilioSignature(token, `${PUBLIC}${path}`, params);
+  const signature = twilio.getExpectedTwilioSignature(token, `${PUBLIC_BASE_URL}${path}`, params);
   return form(path, params, { 'X-Twilio-Signature': signature });
 }
 
@@ -85,7 +77,7 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
     const phone = await newUser();
     const { code } = await dialAndAskCode(phone);
     const reply = await twilioPost('/gateways/twilio/sms/inbound', {
-      MessageSid: `SM${randomUUID().replace(/-/g, '')}`, AccountSid: TW.accountSid, From: phone, To: '+15005550006', Body: ` ${code} `,
+      MessageSid: `SM${randomUUID().replace(/-/g, '')}`, AccountSid: TW.accountSid, From: phone, To: TWILIO_NUMBER, Body: ` ${code} `,
     });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toMatch(/^text\/xml/);
@@ -96,7 +88,7 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
   });
 
   it('refuses a Twilio webhook with a wrong or missing signature with 403', async () => {
-    const params = { MessageSid: 'SMx', AccountSid: TW.accountSid, From: '+221770000001', To: '+15005550006', Body: 'hello' };
+    const params = { MessageSid: 'SMx', AccountSid: TW.accountSid, From: '+221770000001', To: TWILIO_NUMBER, Body: 'hello' };
     expect((await twilioPost('/gateways/twilio/sms/inbound', params, 'not-the-token')).status).toBe(403);
     expect((await form('/gateways/twilio/sms/inbound', params)).status).toBe(403);
     expect((await twilioPost('/gateways/twilio/sms/status', { MessageSid: 'SMx', MessageStatus: 'delivered' }, 'wrong')).status).toBe(403);

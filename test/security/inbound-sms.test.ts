@@ -8,33 +8,22 @@ import { randomInt, randomUUID } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserQueries } from '../../src/queries/users.queries.js';
-import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { PUBLIC_BASE_URL, startProductionSmsService, TWILIO_NUMBER, type ProductionSmsService } from '../support/production-sms.js';
+import type { TestService } from '../support/test-service.js';
 
-const AT = { username: 'molam', apiKey: 'at-api-key-test' };
 const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'twilio-auth-token-inbound-sms-test' };
 const AT_TOKEN = 'inbound-sms-webhook-token-0123456789abcdef';
-const PUBLIC = 'https://reset.molam.test';
-const OUR_NUMBER = '+15005550006';
-let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
-let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
+let sms: ProductionSmsService;
+let at: ProductionSmsService['at'];
+let tw: ProductionSmsService['tw'];
 let svc: TestService;
 
 beforeAll(async () => {
-  at = await startFakeAfricasTalking(AT);
-  tw = await startFakeTwilio(TW);
-  svc = await startTestService({
-    env: {
-      NODE_ENV: 'production', PEPPER: 'q'.repeat(40), JWT_RESET_SECRET: 'k'.repeat(40), AT_WEBHOOK_TOKEN: AT_TOKEN, BCRYPT_COST: '12',
-      AT_USERNAME: AT.username, AT_API_KEY: AT.apiKey, AT_API_BASE_URL: at.baseUrl,
-      TWILIO_SID: TW.accountSid, TWILIO_TOKEN: TW.authToken, TWILIO_PHONE: OUR_NUMBER, TWILIO_API_BASE_URL: tw.baseUrl,
-      PUBLIC_BASE_URL: PUBLIC, SMS_ROUTES: '*:africastalking,twilio',
-    },
-  });
+  sms = await startProductionSmsService({ twilio: TW, atWebhookToken: AT_TOKEN, smsRoutes: '*:africastalking,twilio' });
+  ({ at, tw, svc } = sms);
 });
 afterAll(async () => {
-  await svc?.stop();
-  await Promise.all([at?.close(), tw?.close()]);
+  await sms?.stop();
 });
 
 const senegalese = () => `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
@@ -54,9 +43,9 @@ const atInbound = (from: string, text: string, id: string = randomUUID()) =>
 
 /** A Twilio inbound SMS webhook, signed over the public URL; resolves to the TwiML text. */
 async function twilioInbound(from: string, body: string, sid = `SM${randomUUID().replace(/-/g, '')}`) {
-  const params = { MessageSid: sid, AccountSid: TW.accountSid, From: from, To: OUR_NUMBER, Body: body };
+  const params = { MessageSid: sid, AccountSid: TW.accountSid, From: from, To: TWILIO_NUMBER, Body: body };
   const path = '/gateways/twilio/sms/inbound';
-  const res = await form(path, params, { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(TW.authToken, `${PUBLIC}${path}`, params) });
+  const res = await form(path, params, { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(TW.authToken, `${PUBLIC_BASE_URL}${path}`, params) });
   expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/xml/)]);
   return res.text();
 }

@@ -154,18 +154,18 @@ describe('item 18: batches and concurrency', () => {
 });
 
 describe('item 18: the in-process job', () => {
-  /** A logger whose lines are kept, to count the job's runs. */
-  function recordingLogger() {
+  /** A fresh database holding `decoys` expired decoys, and a purge job on it (not started) whose runs are counted from its log lines. */
+  async function jobOverDecoys(decoys: number, intervalMs: number) {
+    const { db } = await freshDatabase();
+    await insertDecoys(db, decoys);
     const lines: string[] = [];
     const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
-    return { logger, runs: () => lines.filter((l) => l.includes('"msg":"retention purge"')).length };
+    const job = createPurgeJob({ db, policy: POLICY, intervalMs, logger });
+    return { db, job, runs: () => lines.filter((l) => l.includes('"msg":"retention purge"')).length };
   }
 
   it('runs once at start, then every interval, and stops on close', async () => {
-    const { db } = await freshDatabase();
-    await insertDecoys(db, 10);
-    const { logger, runs } = recordingLogger();
-    const job = createPurgeJob({ db, policy: POLICY, intervalMs: 150, logger });
+    const { db, job, runs } = await jobOverDecoys(10, 150);
     job.start();
     job.start(); // a second start does not add a second timer
     await expect.poll(runs, { timeout: 2000 }).toBeGreaterThanOrEqual(1);
@@ -178,10 +178,7 @@ describe('item 18: the in-process job', () => {
   });
 
   it('does not run on its own when the interval is 0 (purge by npm run purge instead)', async () => {
-    const { db } = await freshDatabase();
-    await insertDecoys(db, 3);
-    const { logger, runs } = recordingLogger();
-    const job = createPurgeJob({ db, policy: POLICY, intervalMs: 0, logger });
+    const { job, runs } = await jobOverDecoys(3, 0);
     job.start();
     await new Promise((r) => setTimeout(r, 200));
     expect(runs()).toBe(0);

@@ -9,14 +9,10 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
-import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
+import { REDIS_URL } from '../support/services.js';
+import { cleanUpSpawnedServices, freePort, freshBackends, spawnService, untilSigterm, waitForHealth } from '../support/spawned-service.js';
 
-const dbs: TestDatabase[] = [];
-afterAll(async () => {
-  killSpawnedServices();
-  await Promise.all(dbs.map((d) => d.drop()));
-});
+afterAll(cleanUpSpawnedServices);
 
 const SECRETS = {
   PEPPER: 'p'.repeat(48), JWT_RESET_SECRET: 'j'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'k'.repeat(32),
@@ -52,12 +48,9 @@ describe('item 11: no NODE_ENV means production', () => {
   });
 
   it('with every secret serves the API but no /dev route, no simulator, no unauthenticated webhook; listens on every interface', async () => {
-    const db = await createTestDatabase('defaults');
-    dbs.push(db);
-    const port = await freePort();
-    const run = spawnService({ PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: db.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('defaults'), ...SECRETS });
-    try {
-      const url = `http://127.0.0.1:${port}`;
+    const { port, url, env } = await freshBackends('defaults');
+    const run = spawnService({ ...env, LOG_LEVEL: 'info', ...SECRETS });
+    expect(await untilSigterm(run, async () => {
       expect((await waitForHealth(url, run)).status).toBe(200);
       expect(run.stdout()).toMatch(/"host":"0\.0\.0\.0".*"env":"production".*listening/);
       for (const address of lanAddresses()) expect(await accepts(address, port), `reachable on ${address}`).toBe(true);
@@ -73,10 +66,7 @@ describe('item 11: no NODE_ENV means production', () => {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
       });
       expect(start.status).toBe(202);
-    } finally {
-      run.child.kill('SIGTERM');
-    }
-    expect(await run.exited).toBe(0);
+    })).toBe(0);
   });
 });
 
@@ -84,15 +74,12 @@ describe('item 12: development listens on loopback only', () => {
   it('binds 127.0.0.1 when NODE_ENV=development and HOST is unset: /dev/messages is not reachable from the LAN', async () => {
     const port = await freePort();
     const run = spawnService({ NODE_ENV: 'development', PORT: String(port), LOG_LEVEL: 'info' });
-    try {
+    expect(await untilSigterm(run, async () => {
       const health = await waitForHealth(`http://127.0.0.1:${port}`, run, 30_000);
       expect(health.status).toBe(200);
       expect(run.stdout()).toMatch(/"host":"127\.0\.0\.1".*"env":"development".*listening/);
       expect((await fetch(`http://127.0.0.1:${port}/dev/messages`)).status).toBe(200);
       for (const address of lanAddresses()) expect(await accepts(address, port), `reachable on ${address}`).toBe(false);
-    } finally {
-      run.child.kill('SIGTERM');
-    }
-    expect(await run.exited).toBe(0);
+    })).toBe(0);
   }, 40_000);
 });
