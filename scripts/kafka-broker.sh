@@ -29,18 +29,21 @@ say() { printf 'kafka-broker: %s\n' "$*" >&2; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The pid file's process, if it is still this node (a stale pid may have been reused).
 running_pid() {
   [[ -f "$PIDFILE" ]] || return 1
   local pid; pid=$(<"$PIDFILE")
-  kill -0 "$pid" 2>/dev/null && echo "$pid"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $RUN/server.properties" && echo "$pid"
 }
+
+now_ms() { date +%s%3N; }
 
 # The broker, its runtime dependencies and a log4j2 binding for its slf4j logs.
 fetch_jars() {
   [[ -f "$LIBS/.complete" ]] && return 0
   command -v mvn >/dev/null || { say "mvn not found (Maven is needed to fetch the broker)"; return 1; }
   mkdir -p "$CACHE"
-  local pom="$CACHE/pom-$VERSION.xml" started=$SECONDS
+  local pom="$CACHE/pom-$VERSION.xml" started; started=$(now_ms)
   cat >"$pom" <<EOF
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -58,7 +61,7 @@ EOF
     say "mvn could not fetch the broker; see $CACHE/mvn.log"; tail -20 "$CACHE/mvn.log" >&2; return 1
   fi
   touch "$LIBS/.complete"
-  say "fetched $(du -sh "$LIBS" | cut -f1) in $((SECONDS - started)) s into $LIBS"
+  say "fetched $(du -sh "$LIBS" | cut -f1) in $(( $(now_ms) - started )) ms into $LIBS"
 }
 
 write_config() {
@@ -128,19 +131,21 @@ start() {
   fetch_jars
   write_config
   format_storage
-  local started=$SECONDS
+  # A fresh log, so readiness is this start's "Kafka Server started" line.
+  [[ -f "$RUN/broker.log" ]] && mv "$RUN/broker.log" "$RUN/broker.log.prev"
+  local started; started=$(now_ms)
   # setsid: the broker outlives this shell and its caller's process group.
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" \
     "${JAVA[@]}" kafka.Kafka "$RUN/server.properties" >>"$RUN/broker.out" 2>&1 </dev/null &
   local deadline=$((SECONDS + ${KAFKA_BROKER_START_TIMEOUT:-90}))
   until port_open "$PORT" && grep -q 'Kafka Server started' "$RUN/broker.log" 2>/dev/null; do
-    if ! running_pid >/dev/null && (( SECONDS - started > 2 )); then
+    if ! running_pid >/dev/null && (( $(now_ms) - started > 3000 )); then
       say "the broker exited while starting; see $RUN/broker.log and $RUN/broker.out"; tail -20 "$RUN/broker.out" >&2; return 1
     fi
     if (( SECONDS > deadline )); then say "not ready after ${KAFKA_BROKER_START_TIMEOUT:-90} s; see $RUN/broker.log"; return 1; fi
     sleep 0.5
   done
-  say "ready in $((SECONDS - started)) s (pid $(running_pid))"
+  say "ready in $(( $(now_ms) - started )) ms (pid $(running_pid))"
   echo "$ADDRESS"
 }
 

@@ -11,6 +11,7 @@
  * (scripts/kafka-broker.sh) in test/events/kafka-broker.test.ts.
  */
 import type { EventPublisher, OutboxEvent } from './event-publisher.js';
+import { createSendQueue } from './kafka-send-queue.js';
 
 export const EVENTS_TOPIC = 'molam.id.events';
 
@@ -157,11 +158,28 @@ export function createKafkaPublisher(options: KafkaPublisherOptions): EventPubli
     return producer;
   }
 
+  // After a failed send the client's sequence numbers may no longer match the
+  // broker's (the send may or may not have landed): start over with a new
+  // producer id rather than fail every later send. Consumers dedupe on ce_id.
+  function dropProducer(): void {
+    const p = producer;
+    producer = undefined;
+    void p?.then((old) => old.close()).catch(() => undefined);
+  }
+
+  const queue = createSendQueue<KafkaMessage>(async (messages) => {
+    try {
+      await (await getProducer()).send({ messages });
+    } catch (err) {
+      dropProducer();
+      throw err;
+    }
+  });
+
   return {
     name: 'kafka',
     async publish(event) {
-      const message = kafkaMessageOf(event, topic.name);
-      await (await getProducer()).send({ messages: [message] });
+      await queue.push(kafkaMessageOf(event, topic.name));
     },
     async close() {
       const p = producer;

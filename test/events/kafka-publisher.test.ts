@@ -89,6 +89,47 @@ describe('kafka publisher (no broker)', () => {
     expect(attempts).toBe(2);
   });
 
+  it('keeps one send in flight: publishes made meanwhile leave together in the next send', async () => {
+    const sends: string[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const kafka = createKafkaPublisher({
+      brokers: ['kafka1:9092'], clientId: 'c',
+      createProducer: async () => ({
+        send: async ({ messages }) => {
+          inFlight += 1;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          sends.push(messages.map((m) => m.headers.ce_id!));
+          await new Promise((r) => setTimeout(r, 20));
+          inFlight -= 1;
+        },
+        close: async () => {},
+      }),
+    });
+    const events = Array.from({ length: 12 }, () => event());
+    await Promise.all(events.map((e) => kafka.publish(e)));
+    expect(maxInFlight).toBe(1);
+    expect(sends.flat()).toEqual(events.map((e) => e.id));
+    expect(sends.length).toBeLessThan(events.length);
+  });
+
+  it('replaces the producer after a failed send, so a desynchronized idempotent producer is not reused', async () => {
+    let created = 0;
+    let closed = 0;
+    const kafka = createKafkaPublisher({
+      brokers: ['kafka1:9092'], clientId: 'c',
+      createProducer: async () => {
+        created += 1;
+        const broken = created === 1;
+        return { send: async () => { if (broken) throw new Error('OUT_OF_ORDER_SEQUENCE_NUMBER'); }, close: async () => { closed += 1; } };
+      },
+    });
+    await expect(kafka.publish(event())).rejects.toThrow('OUT_OF_ORDER_SEQUENCE_NUMBER');
+    await expect(kafka.publish(event())).resolves.toBeUndefined();
+    expect([created, closed]).toEqual([2, 1]);
+    await kafka.close();
+  });
+
   it('fails a publish when no broker answers, instead of crashing the service (the relay retries the row)', async () => {
     const kafka = createKafkaPublisher({ brokers: ['127.0.0.1:1'], clientId: 'c' });
     await expect(kafka.publish(event())).rejects.toThrow();
