@@ -75,7 +75,7 @@ const envSchema = z.object({
   // Unset: the cluster's num.partitions / default.replication.factor.
   KAFKA_TOPIC_PARTITIONS: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(10_000).optional()),
   KAFKA_TOPIC_REPLICATION: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(32).optional()),
-  KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
+  KAFKA_SASL_MECHANISM: optionalText.pipe(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional()),
   KAFKA_SASL_USERNAME: optionalText,
   KAFKA_SASL_PASSWORD: optionalText,
   KAFKA_TLS: bool,

@@ -23,6 +23,9 @@ describe('Kafka configuration (issue 13)', () => {
     expect(kafka.brokers).toEqual(['k1:9092', 'k2:9092']);
     expect(kafka.topic).toEqual({ name: 'molam.id.events', partitions: undefined, replication: undefined });
     expect([kafka.sasl, kafka.tls]).toEqual([undefined, false]);
+    // The empty lines of .env.example mean unset.
+    const blank = { KAFKA_TOPIC_PARTITIONS: '', KAFKA_TOPIC_REPLICATION: '', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '', KAFKA_TLS: 'false' };
+    expect(loadConfig({ ...dev, ...blank }).kafka).toEqual(kafka);
   });
 
   it('reads the topic name, its partitions and replication', () => {
