@@ -71,6 +71,14 @@ const envSchema = z.object({
   KAFKA_ENABLED: bool,
   KAFKA_BROKERS: optionalText,
   KAFKA_CLIENT_ID: z.string().default('molam-id-password-reset'),
+  KAFKA_TOPIC: z.string().regex(/^[\w.-]{1,249}$/, 'a Kafka topic name: letters, digits, ".", "_", "-"').default('molam.id.events'),
+  // Unset: the cluster's num.partitions / default.replication.factor.
+  KAFKA_TOPIC_PARTITIONS: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(10_000).optional()),
+  KAFKA_TOPIC_REPLICATION: optionalText.pipe(z.coerce.number<string | undefined>().int().min(1).max(32).optional()),
+  KAFKA_SASL_MECHANISM: optionalText.pipe(z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional()),
+  KAFKA_SASL_USERNAME: optionalText,
+  KAFKA_SASL_PASSWORD: optionalText,
+  KAFKA_TLS: bool,
   AMQP_ENABLED: bool,
   AMQP_URL: optionalText,
   SIM_SWAP_API_URL: optionalText,
@@ -135,7 +143,12 @@ export interface Config {
   smsAllowedCountries: ReadonlySet<string>;
   /** Public URL of this service as providers call it (Twilio signs it). */
   publicBaseUrl: string | undefined;
-  kafka: { enabled: boolean; brokers: readonly string[]; clientId: string };
+  kafka: {
+    enabled: boolean; brokers: readonly string[]; clientId: string;
+    topic: { name: string; partitions: number | undefined; replication: number | undefined };
+    sasl: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string } | undefined;
+    tls: boolean;
+  };
   amqp: { enabled: boolean; url: string | undefined };
   /** CAMARA SIM Swap check before an SMS code; an unanswered check is "unknown", and policy decides. */
   simSwap: { url: string | undefined; maxAgeHours: number; unknownPolicy: 'allow' | 'refuse' };
@@ -183,6 +196,18 @@ function productionProblems(env: Env): string[] {
   return problems;
 }
 
+/** SASL needs all three settings; PLAIN without TLS would send the password in clear, refused in production. */
+function kafkaSecurityProblems(env: Env, isProduction: boolean): string[] {
+  const sasl = [env.KAFKA_SASL_MECHANISM, env.KAFKA_SASL_USERNAME, env.KAFKA_SASL_PASSWORD];
+  if (sasl.some(Boolean) && !sasl.every(Boolean)) {
+    return ['KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD go together (set all three or none)'];
+  }
+  if (isProduction && env.KAFKA_SASL_MECHANISM === 'PLAIN' && !env.KAFKA_TLS) {
+    return ['KAFKA_TLS=true is required in production with KAFKA_SASL_MECHANISM=PLAIN (the password would cross the network in clear)'];
+  }
+  return [];
+}
+
 /** Parse the environment once. Throws ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined>): Readonly<Config> {
   const parsed = envSchema.safeParse(source);
@@ -191,7 +216,7 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
   }
   const env = parsed.data;
   const isProduction = env.NODE_ENV === 'production';
-  const problems = isProduction ? productionProblems(env) : [];
+  const problems = [...(isProduction ? productionProblems(env) : []), ...kafkaSecurityProblems(env, isProduction)];
   const jwtResetSecrets = splitList(env.JWT_RESET_SECRET ?? (isProduction ? undefined : DEV_JWT_SECRET));
   jwtResetSecrets.forEach((secret, i) => {
     if (secret.length < MIN_SECRET_LENGTH) problems.push(`JWT_RESET_SECRET entry ${i + 1} must be at least ${MIN_SECRET_LENGTH} characters`);
@@ -240,7 +265,14 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     smsRoutes: env.SMS_ROUTES,
     smsAllowedCountries: new Set(splitList(env.SMS_ALLOWED_COUNTRIES)),
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
-    kafka: Object.freeze({ enabled: env.KAFKA_ENABLED, brokers: Object.freeze(splitList(env.KAFKA_BROKERS)), clientId: env.KAFKA_CLIENT_ID }),
+    kafka: Object.freeze({
+      enabled: env.KAFKA_ENABLED, brokers: Object.freeze(splitList(env.KAFKA_BROKERS)), clientId: env.KAFKA_CLIENT_ID,
+      topic: Object.freeze({ name: env.KAFKA_TOPIC, partitions: env.KAFKA_TOPIC_PARTITIONS, replication: env.KAFKA_TOPIC_REPLICATION }),
+      sasl: env.KAFKA_SASL_MECHANISM && env.KAFKA_SASL_USERNAME && env.KAFKA_SASL_PASSWORD
+        ? Object.freeze({ mechanism: env.KAFKA_SASL_MECHANISM, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD })
+        : undefined,
+      tls: env.KAFKA_TLS,
+    }),
     amqp: Object.freeze({ enabled: env.AMQP_ENABLED, url: env.AMQP_URL }),
     simSwap: Object.freeze({ url: env.SIM_SWAP_API_URL, maxAgeHours: env.SIM_SWAP_MAX_AGE_HOURS, unknownPolicy: env.SIM_SWAP_UNKNOWN_POLICY }),
     sira: Object.freeze({

@@ -16,7 +16,10 @@ import { createRabbitMqPublisher } from './rabbitmq-publisher.js';
 export function createEventPipeline(config: Config, { db, metrics, logger }: { db: Database; metrics: Metrics; logger: Logger }) {
   const publishers: EventPublisher[] = [];
   if (config.amqp.enabled && config.amqp.url) publishers.push(createRabbitMqPublisher({ url: config.amqp.url, logger }));
-  if (config.kafka.enabled) publishers.push(createKafkaPublisher({ brokers: [...config.kafka.brokers], clientId: config.kafka.clientId }));
+  const { kafka } = config;
+  if (kafka.enabled) {
+    publishers.push(createKafkaPublisher({ brokers: [...kafka.brokers], clientId: kafka.clientId, topic: kafka.topic, sasl: kafka.sasl, tls: kafka.tls }));
+  }
   const eventMetrics = createEventMetrics(metrics.registry);
   const relay = publishers.length === 0 ? undefined : createOutboxRelay({ db, publisher: createFanoutPublisher(publishers), metrics: eventMetrics, logger });
   return {

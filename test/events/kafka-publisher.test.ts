@@ -1,15 +1,14 @@
 /**
- * The Kafka adapter without a broker (none can run on these machines): the
- * producer configuration, the message mapping, and how failures surface.
- * Not tested here: a real produce, idempotence on the broker, partitioning,
- * reconnects — see the report/README.
+ * The Kafka adapter without a broker: the producer configuration, the message
+ * mapping, and how failures surface. The real produce, topic creation, keys,
+ * headers and a broker outage are in kafka-broker.test.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { OutboxEvent } from '../../src/events/event-publisher.js';
 import { createFanoutPublisher } from '../../src/events/event-publisher.js';
 import {
-  createKafkaPublisher, kafkaMessageOf, kafkaProducerConfig, type KafkaMessage, type KafkaProducerConfig,
+  createKafkaPublisher, kafkaMessageOf, kafkaProducerConfig, type KafkaMessage, type KafkaProducerConfig, type KafkaTopicSettings,
 } from '../../src/events/kafka-publisher.js';
 
 function event(userId = randomUUID()): OutboxEvent {
@@ -32,12 +31,22 @@ describe('kafka publisher (no broker)', () => {
     expect(() => kafkaProducerConfig({ brokers: [], clientId: 'x' })).toThrow(/KAFKA_BROKERS/);
   });
 
-  it('keys each message by user id on topic molam.id.events, the envelope as the value', () => {
+  it('adds SASL credentials and TLS to the connection only when configured', () => {
+    const sasl = { mechanism: 'SCRAM-SHA-256' as const, username: 'molam-id', password: 'pw' };
+    expect(kafkaProducerConfig({ brokers: ['k:9093'], clientId: 'c', sasl, tls: true })).toMatchObject({ sasl, tls: {} });
+    const plaintext = kafkaProducerConfig({ brokers: ['k:9092'], clientId: 'c', tls: false });
+    expect('sasl' in plaintext || 'tls' in plaintext).toBe(false);
+  });
+
+  it('keys each message by user id, the data as the value and the other attributes as ce_ headers (binary mode)', () => {
     const e = event();
     const message = kafkaMessageOf(e);
     expect(message).toEqual({
-      topic: 'molam.id.events', key: e.aggregateId, value: JSON.stringify(e.envelope),
-      headers: { 'content-type': 'application/cloudevents+json; charset=UTF-8', ce_id: e.id, ce_type: 'id.password.reset.completed' },
+      topic: 'molam.id.events', key: e.aggregateId, value: JSON.stringify(e.envelope.data),
+      headers: {
+        ce_specversion: '1.0', ce_id: e.id, ce_type: 'id.password.reset.completed', ce_source: 'molam-id-password-reset',
+        ce_time: '2026-01-02T03:04:05.000Z', ce_subject: e.aggregateId, 'content-type': 'application/json',
+      },
     });
     expect(kafkaMessageOf({ ...e, aggregateId: null }).key).toBe(e.envelope.subject);
   });
@@ -45,11 +54,13 @@ describe('kafka publisher (no broker)', () => {
   it('sends through one lazily created producer and closes it', async () => {
     const sent: KafkaMessage[] = [];
     const configs: KafkaProducerConfig[] = [];
+    const topics: KafkaTopicSettings[] = [];
     let closed = 0;
     const kafka = createKafkaPublisher({
-      brokers: ['kafka1:9092'], clientId: 'molam-id-password-reset',
-      createProducer: async (config) => {
+      brokers: ['kafka1:9092'], clientId: 'molam-id-password-reset', topic: { name: 'molam.id.events.test', partitions: 3 },
+      createProducer: async (config, topic) => {
         configs.push(config);
+        topics.push(topic);
         return { send: async ({ messages }) => { sent.push(...messages); }, close: async () => { closed += 1; } };
       },
     });
@@ -58,7 +69,8 @@ describe('kafka publisher (no broker)', () => {
     await kafka.publish(b);
     await kafka.close();
     expect(configs).toHaveLength(1);
-    expect(sent.map((m) => m.key)).toEqual([a.aggregateId, b.aggregateId]);
+    expect(topics).toEqual([{ name: 'molam.id.events.test', partitions: 3 }]);
+    expect(sent.map((m) => [m.topic, m.key])).toEqual([['molam.id.events.test', a.aggregateId], ['molam.id.events.test', b.aggregateId]]);
     expect(closed).toBe(1);
   });
 
@@ -75,6 +87,47 @@ describe('kafka publisher (no broker)', () => {
     await expect(kafka.publish(event())).rejects.toThrow('cannot load client');
     await expect(kafka.publish(event())).rejects.toThrow('NOT_ENOUGH_REPLICAS');
     expect(attempts).toBe(2);
+  });
+
+  it('keeps one send in flight: publishes made meanwhile leave together in the next send', async () => {
+    const sends: string[][] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const kafka = createKafkaPublisher({
+      brokers: ['kafka1:9092'], clientId: 'c',
+      createProducer: async () => ({
+        send: async ({ messages }) => {
+          inFlight += 1;
+          maxInFlight = Math.max(maxInFlight, inFlight);
+          sends.push(messages.map((m) => m.headers.ce_id!));
+          await new Promise((r) => setTimeout(r, 20));
+          inFlight -= 1;
+        },
+        close: async () => {},
+      }),
+    });
+    const events = Array.from({ length: 12 }, () => event());
+    await Promise.all(events.map((e) => kafka.publish(e)));
+    expect(maxInFlight).toBe(1);
+    expect(sends.flat()).toEqual(events.map((e) => e.id));
+    expect(sends.length).toBeLessThan(events.length);
+  });
+
+  it('replaces the producer after a failed send, so a desynchronized idempotent producer is not reused', async () => {
+    let created = 0;
+    let closed = 0;
+    const kafka = createKafkaPublisher({
+      brokers: ['kafka1:9092'], clientId: 'c',
+      createProducer: async () => {
+        created += 1;
+        const broken = created === 1;
+        return { send: async () => { if (broken) throw new Error('OUT_OF_ORDER_SEQUENCE_NUMBER'); }, close: async () => { closed += 1; } };
+      },
+    });
+    await expect(kafka.publish(event())).rejects.toThrow('OUT_OF_ORDER_SEQUENCE_NUMBER');
+    await expect(kafka.publish(event())).resolves.toBeUndefined();
+    expect([created, closed]).toEqual([2, 1]);
+    await kafka.close();
   });
 
   it('fails a publish when no broker answers, instead of crashing the service (the relay retries the row)', async () => {
