@@ -1,10 +1,11 @@
 /** Configuration parsing: pure, no services. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config.js';
-import { DEFAULT_LIMITS } from '../../src/services/rate-limits.js';
+import { FILE_BACKED } from '../../src/config-sources.js';
+import { DEFAULT_LIMITS, rateLimitEnvName, type LimitName } from '../../src/services/rate-limits.js';
 
 const strong = 'p'.repeat(40);
 /** Everything production requires, each secret long enough. */
@@ -203,5 +204,20 @@ describe('issue 15 item 13: rate limits from the environment', () => {
     expect(problems).toMatch(/RATE_LIMIT_SMS_PER_PHONES: no such limit/);
     // Every default limit has a variable, in the list the refusal prints.
     for (const name of Object.keys(DEFAULT_LIMITS)) expect(problems).toMatch(new RegExp(`RATE_LIMIT_${name.replace(/([A-Z]|\d+)/g, '_$1').toUpperCase()}\\b`));
+  });
+});
+
+describe('issue 15 items 12-13: .env.example lists what the service reads', () => {
+  const example = readFileSync(path.join(import.meta.dirname, '../../.env.example'), 'utf8');
+
+  it('lists every rate limit with its default, as RATE_LIMIT_<NAME>=<points>/<seconds>', () => {
+    for (const [name, rule] of Object.entries(DEFAULT_LIMITS)) {
+      expect(example).toContain(`# ${rateLimitEnvName(name as LimitName)}=${rule.points}/${rule.durationSeconds}\n`);
+    }
+  });
+
+  it('names every variable that accepts NAME_FILE', () => {
+    const listed = /# Accepted: ([\s\S]*?)\.\n/.exec(example)?.[1]?.replace(/#/g, '').split(/[,\s]+/).filter(Boolean);
+    expect(listed?.sort()).toEqual([...FILE_BACKED].sort());
   });
 });
