@@ -168,7 +168,7 @@ function productionProblems(env: Env): string[] {
   need('DATABASE_URL', 'PostgreSQL connection string');
   need('REDIS_URL', 'Redis connection string');
   need('PEPPER', 'OTP and credential pepper, from a KMS/Vault');
-  need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs');
+  need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs; JWT_SECRET is read too');
   need('AT_WEBHOOK_TOKEN', "secret token expected on Africa's Talking webhooks");
   if (env.PEPPER === DEV_PEPPER) problems.push('PEPPER must not be the development default');
   if (splitList(env.JWT_RESET_SECRET).includes(DEV_JWT_SECRET)) problems.push('JWT_RESET_SECRET must not contain the development default');
