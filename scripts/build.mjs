@@ -11,6 +11,7 @@ await build({
     'users-add': 'src/cli/users-add.ts',
     'audit-archive': 'src/cli/audit-archive.ts',
     purge: 'src/cli/purge.ts',
+    doctor: 'src/cli/doctor.ts',
   },
   outdir: 'dist',
   bundle: true,

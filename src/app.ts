@@ -103,7 +103,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   };
 
   const limiter = createRateLimiter({
-    redis, keyPrefix: '', pepper: config.pepper, limits: options.limits,
+    redis, keyPrefix: '', pepper: config.pepper, limits: { ...config.rateLimits, ...options.limits },
     onLimited: (scope) => metrics.rateLimited.inc({ scope }),
   });
   const tokens = createResetTokens({ secrets: [...config.jwtResetSecrets], ttlSeconds: config.resetTokenTtlSeconds });

@@ -3,6 +3,8 @@
  * Nothing else in the service reads process.env.
  */
 import { z } from 'zod';
+import { applyJwtSecretAlias, readSecretFiles } from './config-sources.js';
+import { rateLimitsFromEnv, type Limits } from './services/rate-limits.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -64,6 +66,7 @@ const envSchema = z.object({
   AT_API_BASE_URL: optionalText,
   SMS_ROUTES: optionalText,
   SMS_ALLOWED_COUNTRIES: z.string().regex(/^$|^[A-Z]{2}(,[A-Z]{2})*$/, 'comma-separated ISO country codes, e.g. SN,CI,KE').default(''),
+  // Unset = the guide's us-east-1 in production (email on, AWS default credential chain); "off" = no email.
   SES_REGION: optionalText,
   SES_ENDPOINT: optionalText,
   PUBLIC_BASE_URL: optionalText,
@@ -155,6 +158,8 @@ export interface Config {
   sira: { enabled: boolean; webhookUrl: string | undefined; signingSecret: string | undefined; otpFailureRateThreshold: number };
   /** Days kept before the purge deletes a row; the in-process purge runs every purgeIntervalHours (0 = never). */
   retention: { resetRequestDays: number; outboundMessageDays: number; outboxDays: number; purgeIntervalHours: number };
+  /** Limits set by RATE_LIMIT_<NAME>; the others keep DEFAULT_LIMITS. */
+  rateLimits: Readonly<Partial<Limits>>;
 }
 
 export class ConfigError extends Error {
@@ -176,7 +181,7 @@ function productionProblems(env: Env): string[] {
   need('DATABASE_URL', 'PostgreSQL connection string');
   need('REDIS_URL', 'Redis connection string');
   need('PEPPER', 'OTP and credential pepper, from a KMS/Vault');
-  need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs');
+  need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs; JWT_SECRET is read too');
   need('AT_WEBHOOK_TOKEN', "secret token expected on Africa's Talking webhooks");
   if (env.PEPPER === DEV_PEPPER) problems.push('PEPPER must not be the development default');
   if (splitList(env.JWT_RESET_SECRET).includes(DEV_JWT_SECRET)) problems.push('JWT_RESET_SECRET must not contain the development default');
@@ -210,9 +215,13 @@ function kafkaSecurityProblems(env: Env, isProduction: boolean): string[] {
 
 /** Parse the environment once. Throws ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined>): Readonly<Config> {
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const { values, problems: sourceProblems } = readSecretFiles(source);
+  sourceProblems.push(...applyJwtSecretAlias(values));
+  const rateLimits = rateLimitsFromEnv(values);
+  sourceProblems.push(...rateLimits.problems);
+  const parsed = envSchema.safeParse(values);
+  if (!parsed.success || sourceProblems.length > 0) {
+    throw new ConfigError([...sourceProblems, ...(parsed.error?.issues ?? []).map((i) => `${i.path.join('.')}: ${i.message}`)]);
   }
   const env = parsed.data;
   const isProduction = env.NODE_ENV === 'production';
@@ -261,7 +270,7 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     })),
     twilio,
     africasTalking,
-    ses: env.SES_REGION ? { region: env.SES_REGION, endpoint: env.SES_ENDPOINT } : undefined,
+    ses: sesOf(env, isProduction),
     smsRoutes: env.SMS_ROUTES,
     smsAllowedCountries: new Set(splitList(env.SMS_ALLOWED_COUNTRIES)),
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
@@ -282,7 +291,14 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
       otpFailureRateThreshold: env.SIRA_THRESHOLD_OTP_FAILURE_RATE,
     }),
     retention: retentionOf(env),
+    rateLimits: Object.freeze(rateLimits.limits),
   });
+}
+
+/** Production defaults to the guide's us-east-1; development and test keep the dev console unless asked. */
+function sesOf(env: Env, isProduction: boolean): Config['ses'] {
+  const region = env.SES_REGION ?? (isProduction ? 'us-east-1' : undefined);
+  return region && region !== 'off' ? { region, endpoint: env.SES_ENDPOINT } : undefined;
 }
 
 type RetentionEnv = Pick<Env, 'RESET_REQUEST_RETENTION_DAYS' | 'OUTBOUND_MESSAGE_RETENTION_DAYS' | 'OUTBOX_RETENTION_DAYS' | 'PURGE_INTERVAL_HOURS'>;
@@ -310,7 +326,9 @@ const databaseSchema = envSchema.pick({
 
 /** Parse only what a database tool needs, so migrate/users:add run without the service's secrets. */
 export function loadDatabaseConfig(source: Record<string, string | undefined>): Readonly<DatabaseConfig> {
-  const parsed = databaseSchema.safeParse(source);
+  const { values, problems } = readSecretFiles(source, ['DATABASE_URL']);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = databaseSchema.safeParse(values);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   const env = parsed.data;
   return Object.freeze({

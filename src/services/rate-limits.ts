@@ -53,6 +53,41 @@ export const DEFAULT_LIMITS = {
 export type LimitName = keyof typeof DEFAULT_LIMITS;
 export type Limits = Record<LimitName, LimitRule>;
 
+/** startPerIdentifier → RATE_LIMIT_START_PER_IDENTIFIER; otpGuessesPerAccount30Days → RATE_LIMIT_OTP_GUESSES_PER_ACCOUNT_30_DAYS. */
+export const rateLimitEnvName = (name: LimitName) =>
+  `RATE_LIMIT_${name.replace(/([A-Z]|\d+)/g, '_$1').toUpperCase()}`;
+
+const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
+const MAX_WINDOW_SECONDS = 366 * 86_400;
+
+/**
+ * Limits set by environment, RATE_LIMIT_<NAME>=<points>/<window> (window in seconds,
+ * or with a unit: 30m, 1h, 7d); unset = DEFAULT_LIMITS. An unknown RATE_LIMIT_ name is
+ * a problem too: a typo must not leave a default in place silently.
+ */
+export function rateLimitsFromEnv(source: Record<string, string | undefined>): { limits: Partial<Limits>; problems: string[] } {
+  const byEnvName = new Map((Object.keys(DEFAULT_LIMITS) as LimitName[]).map((name) => [rateLimitEnvName(name), name]));
+  const limits: Partial<Limits> = {};
+  const problems: string[] = [];
+  for (const [key, raw] of Object.entries(source)) {
+    if (!key.startsWith('RATE_LIMIT_') || raw === undefined || raw.trim() === '') continue;
+    const name = byEnvName.get(key);
+    if (!name) {
+      problems.push(`${key}: no such limit (known: ${[...byEnvName.keys()].join(', ')})`);
+      continue;
+    }
+    const m = /^(\d{1,7})\/(\d{1,8})([smhd]?)$/.exec(raw.trim());
+    const points = Number(m?.[1]);
+    const durationSeconds = Number(m?.[2]) * UNIT_SECONDS[m?.[3] ?? '']!;
+    if (!m || points < 1 || durationSeconds < 1 || durationSeconds > MAX_WINDOW_SECONDS) {
+      problems.push(`${key}: expected <points>/<window>, e.g. ${DEFAULT_LIMITS[name].points}/${DEFAULT_LIMITS[name].durationSeconds} or 5/1h (points >= 1, window 1 s..366 d)`);
+      continue;
+    }
+    limits[name] = { points, durationSeconds };
+  }
+  return { limits, problems };
+}
+
 export interface RateLimiterOptions {
   redis?: Redis;
   keyPrefix: string;

@@ -7,6 +7,7 @@
  * the real Postgres and Redis of this machine, checked with the image's own
  * HEALTHCHECK, and stopped with SIGTERM.
  */
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,22 +64,35 @@ async function healthcheck(port: number): Promise<number | null> {
   return spawnChild(image.healthcheck!, { cwd: image.workdir, env: { PATH: process.env.PATH ?? '', PORT: String(port) } }).exited;
 }
 
+/** Major version of the `node` the replay's RUN and CMD find on PATH (the host's, standing in for the image's). */
+const replayNodeMajor = () => Number(spawnSync('node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim());
+
 describe('Dockerfile', () => {
-  it('builds from node:20-alpine in stages, the last one installing production dependencies only', () => {
+  it('builds from a supported Node.js LTS (22 or 24) on alpine in stages, the last one installing production dependencies only (issue 15 item 8)', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.from).toBe('node:20-alpine');
-    // The replay runs on the host's Node.js: it must be the base image's major version.
-    expect(process.versions.node.split('.')[0]).toBe('20');
+    const [from] = new Set(stages.map((s) => s.from));
+    expect(new Set(stages.map((s) => s.from)).size).toBe(1);
+    const major = Number(/^node:(\d+)-alpine$/.exec(from!)?.[1]);
+    expect([22, 24]).toContain(major);
+    // `engines` admits the image's line and the Node 20 of CI and developers' machines.
+    const { engines } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { engines: { node: string } };
+    const minimum = Number(/^>=\s*(\d+)/.exec(engines.node)?.[1]);
+    expect(minimum).toBeLessThanOrEqual(20);
+    // The replay runs the Node.js found on PATH: the image's line when it is there
+    // (PATH=<node 24>/bin:$PATH npx vitest run ...), else the host's (Node 20 here) standing in.
+    console.info(`image base ${from}; replay on Node ${replayNodeMajor()}`);
+    expect(replayNodeMajor()).toBeGreaterThanOrEqual(minimum);
     const installs = finalStage.steps.filter((s) => s.op === 'RUN' && /\bnpm (ci|install|i)\b/.test(s.args));
     expect(installs.map((s) => s.args)).toEqual([expect.stringMatching(/\bnpm ci\b.*--omit=dev/)]);
     expect(stages[0]!.steps.some((s) => s.op === 'RUN' && /\bnpm run build\b/.test(s.args))).toBe(true);
   });
 
-  it('runs as a non-root user, exposes 8085, health-checks /health and starts what `npm start` starts', () => {
+  it('runs as a non-root user, exposes 8085, health-checks /health/live and starts what `npm start` starts', () => {
     const uid = (image.user ?? 'root').split(':')[0];
     expect(['', 'root', '0']).not.toContain(uid);
     expect(image.expose).toContain('8085');
-    expect(image.healthcheck?.join(' ')).toContain('/health');
+    // Liveness, not readiness: a dependency outage must not mark every container unhealthy (issue 15 item 9).
+    expect(image.healthcheck?.join(' ')).toContain('/health/live');
     const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(image.cmd.join(' ')).toBe(pkg.scripts.start);
     expect(image.env.NODE_ENV).toBe('production');

@@ -25,7 +25,7 @@ function drainSeconds(): number {
 }
 
 describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${yamlUnavailable})` : ''}`, () => {
-  it("is the guide's Deployment: 3 replicas of container api on 8085, probes on /health with its delays", () => {
+  it("is the guide's Deployment: 3 replicas of container api on 8085, the guide's probe delays on /health/live and /health/ready (issue 15 item 9)", () => {
     const d = load('deployment.yaml');
     expect(d).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: NAME }, spec: { replicas: 3 } });
     expect(d.spec.selector.matchLabels).toEqual({ app: NAME });
@@ -33,22 +33,38 @@ describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${y
     const [api, ...others] = d.spec.template.spec.containers;
     expect(others).toEqual([]);
     expect(api).toMatchObject({ name: 'api', image: `${NAME}:latest`, ports: [expect.objectContaining({ containerPort: 8085 })] });
-    expect(api.livenessProbe).toMatchObject({ httpGet: { path: '/health', port: 8085 }, initialDelaySeconds: 10, periodSeconds: 30 });
-    expect(api.readinessProbe).toMatchObject({ httpGet: { path: '/health', port: 8085 }, initialDelaySeconds: 5, periodSeconds: 10 });
+    // Liveness never asks about a dependency: a Redis blip must not get every pod restarted.
+    expect(api.livenessProbe).toMatchObject({ httpGet: { path: '/health/live', port: 8085 }, initialDelaySeconds: 10, periodSeconds: 30 });
+    expect(api.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready', port: 8085 }, initialDelaySeconds: 5, periodSeconds: 10 });
   });
 
-  it('takes every secret from molam-secrets, the JWT secret included, and runs in production mode', () => {
+  it('mounts the required secrets of molam-secrets as files (NAME_FILE), and runs in production mode (issue 15 item 12)', () => {
+    const pod = load('deployment.yaml').spec.template.spec;
+    const env: any[] = pod.containers[0].env;
+    const volume = pod.volumes.find((v: any) => v.name === 'secrets');
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === 'secrets');
+    expect(volume.secret.secretName).toBe('molam-secrets');
+    expect(mount).toMatchObject({ readOnly: true });
+    const files = Object.fromEntries(volume.secret.items.map((i: any) => [`${mount.mountPath}/${i.path}`, i.key]));
+    const fileOf = (name: string) => files[env.find((e) => e.name === `${name}_FILE`)?.value];
+    expect(['DATABASE_URL', 'REDIS_URL', 'PEPPER', 'JWT_RESET_SECRET', 'AT_WEBHOOK_TOKEN'].map(fileOf))
+      .toEqual(['database-url', 'redis-url', 'pepper', 'jwt-reset-secret', 'at-webhook-token']);
+    // Not in the environment: neither inline nor from a secretKeyRef.
+    expect(env.filter((e) => ['PEPPER', 'JWT_RESET_SECRET', 'DATABASE_URL', 'REDIS_URL'].includes(e.name))).toEqual([]);
+    // Files readable by the pod's group only.
+    expect(volume.secret.defaultMode).toBe(0o440);
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsGroup);
+    expect(env).toContainEqual({ name: 'NODE_ENV', value: 'production' });
+    // No secret is written inline (a NAME_FILE holds a path).
+    expect(env.filter((e) => /PEPPER|SECRET|TOKEN|_URL$|API_KEY/.test(e.name) && !e.name.endsWith('_FILE') && !e.valueFrom)).toEqual([]);
+  });
+
+  it("lets a Twilio-only or an Africa's Talking-only Secret start: every SMS provider key is optional (issue 15 item 12)", () => {
     const env: any[] = load('deployment.yaml').spec.template.spec.containers[0].env;
     const fromSecret = Object.fromEntries(env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef]));
-    expect(fromSecret).toMatchObject({
-      DATABASE_URL: { name: 'molam-secrets', key: 'database-url' },
-      REDIS_URL: { name: 'molam-secrets', key: 'redis-url' },
-      PEPPER: { name: 'molam-secrets', key: 'pepper' },
-      JWT_RESET_SECRET: { name: 'molam-secrets', key: 'jwt-reset-secret' },
-    });
-    expect(env).toContainEqual({ name: 'NODE_ENV', value: 'production' });
-    // No secret is written inline.
-    expect(env.filter((e) => /PEPPER|SECRET|TOKEN|_URL$/.test(e.name) && !e.valueFrom)).toEqual([]);
+    for (const name of ['AT_USERNAME', 'AT_API_KEY', 'TWILIO_SID', 'TWILIO_TOKEN', 'TWILIO_PHONE', 'HUBTEL_WEBHOOK_TOKEN']) {
+      expect(fromSecret[name], name).toMatchObject({ name: 'molam-secrets', optional: true });
+    }
   });
 
   it('runs as non-root on a read-only root filesystem with no capabilities, /tmp its only writable path', () => {
@@ -59,8 +75,8 @@ describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${y
     expect(api.securityContext).toMatchObject({
       runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
     });
-    expect(api.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
-    expect(pod.volumes).toEqual([expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) })]);
+    expect(api.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, expect.objectContaining({ name: 'secrets', readOnly: true })]);
+    expect(pod.volumes).toEqual([expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) }), expect.objectContaining({ name: 'secrets' })]);
     expect(api.resources.requests).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
     expect(api.resources.limits.memory).toBeDefined();
   });

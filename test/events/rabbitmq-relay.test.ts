@@ -113,7 +113,7 @@ describe('outbox relay to RabbitMQ', () => {
     }
   });
 
-  it('loses nothing when RabbitMQ stops during a burst of 100 events and starts again', async () => {
+  it('loses nothing when RabbitMQ stops during a burst of 100 events and starts again (issue 15 item 15: deterministic)', async () => {
     const queue = await bindTestQueue();
     const rabbit = createRabbitMqPublisher({ url: AMQP_URL, reconnectInitialDelayMs: 100, reconnectMaxDelayMs: 500 });
     const m = measured(rabbit);
@@ -121,6 +121,7 @@ describe('outbox relay to RabbitMQ', () => {
     const relay: OutboxRelay = createOutboxRelay({
       db, publisher: m.publisher, metrics, batchSize: 20, pollIntervalMs: 50, backoffBaseMs: 100, backoffMaxMs: 500, publishTimeoutMs: 3000,
     });
+    const failedAttempts = async () => (await metrics.publishFailures.get()).values.reduce((n, v) => n + v.value, 0);
     const ids: string[] = [];
     let stopped = false;
     try {
@@ -135,10 +136,16 @@ describe('outbox relay to RabbitMQ', () => {
       };
       await insertSome(30);
       stopped = true;
-      // The broker goes away while the rest of the burst is written.
-      await Promise.all([rabbitmqctl('stop_app'), insertSome(70)]);
+      // The broker goes away in the middle of the burst: events keep coming while it stops...
+      await Promise.all([rabbitmqctl('stop_app'), insertSome(40)]);
+      // ...and after it is gone. The burst above may well end before the broker does: rabbitmqctl
+      // is an Erlang CLI that takes seconds to act on a loaded machine, and racing 70 inserts
+      // against it is what once let every event through before the outage (backlog 0, no failed
+      // attempt). Events written after stop_app has returned cannot be published, however slow it was.
+      await insertSome(30);
+      // The relay has met the outage (tried, failed, kept the rows): waited for, not slept on.
+      await waitFor(async () => (await failedAttempts()) > 0, 15_000);
       const backlogDuringOutage = (await readOutboxBacklog(db)).backlog;
-      await new Promise((r) => setTimeout(r, 1000));
       await rabbitmqctl('start_app');
       stopped = false;
       const restarted = performance.now();
@@ -151,12 +158,11 @@ describe('outbox relay to RabbitMQ', () => {
       expect(ids).toHaveLength(100);
       expect([...distinct].sort()).toEqual([...ids].sort());
       expect(messages.every((msg) => msg.messageId === msg.body.id)).toBe(true);
-      const failedAttempts = (await metrics.publishFailures.get()).values.reduce((n, v) => n + v.value, 0);
-      console.info(`[figures] broker restart: backlog during outage ${backlogDuringOutage}, ${failedAttempts} failed attempts retried, drained in ${drainMs.toFixed(0)} ms after start_app; `
+      console.info(`[figures] broker restart: backlog during outage ${backlogDuringOutage}, ${await failedAttempts()} failed attempts retried, drained in ${drainMs.toFixed(0)} ms after start_app; `
         + `messages ${messages.length} (${messages.length - distinct.size} duplicates); `
         + `publish latency p50 ${percentile(m.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(m.latenciesMs, 99).toFixed(2)} ms over ${m.latenciesMs.length} confirms`);
-      expect(backlogDuringOutage).toBeGreaterThan(0);
-      expect(failedAttempts).toBeGreaterThan(0); // the outage really was met, and retried
+      // At least the 30 written after the stop waited for the broker.
+      expect(backlogDuringOutage).toBeGreaterThanOrEqual(30);
     } finally {
       await relay.stop();
       if (stopped) await rabbitmqctl('start_app');

@@ -1,6 +1,11 @@
 /** Configuration parsing: pure, no services. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config.js';
+import { FILE_BACKED } from '../../src/config-sources.js';
+import { DEFAULT_LIMITS, rateLimitEnvName, type LimitName } from '../../src/services/rate-limits.js';
 
 const strong = 'p'.repeat(40);
 /** Everything production requires, each secret long enough. */
@@ -126,5 +131,93 @@ describe('item 11: command-line tools read the database settings only', () => {
     expect(loadDatabaseConfig({ PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBeUndefined();
     expect(loadDatabaseConfig({ NODE_ENV: 'production', PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBeUndefined();
     expect(loadDatabaseConfig({ NODE_ENV: 'development', PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBe('/tmp/x');
+  });
+});
+
+/** A secret file as Kubernetes or Docker mount it (content ending in a newline, as `echo` writes it). */
+function secretFile(content: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'molam-secret-')), 'value');
+  writeFileSync(file, content);
+  return file;
+}
+
+describe('issue 15 item 12: secrets from files (NAME_FILE)', () => {
+  it('reads PEPPER_FILE, JWT_RESET_SECRET_FILE, DATABASE_URL_FILE and the webhook token once, trailing newline dropped', () => {
+    const { PEPPER: _p, JWT_RESET_SECRET: _j, DATABASE_URL: _d, AT_WEBHOOK_TOKEN: _a, ...rest } = production;
+    const c = loadConfig({
+      ...rest,
+      PEPPER_FILE: secretFile(`${'f'.repeat(40)}\n`),
+      JWT_RESET_SECRET_FILE: secretFile(`${'g'.repeat(32)},${'h'.repeat(32)}\r\n`),
+      DATABASE_URL_FILE: secretFile('postgres://molam:s3cret@db/molam_id\n'),
+      AT_WEBHOOK_TOKEN_FILE: secretFile('t'.repeat(32)),
+    });
+    expect(c.pepper).toBe('f'.repeat(40));
+    expect(c.jwtResetSecrets).toEqual(['g'.repeat(32), 'h'.repeat(32)]);
+    expect(c.databaseUrl).toBe('postgres://molam:s3cret@db/molam_id');
+    expect(c.atWebhookToken).toBe('t'.repeat(32));
+  });
+
+  it('refuses a variable set both ways, and names an unreadable file without its content', () => {
+    const problems = problemsOf({ ...production, PEPPER_FILE: secretFile('x'.repeat(40)), TWILIO_TOKEN_FILE: '/nonexistent/twilio-token' });
+    expect(problems).toMatch(/PEPPER and PEPPER_FILE are both set/);
+    expect(problems).toMatch(/TWILIO_TOKEN_FILE: cannot read \/nonexistent\/twilio-token \(ENOENT\)/);
+    expect(problems).not.toContain('x'.repeat(40));
+  });
+
+  it('lets the command-line tools read DATABASE_URL_FILE and nothing else', () => {
+    const config = loadDatabaseConfig({ DATABASE_URL_FILE: secretFile('postgres://a@db/m\n'), PEPPER_FILE: '/nonexistent' });
+    expect(config.databaseUrl).toBe('postgres://a@db/m');
+  });
+});
+
+describe('issue 15 item 11: the guide word for word', () => {
+  it('accepts JWT_SECRET as JWT_RESET_SECRET, and refuses the two with different values', () => {
+    const { JWT_RESET_SECRET: _j, ...rest } = production;
+    expect(loadConfig({ ...rest, JWT_SECRET: 'k'.repeat(32) }).jwtResetSecrets).toEqual(['k'.repeat(32)]);
+    expect(loadConfig({ ...production, JWT_SECRET: production.JWT_RESET_SECRET }).jwtResetSecrets).toEqual([production.JWT_RESET_SECRET]);
+    expect(problemsOf({ ...production, JWT_SECRET: 'k'.repeat(32) })).toMatch(/JWT_SECRET and JWT_RESET_SECRET are both set with different values/);
+  });
+
+  it("defaults SES_REGION to the guide's us-east-1 in production; off turns email off; tests keep the dev console", () => {
+    expect(loadConfig(production).ses).toEqual({ region: 'us-east-1', endpoint: undefined });
+    expect(loadConfig({ ...production, SES_REGION: 'eu-west-1' }).ses?.region).toBe('eu-west-1');
+    expect(loadConfig({ ...production, SES_REGION: 'off' }).ses).toBeUndefined();
+    expect(loadConfig({ NODE_ENV: 'test' }).ses).toBeUndefined();
+  });
+});
+
+describe('issue 15 item 13: rate limits from the environment', () => {
+  it('sets a limit from RATE_LIMIT_<NAME>=<points>/<window> and leaves the others at their defaults', () => {
+    const c = loadConfig({ NODE_ENV: 'test', RATE_LIMIT_SMS_PER_PHONE: '3/600', RATE_LIMIT_OTP_GUESSES_PER_ACCOUNT_30_DAYS: '40/30d', RATE_LIMIT_START_PER_IP: '100/1h' });
+    expect(c.rateLimits).toEqual({
+      smsPerPhone: { points: 3, durationSeconds: 600 },
+      otpGuessesPerAccount30Days: { points: 40, durationSeconds: 30 * 86_400 },
+      startPerIp: { points: 100, durationSeconds: 3600 },
+    });
+    expect(loadConfig({ NODE_ENV: 'test' }).rateLimits).toEqual({});
+  });
+
+  it('names every limit by its environment variable, refusing malformed values and unknown names', () => {
+    const problems = problemsOf({ NODE_ENV: 'test', RATE_LIMIT_SMS_PER_PHONE: '0/60', RATE_LIMIT_START_PER_IP: 'lots', RATE_LIMIT_SMS_PER_PHONES: '3/60' });
+    expect(problems).toMatch(/RATE_LIMIT_SMS_PER_PHONE: expected <points>\/<window>, e\.g\. 8\/3600/);
+    expect(problems).toMatch(/RATE_LIMIT_START_PER_IP: expected/);
+    expect(problems).toMatch(/RATE_LIMIT_SMS_PER_PHONES: no such limit/);
+    // Every default limit has a variable, in the list the refusal prints.
+    for (const name of Object.keys(DEFAULT_LIMITS)) expect(problems).toMatch(new RegExp(`RATE_LIMIT_${name.replace(/([A-Z]|\d+)/g, '_$1').toUpperCase()}\\b`));
+  });
+});
+
+describe('issue 15 items 12-13: .env.example lists what the service reads', () => {
+  const example = readFileSync(path.join(import.meta.dirname, '../../.env.example'), 'utf8');
+
+  it('lists every rate limit with its default, as RATE_LIMIT_<NAME>=<points>/<seconds>', () => {
+    for (const [name, rule] of Object.entries(DEFAULT_LIMITS)) {
+      expect(example).toContain(`# ${rateLimitEnvName(name as LimitName)}=${rule.points}/${rule.durationSeconds}\n`);
+    }
+  });
+
+  it('names every variable that accepts NAME_FILE', () => {
+    const listed = /# Accepted: ([\s\S]*?)\.\n/.exec(example)?.[1]?.replace(/#/g, '').split(/[,\s]+/).filter(Boolean);
+    expect(listed?.sort()).toEqual([...FILE_BACKED].sort());
   });
 });

@@ -1,4 +1,9 @@
-/** GET /health (a check per dependency, 503 when one is down) and GET /metrics (main listener or its own, METRICS_PORT). */
+/**
+ * GET /health/live (the process answers: touches no dependency, so a Redis blip
+ * never gets pods restarted), GET /health/ready and the guide's GET /health (a
+ * check per dependency, 503 when one is down), and GET /metrics (main listener
+ * or its own, METRICS_PORT).
+ */
 import type Router from '@koa/router';
 import type { Registry } from 'prom-client';
 
@@ -30,7 +35,11 @@ export interface OpsRouteDeps {
 }
 
 export function opsRoutes(router: Router, { checks, mode, onCheck }: OpsRouteDeps) {
-  router.get('/health', async (ctx) => {
+  router.get('/health/live', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok', mode, pid: process.pid };
+  });
+  router.get(['/health', '/health/ready'], async (ctx) => {
     const names = Object.keys(checks);
     const results = await Promise.all(names.map((name) => timed(checks[name]!)));
     names.forEach((name, i) => onCheck?.(name, results[i]!.status === 'up'));

@@ -3,8 +3,9 @@
  * folder standing in for its root filesystem, COPY copies from the build
  * context or an earlier stage, RUN runs for real in the stage's WORKDIR with
  * the stage's ENV. What the host cannot give is said here, not hidden:
- * - the base image: the host's Node.js stands in for node:20-alpine's (the
- *   test checks the major version; libc differs: glibc here, musl there);
+ * - the base image: the `node` on PATH stands in for the image's (node:24-alpine):
+ *   the host's Node 20 by default, or Node 24 when put first on PATH (the test
+ *   logs which ran); libc differs: glibc here, musl there;
  * - RUN --mount=type=cache: the host's own npm cache (~/.npm) plays the cache;
  * - USER: applied by the caller when it starts CMD (it can switch uid as root).
  */
