@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
-import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
+import { cleanUpSpawnedServices, freePort, spawnService, waitForHealth } from '../support/spawned-service.js';
 
 const dbs: TestDatabase[] = [];
 const dirs: string[] = [];
 afterAll(async () => {
-  killSpawnedServices();
+  await cleanUpSpawnedServices();
   await Promise.all(dbs.map((d) => d.drop()));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
