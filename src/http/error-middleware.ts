@@ -11,7 +11,8 @@ import type { Logger } from '../logger.js';
 
 /** Errors raised by the body parser and koa itself, mapped to our codes. */
 function fromHttpError(err: { status?: number; type?: string }): AppError | undefined {
-  if (isGatewayError(err)) return new AppError(err.code, err.message);
+  // The field name comes from our schema, never from the payload: safe to show.
+  if (isGatewayError(err)) return new AppError(err.code, err.message, err.field ? { field: err.field } : {});
   if (err.status === 413 || err.type === 'entity.too.large') return new AppError('payload_too_large', 'Request body is too large');
   if (err.status === 415) return new AppError('unsupported_media_type', 'Send the body as application/json', { expected: 'application/json' });
   if (err.status === 400 || err.type === 'entity.parse.failed' || err instanceof SyntaxError) {
