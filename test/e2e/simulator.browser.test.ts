@@ -132,11 +132,11 @@ describe('USSD simulator page (real Chromium)', () => {
   }, TEST_MS);
 });
 
-/** Whether the element's box lies inside the viewport, with no scrolling. */
+/** Whether the element's box lies inside the viewport, with no scrolling (1 px of sub-pixel rounding allowed). */
 async function inView(page: Page, selector: string): Promise<boolean> {
   const box = await page.locator(selector).first().boundingBox();
   const viewport = page.viewportSize()!;
-  return box !== null && box.y >= 0 && box.y + box.height <= viewport.height && box.x >= 0 && box.x + box.width <= viewport.width;
+  return box !== null && box.y >= -1 && box.y + box.height <= viewport.height + 1 && box.x >= -1 && box.x + box.width <= viewport.width + 1;
 }
 
 /** Opens the English demo user's dialog up to the code screen; returns the code from the inbox. */
