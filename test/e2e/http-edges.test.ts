@@ -59,6 +59,12 @@ describe('issue 15 item 6: a wrong method answers JSON 405 with Allow', () => {
     expect(r.body.error.code).toBe('method_not_allowed');
   });
 
+  it('a method the service knows nowhere answers JSON 501 not_implemented', async () => {
+    const r = await send('PROPFIND', '/health');
+    expect(r.status).toBe(501);
+    expect(r.body.error.code).toBe('not_implemented');
+  });
+
   it('an unknown path still answers 404 not_found', async () => {
     const r = await send('GET', '/v1/nowhere');
     expect(r.status).toBe(404);
