@@ -18,6 +18,7 @@ import { createRisk } from './risk/risk-setup.js';
 import { createDialogProfiles } from './dialogs/dialog-profile.js';
 import { createDialogRuntime } from './dialogs/dialog-runtime.js';
 import { createDialogStore } from './dialogs/dialog-store.js';
+import { bodyTypeMiddleware } from './http/body-type-middleware.js';
 import { errorMiddleware } from './http/error-middleware.js';
 import { requestMetricsMiddleware } from './http/metrics-middleware.js';
 import { noStoreMiddleware } from './http/no-store-middleware.js';
@@ -167,6 +168,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   koa.use(requestMetricsMiddleware(metrics));
   koa.use(noStoreMiddleware('/v1/reset'));
   koa.use(errorMiddleware(logger));
+  koa.use(bodyTypeMiddleware());
   koa.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: BODY_LIMIT, formLimit: BODY_LIMIT }));
   koa.use(router.routes());
   koa.use(router.allowedMethods());

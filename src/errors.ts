@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   channel_refused: 403,
   not_found: 404,
   request_not_found: 404,
+  method_not_allowed: 405,
   token_used: 409,
   otp_expired: 410,
   payload_too_large: 413,
@@ -20,6 +21,7 @@ export const ERROR_STATUS = {
   request_locked: 423,
   rate_limited: 429,
   internal_error: 500,
+  not_implemented: 501,
   service_unavailable: 503,
 } as const;
 

@@ -1,5 +1,5 @@
 /**
- * JSON logs (pino) with redaction: OTPs, PINs, passwords and tokens are
+ * JSON logs (pino; readable lines under npm run dev) with redaction: OTPs, PINs, passwords and tokens are
  * removed by key wherever they appear; phone numbers are masked by callers
  * with maskPhone/maskEmail before they reach a log line.
  */
@@ -21,6 +21,15 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     },
     destination,
   );
+}
+
+/**
+ * Development only (npm run dev): the same logger, redaction included, printed as
+ * readable lines. pino-pretty is a dev dependency, loaded only here, never in production.
+ */
+export async function createReadableLogger(level: string): Promise<Logger> {
+  const { default: pretty } = await import('pino-pretty');
+  return createLogger(level, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true }));
 }
 
 /** +221770000001 → +221*******01: keeps the country code and the last two digits. */

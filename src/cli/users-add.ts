@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { loadDatabaseConfig } from '../config.js';
 import { runMigrations } from '../db/migrations.js';
+import { dataDirHolder, holdDataDir } from '../dev/data-dir-lock.js';
 import { createUserQueries } from '../queries/users.queries.js';
 import { normalizePhone } from '../services/identifiers.js';
 import { openConfiguredDatabase } from './open-database.js';
@@ -35,7 +36,16 @@ if (!/^[a-z]{2,3}$/.test(language)) fail(`--lang is a 2-3 letter code, e.g. fr, 
 const birthYear = values['birth-year'] === undefined ? undefined : Number(values['birth-year']);
 if (birthYear !== undefined && !(Number.isInteger(birthYear) && birthYear >= 1900 && birthYear <= 2100)) fail('--birth-year is a year such as 1990');
 
+// An embedded database is one process's: written beside a running dev server, the user would be lost.
+const pgliteDir = config.databaseUrl ? undefined : config.pgliteDataDir;
+const holder = pgliteDir && dataDirHolder(pgliteDir);
+if (holder) {
+  process.stderr.write(`users:add: PGLITE_DATA_DIR ${pgliteDir} is open in a running dev server (process ${holder}); a user added now would be lost.\n`
+    + 'Stop npm run dev (Ctrl-C), run users:add again, then start npm run dev.\n');
+  process.exit(1);
+}
 const db = await openConfiguredDatabase(config);
+if (pgliteDir) holdDataDir(pgliteDir);
 try {
   await runMigrations(db);
   const user = await createUserQueries(db).upsertUser({

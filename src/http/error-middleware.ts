@@ -11,9 +11,10 @@ import type { Logger } from '../logger.js';
 
 /** Errors raised by the body parser and koa itself, mapped to our codes. */
 function fromHttpError(err: { status?: number; type?: string }): AppError | undefined {
-  if (isGatewayError(err)) return new AppError(err.code, err.message);
+  // The field name comes from our schema, never from the payload: safe to show.
+  if (isGatewayError(err)) return new AppError(err.code, err.message, err.field ? { field: err.field } : {});
   if (err.status === 413 || err.type === 'entity.too.large') return new AppError('payload_too_large', 'Request body is too large');
-  if (err.status === 415) return new AppError('unsupported_media_type', 'Send application/json');
+  if (err.status === 415) return new AppError('unsupported_media_type', 'Send the body as application/json', { expected: 'application/json' });
   if (err.status === 400 || err.type === 'entity.parse.failed' || err instanceof SyntaxError) {
     return new AppError('invalid_request', 'Malformed request body');
   }
@@ -22,11 +23,18 @@ function fromHttpError(err: { status?: number; type?: string }): AppError | unde
   return undefined;
 }
 
+/** koa-router's allowedMethods answers 405/501 with an `Allow` header and no body: give them ours (the header stays). */
+function throwForEmptyStatus(status: number, allow: string): void {
+  if (status === 404) throw new AppError('not_found', 'Not found');
+  if (status === 405) throw new AppError('method_not_allowed', `Method not allowed here; use ${allow}`, { allow });
+  if (status === 501) throw new AppError('not_implemented', 'Method not implemented', { allow });
+}
+
 export function errorMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new AppError('not_found', 'Not found');
+      if (ctx.body === undefined) throwForEmptyStatus(ctx.status, ctx.response.get('Allow'));
     } catch (raw) {
       const err = isAppError(raw) ? raw : fromHttpError(raw as { status?: number; type?: string });
       if (!err) logger.error({ err: raw, route: ctx._matchedRoute ?? ctx.path }, 'unhandled error');

@@ -2,36 +2,10 @@
 // exactly as AT does (form fields, one sessionId per dial, cumulative `text`
 // joined with '*') and polls GET /dev/messages for the SMS inbox.
 // Service text only ever reaches the page through textContent / text nodes.
+// The inbox replies by SMS through the real AT inbound-SMS webhook (one fresh message id each).
 // Query options: ?lang=en, ?token=<AT_WEBHOOK_TOKEN> when the service sets one.
 
-const LABELS = {
-  fr: {
-    pageTitle: 'Molam ID · Simulateur USSD', title: 'Simulateur USSD', subtitle: 'Molam ID · mode développement',
-    phoneHeading: 'Téléphone', demoUser: 'Utilisateur de démo', otherNumber: 'Autre numéro', phoneNumber: 'Numéro de téléphone',
-    serviceCode: 'Code de service', screenLabel: 'Écran du téléphone', replyLabel: 'Votre réponse', keypad: 'Clavier',
-    send: 'Envoyer', clear: 'Effacer', dial: 'Appeler', dialAgain: 'Rappeler', cancel: 'Annuler',
-    idle: 'Composez {code}\npuis appuyez sur « Appeler ».', running: 'Code USSD en cours…',
-    cancelled: 'Session USSD annulée.', failed: 'Problème de connexion ou code MMI non valide.',
-    stateOpen: 'Répondez puis « Envoyer »', stateEnded: 'Session terminée', stateWaiting: 'Patientez…',
-    session: 'Session {id} · échange {hops}', sessionEnded: 'Session {id} terminée après {hops} échange(s)',
-    inbox: 'Boîte SMS', inboxFor: 'Messages pour', inboxEmpty: 'Aucun message pour ce numéro.',
-    inboxHint: 'Actualisée chaque seconde depuis GET /dev/messages · le plus récent en haut.',
-    inboxDown: 'Boîte indisponible : GET /dev/messages ne répond pas.', sms: 'SMS', email: 'E-mail',
-  },
-  en: {
-    pageTitle: 'Molam ID · USSD simulator', title: 'USSD simulator', subtitle: 'Molam ID · development mode',
-    phoneHeading: 'Phone', demoUser: 'Demo user', otherNumber: 'Other number', phoneNumber: 'Phone number',
-    serviceCode: 'Service code', screenLabel: 'Phone screen', replyLabel: 'Your reply', keypad: 'Keypad',
-    send: 'Send', clear: 'Clear', dial: 'Dial', dialAgain: 'Dial again', cancel: 'Cancel',
-    idle: 'Dial {code}\nthen press "Dial".', running: 'USSD code running…',
-    cancelled: 'USSD session cancelled.', failed: 'Connection problem or invalid MMI code.',
-    stateOpen: 'Reply, then "Send"', stateEnded: 'Session ended', stateWaiting: 'Please wait…',
-    session: 'Session {id} · hop {hops}', sessionEnded: 'Session {id} ended after {hops} hop(s)',
-    inbox: 'SMS inbox', inboxFor: 'Messages for', inboxEmpty: 'No message for this number yet.',
-    inboxHint: 'Refreshed every second from GET /dev/messages · newest first.',
-    inboxDown: 'Inbox unavailable: GET /dev/messages is not answering.', sms: 'SMS', email: 'Email',
-  },
-};
+import { LABELS } from './labels.js';
 
 // Mobile network codes (MCC+MNC) AT would send for the demo countries.
 const NETWORKS = [
@@ -47,31 +21,47 @@ const el = {
   send: $('send'), clear: $('backspace'), dial: $('dial'), dialLabel: $('dial-label'), cancel: $('cancel'),
   keys: document.querySelectorAll('[data-key]'), sessionInfo: $('session-info'),
   inboxNumber: $('inbox-number'), inboxList: $('inbox-list'), inboxEmpty: $('inbox-empty'), inboxStatus: $('inbox-status'),
+  phone_: document.querySelector('.phone'), langNote: $('lang-note'),
+  smsText: $('sms-text'), smsSend: $('sms-send'), smsNotMe: $('sms-not-me'), smsStop: $('sms-stop'), smsStatus: $('sms-status'),
 };
+
+// The number the inbound SMS is addressed to: our short code (the service answers from its own sender).
+const SHORT_CODE = '12345';
 
 const query = new URLSearchParams(location.search);
 const webhookQuery = query.get('token') ? `?token=${encodeURIComponent(query.get('token'))}` : '';
 
+const picked = pickLang();
 const state = {
-  lang: pickLang(),
+  lang: picked.lang,
+  unknownLang: picked.unknown, // an unknown ?lang=, shown in a note until a language is chosen
   phase: 'idle', // idle | waiting | open | ended
   screen: { ui: 'idle' }, // { ui: key } for our own texts, { service: text } for the service's
   session: null, // { id, inputs, hops, startedAt, phone, serviceCode, network }
   inbox: { phone: null, keys: new Set(), polling: false, down: false },
+  sms: { status: null }, // { key, vars } of the last SMS reply's outcome
 };
 
 function pickLang() {
-  const asked = query.get('lang') ?? localStorage.getItem('molam-sim-lang');
-  return asked === 'en' || asked === 'fr' ? asked : 'fr';
+  const known = (lang) => lang === 'en' || lang === 'fr';
+  const asked = query.get('lang');
+  const stored = localStorage.getItem('molam-sim-lang');
+  return { lang: known(asked) ? asked : known(stored) ? stored : 'fr', unknown: asked !== null && !known(asked) ? asked.slice(0, 16) : null };
 }
 
 const t = (key, vars = {}) => LABELS[state.lang][key].replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
 const networkOf = (phone) => NETWORKS.find((n) => phone.startsWith(n.prefix)) ?? { name: 'Molam Net', code: '99999' };
 const digitsOf = (phone) => phone.replace(/\D/g, '');
 
-function randomId() {
+function randomId(prefix = 'SIM_') {
   const bytes = crypto.getRandomValues(new Uint8Array(12)); // works outside secure contexts too
-  return `SIM_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `${prefix}${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** AT's date format: 2026-11-29 03:50:00 (local time). */
+function atDate(d) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 // ---------- rendering ----------
@@ -83,8 +73,11 @@ function render() {
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   for (const button of el.langButtons) button.setAttribute('aria-pressed', String(button.dataset.lang === state.lang));
   el.demoUser.querySelector('option[value=""]').textContent = t('otherNumber');
+  el.langNote.hidden = !state.unknownLang;
+  el.langNote.textContent = state.unknownLang ? t('langNote', { asked: state.unknownLang }) : '';
+  el.smsStatus.textContent = state.sms.status ? t(state.sms.status.key, state.sms.status.vars) : '';
 
-  el.screen.textContent = state.screen.service ?? t(state.screen.ui, { code: el.serviceCode.value.trim() || '*384*1#' });
+  el.screen.textContent = state.screen.service ?? t(state.screen.ui, { code: el.serviceCode.value.trim() || '*384*1#', ...state.screen.vars });
   el.screen.setAttribute('aria-busy', String(phase === 'waiting'));
   el.screenState.textContent = { idle: '', waiting: t('stateWaiting'), open: t('stateOpen'), ended: t('stateEnded') }[phase];
   document.body.dataset.phase = phase;
@@ -134,17 +127,23 @@ async function hop(text) {
   const form = new URLSearchParams({
     sessionId: session.id, serviceCode: session.serviceCode, phoneNumber: session.phone, networkCode: session.network.code, text,
   });
-  let reply;
+  let reply = null;
+  let refusal = null; // the service's {error: {code, field?}} for a 4xx
   try {
     const res = await fetch(`/gateways/africastalking/ussd${webhookQuery}`, {
       method: 'POST', body: form, signal: AbortSignal.timeout(15_000),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    reply = res.ok ? await res.text() : null;
+    if (res.ok) reply = await res.text();
+    else refusal = (await res.json().catch(() => ({}))).error ?? { code: String(res.status) };
   } catch {
     reply = null;
   }
   if (state.session !== session) return; // cancelled while waiting
+  if (refusal) {
+    showRefusal(session, refusal);
+    return;
+  }
   // AT's rule: 'CON ' keeps the session, 'END ' closes it, anything else is a failure.
   if (reply?.startsWith('CON ')) {
     showScreen({ service: reply.slice(4) }, 'open');
@@ -160,6 +159,18 @@ async function hop(text) {
   }
 }
 
+/** A 4xx from the webhook: no session was opened, so no end-of-session notice; a bad number is named. */
+function showRefusal(session, refusal) {
+  if (refusal.field === 'phoneNumber') {
+    el.phone.setAttribute('aria-invalid', 'true');
+    showScreen({ ui: 'invalidPhone', vars: { phone: session.phone } }, 'ended');
+    el.phone.focus();
+  } else {
+    showScreen({ ui: 'refused', vars: { code: refusal.code } }, 'ended');
+    el.dial.focus();
+  }
+}
+
 function cancel() {
   const session = state.session;
   if (!session || (state.phase !== 'open' && state.phase !== 'waiting')) return;
@@ -171,11 +182,9 @@ function cancel() {
 
 /** AT's end-of-session callback. `input` is left out: it would carry the OTP and PIN. */
 function notifySessionEnd(session, status, errorMessage) {
-  const pad = (n) => String(n).padStart(2, '0');
-  const d = new Date();
   const form = new URLSearchParams({
     sessionId: session.id, serviceCode: session.serviceCode, networkCode: session.network.code, phoneNumber: session.phone, status,
-    date: `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`,
+    date: atDate(new Date()),
     durationInMillis: String(Date.now() - session.startedAt), hopsCount: String(session.hops), cost: '0',
   });
   if (errorMessage) form.set('errorMessage', errorMessage);
@@ -203,10 +212,34 @@ function backspace() {
 
 function selectNumber(phone) {
   el.phone.value = phone;
+  el.phone.removeAttribute('aria-invalid');
+  state.sms.status = null;
   const known = [...el.demoUser.options].some((o) => o.value === phone);
   el.demoUser.value = known ? phone : '';
   if (state.phase === 'ended') { state.session = null; showScreen({ ui: 'idle' }, 'idle'); } else render();
   resetInbox();
+}
+
+// ---------- replying by SMS, as Africa's Talking forwards an inbound SMS ----------
+
+async function sendSms(text) {
+  const phone = el.phone.value.trim();
+  if (!text.trim() || !phone) return;
+  // A fresh id per message: the service answers a repeated id only once (AT's retries).
+  const form = new URLSearchParams({ from: phone, to: SHORT_CODE, text, date: atDate(new Date()), id: randomId('SIM_SMS_'), networkCode: networkOf(phone).code });
+  let status;
+  try {
+    const res = await fetch(`/gateways/africastalking/sms/inbound${webhookQuery}`, { method: 'POST', body: form });
+    status = res.ok ? { key: 'smsSent' } : { key: 'smsFailed', vars: { code: (await res.json().catch(() => ({}))).error?.code ?? res.status } };
+  } catch {
+    status = { key: 'smsFailed', vars: { code: 'network' } };
+  }
+  if (status.key === 'smsSent') {
+    el.inboxList.prepend(messageItem({ channel: 'out', body: text, sentAt: new Date().toISOString() }));
+    el.smsText.value = '';
+  }
+  state.sms.status = status;
+  render();
 }
 
 // ---------- SMS inbox ----------
@@ -236,7 +269,7 @@ function messageBody(text) {
 
 function messageItem(message) {
   const li = document.createElement('li');
-  li.className = `msg msg-${message.channel === 'email' ? 'email' : 'sms'}`;
+  li.className = `msg msg-${message.channel === 'email' || message.channel === 'out' ? message.channel : 'sms'}`;
   const meta = document.createElement('div');
   meta.className = 'msg-meta';
   const channel = document.createElement('span');
@@ -257,7 +290,8 @@ function messageItem(message) {
 }
 
 function renderInboxTimes() {
-  for (const node of el.inboxList.querySelectorAll('.msg-channel')) node.textContent = t(node.dataset.channel === 'email' ? 'email' : 'sms');
+  const channelLabel = { email: 'email', out: 'smsOut' };
+  for (const node of el.inboxList.querySelectorAll('.msg-channel')) node.textContent = t(channelLabel[node.dataset.channel] ?? 'sms');
   for (const node of el.inboxList.querySelectorAll('time')) {
     node.textContent = new Date(node.dateTime).toLocaleTimeString(state.lang === 'fr' ? 'fr-FR' : 'en-GB');
   }
@@ -302,6 +336,7 @@ async function pollInbox() {
 for (const button of el.langButtons) {
   button.addEventListener('click', () => {
     state.lang = button.dataset.lang;
+    state.unknownLang = null;
     localStorage.setItem('molam-sim-lang', state.lang);
     render();
   });
@@ -316,6 +351,23 @@ el.input.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') cancel();
 });
 el.serviceCode.addEventListener('keydown', (e) => { if (e.key === 'Enter') void dial(); });
+// A focused keypad button would take Enter as one more click (one more digit): Enter is the phone's OK key.
+el.phone_.addEventListener('keydown', (e) => {
+  if (!e.target.closest('.keypad')) return;
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    if (state.phase === 'open') void sendReply();
+    else if (state.phase !== 'waiting') void dial();
+  } else if (/^[0-9*#]$/.test(e.key)) {
+    press(e.key);
+  } else if (e.key === 'Backspace') {
+    backspace();
+  }
+});
+el.smsSend.addEventListener('click', () => void sendSms(el.smsText.value));
+el.smsText.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); void sendSms(el.smsText.value); } });
+el.smsNotMe.addEventListener('click', () => void sendSms(t('smsNotMe')));
+el.smsStop.addEventListener('click', () => void sendSms('STOP'));
 el.serviceCode.addEventListener('input', render);
 el.demoUser.addEventListener('change', () => { if (el.demoUser.value) selectNumber(el.demoUser.value); });
 el.phone.addEventListener('change', () => selectNumber(el.phone.value.trim()));

@@ -2,7 +2,8 @@
  * The USSD simulator page in real Chromium (Debian's, driven by playwright-core)
  * against the real service in embedded dev mode (PGlite, in-process store). The
  * page posts to the real Africa's Talking webhook and the OTP is read from its
- * own SMS inbox panel, as a person would. Screenshots go to test/artifacts/.
+ * own SMS inbox panel, as a person would; replies by SMS go through the real
+ * inbound-SMS webhook. Screenshots go to test/artifacts/.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -36,8 +37,8 @@ afterAll(async () => {
 });
 
 /** A fresh page on /simulator that records script errors and any request leaving the service. */
-async function openSimulator(path = '/simulator') {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 820 } });
+async function openSimulator(path = '/simulator', viewport = { width: 1000, height: 820 }) {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   const problems: string[] = [];
@@ -126,6 +127,116 @@ describe('USSD simulator page (real Chromium)', () => {
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await expect.poll(() => phoneScreen.textContent()).toBe('USSD session cancelled.');
     await expect(page.getByRole('button', { name: 'Dial again', exact: true }).isEnabled()).resolves.toBe(true);
+    expect(problems).toEqual([]);
+    await close();
+  }, TEST_MS);
+});
+
+/** Whether the element's box lies inside the viewport, with no scrolling (1 px of sub-pixel rounding allowed). */
+async function inView(page: Page, selector: string): Promise<boolean> {
+  const box = await page.locator(selector).first().boundingBox();
+  const viewport = page.viewportSize()!;
+  return box !== null && box.y >= -1 && box.y + box.height <= viewport.height + 1 && box.x >= -1 && box.x + box.width <= viewport.width + 1;
+}
+
+/** Opens the English demo user's dialog up to the code screen; returns the code from the inbox. */
+async function englishUserAtCodeScreen(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'EN', exact: true }).click();
+  await page.getByLabel('Demo user').selectOption('+254700000002');
+  const dial = page.getByRole('button', { name: /^Dial( again)?$/ });
+  await dial.click();
+  // An earlier test may have left this user's dialog open: "2. Start over" goes back to the menu.
+  await expect.poll(() => screen(page, /Phone screen/).textContent()).toMatch(/^Molam ID\n(1\. Reset PIN|You have a reset in progress)/);
+  if (/in progress/.test((await screen(page, /Phone screen/).textContent()) ?? '')) {
+    await key(page, '2').click();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => screen(page, /Phone screen/).textContent()).toMatch(/^Molam ID\n1\. Reset PIN/);
+  }
+  const before = await inboxItems(page).count(); // the new code, not one an earlier test left
+  await key(page, '1').click();
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await expect.poll(() => screen(page, /Phone screen/).textContent()).toMatch(/Enter the 6-digit code/);
+  await expect.poll(() => inboxItems(page).count(), { timeout: 10_000 }).toBeGreaterThan(before);
+  return codeFromInbox(page);
+}
+
+describe('issue 15 item 7: simulator for a newcomer (real Chromium)', () => {
+  it.skipIf(!hasChromium)(named('replies to the code by SMS from the inbox; the next dial continues at the new PIN'), async () => {
+    const { page, problems, close } = await openSimulator();
+    const otp = await englishUserAtCodeScreen(page);
+    await page.getByRole('textbox', { name: /Reply by SMS/ }).fill(otp);
+    await page.getByRole('button', { name: 'Send SMS', exact: true }).click();
+    await expect.poll(() => page.locator('#sms-status').textContent()).toMatch(/SMS sent/);
+    expect(await page.locator('#inbox-list > li.msg-out').first().textContent()).toContain(otp);
+    await expect.poll(async () => (await inboxItems(page).first().textContent()) ?? '').toMatch(/code confirmed/);
+    await page.screenshot({ path: new URL('simulator-sms-reply.png', ARTIFACTS).pathname, fullPage: true });
+
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await page.getByRole('button', { name: 'Dial again', exact: true }).click();
+    await expect.poll(() => screen(page, /Phone screen/).textContent()).toMatch(/reset in progress[^]*1\. Continue/);
+    await key(page, '1').click();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await expect.poll(() => screen(page, /Phone screen/).textContent()).toMatch(/Choose a new PIN/);
+
+    // NOT ME from the inbox cancels it; each reply carries its own message id, so it is not taken for a repeat.
+    await page.getByRole('button', { name: 'NOT ME', exact: true }).click();
+    await expect.poll(async () => (await inboxItems(page).first().textContent()) ?? '').toMatch(/the reset was cancelled/);
+    expect(problems).toEqual([]);
+    await close();
+  }, TEST_MS);
+
+  it.skipIf(!hasChromium)(named('sends with Enter while a keypad button has focus, and keeps the session line in view at 900 px'), async () => {
+    const { page, problems, close } = await openSimulator('/simulator', { width: 900, height: 900 });
+    const phoneScreen = screen(page, /Écran du téléphone/);
+    await page.getByRole('button', { name: 'Appeler', exact: true }).click();
+    await expect.poll(() => phoneScreen.textContent()).toMatch(/^Molam ID\n1\. /);
+    await key(page, '1').click(); // the button keeps the focus
+    await page.keyboard.press('Enter');
+    await expect.poll(() => phoneScreen.textContent()).toMatch(/code a 6 chiffres/);
+    await expect.poll(() => page.locator('#session-info').textContent()).toMatch(/^Session SIM_\w+ · échange 2$/);
+    expect(await inView(page, '#session-info')).toBe(true);
+    expect(await page.locator('link[rel="icon"]').getAttribute('href')).toBe('/simulator/favicon.svg');
+    const icon = await fetch(`${svc.url}/simulator/favicon.svg`);
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml']);
+    await page.screenshot({ path: new URL('simulator-900px.png', ARTIFACTS).pathname });
+    expect(problems).toEqual([]);
+    await close();
+  }, TEST_MS);
+
+  it.skipIf(!hasChromium)(named('names an invalid phone number as the cause'), async () => {
+    const { page, problems, close } = await openSimulator();
+    await page.getByLabel('Numéro de téléphone').fill('77 abc');
+    await page.getByLabel('Numéro de téléphone').dispatchEvent('change');
+    await page.getByRole('button', { name: 'Appeler', exact: true }).click();
+    await expect.poll(() => screen(page, /Écran du téléphone/).textContent()).toMatch(/^Numéro de téléphone non valide : « 77 abc »/);
+    expect(await page.getByLabel('Numéro de téléphone').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => page.locator('#phone-number').evaluate((input) => input.ownerDocument.activeElement === input)).toBe(true);
+    expect(problems).toEqual([]);
+    await close();
+  }, TEST_MS);
+
+  it.skipIf(!hasChromium)(named('falls back from an unknown ?lang= with a visible note'), async () => {
+    const { page, problems, close } = await openSimulator('/simulator?lang=wo');
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('fr');
+    await expect(page.locator('#lang-note').isVisible()).resolves.toBe(true);
+    expect(await page.locator('#lang-note').textContent()).toBe('Langue « wo » inconnue : affichage en français (langues : fr, en).');
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+    await expect(page.locator('#lang-note').isVisible()).resolves.toBe(false);
+    expect(problems).toEqual([]);
+    await close();
+  }, TEST_MS);
+
+  it.skipIf(!hasChromium)(named('on a narrow screen keeps the inbox in view above the keypad'), async () => {
+    const { page, problems, close } = await openSimulator('/simulator', { width: 390, height: 844 });
+    await englishUserAtCodeScreen(page);
+    // Scrolled down to type: the inbox stays on top, its newest code above the reply box, neither covering the other.
+    await page.locator('#ussd-input').evaluate((input) => input.scrollIntoView({ block: 'end' }));
+    expect(await page.locator('html').evaluate((html) => html.ownerDocument.defaultView!.scrollY)).toBeGreaterThan(0);
+    expect(await inView(page, '#inbox-list > li')).toBe(true);
+    expect(await inView(page, '#ussd-input')).toBe(true);
+    const inbox = (await page.locator('.inbox').boundingBox())!;
+    expect(inbox.y + inbox.height).toBeLessThanOrEqual((await page.locator('#ussd-input').boundingBox())!.y);
+    await page.screenshot({ path: new URL('simulator-narrow.png', ARTIFACTS).pathname });
     expect(problems).toEqual([]);
     await close();
   }, TEST_MS);

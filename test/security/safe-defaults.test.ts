@@ -77,7 +77,8 @@ describe('item 12: development listens on loopback only', () => {
     expect(await untilSigterm(run, async () => {
       const health = await waitForHealth(`http://127.0.0.1:${port}`, run, 30_000);
       expect(health.status).toBe(200);
-      expect(run.stdout()).toMatch(/"host":"127\.0\.0\.1".*"env":"development".*listening/);
+      // Development logs are readable lines (issue 15): the message first, then its fields.
+      expect(run.stdout()).toMatch(/listening \{"host":"127\.0\.0\.1".*"env":"development"/);
       expect((await fetch(`http://127.0.0.1:${port}/dev/messages`)).status).toBe(200);
       for (const address of lanAddresses()) expect(await accepts(address, port), `reachable on ${address}`).toBe(false);
     })).toBe(0);

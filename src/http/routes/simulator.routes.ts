@@ -13,6 +13,8 @@ const FILES = {
   page: { name: 'index.html', type: 'text/html; charset=utf-8' },
   style: { name: 'simulator.css', type: 'text/css; charset=utf-8' },
   script: { name: 'simulator.js', type: 'text/javascript; charset=utf-8' },
+  labels: { name: 'labels.js', type: 'text/javascript; charset=utf-8' },
+  icon: { name: 'favicon.svg', type: 'image/svg+xml' },
 } as const;
 
 // src/simulator/ seen from this file under tsx, and from dist/server.js once bundled.
@@ -45,4 +47,6 @@ export function simulatorRoutes(router: Router, _deps: { outbox: DevOutbox }) {
   router.get('/simulator', serve(FILES.page));
   router.get('/simulator/simulator.css', serve(FILES.style));
   router.get('/simulator/simulator.js', serve(FILES.script));
+  router.get('/simulator/labels.js', serve(FILES.labels));
+  router.get('/simulator/favicon.svg', serve(FILES.icon));
 }
