@@ -14,13 +14,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createPgliteDatabase } from '../../src/db/database.js';
 import { LOCK_FILE } from '../../src/dev/data-dir-lock.js';
 import { createTestDatabase, type TestDatabase } from '../support/services.js';
-import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
+import { cleanUpSpawnedServices, freePort, spawnService, waitForHealth } from '../support/spawned-service.js';
 
 const run = promisify(execFile);
 const dbs: TestDatabase[] = [];
 const dirs: string[] = [];
 afterAll(async () => {
-  killSpawnedServices();
+  await cleanUpSpawnedServices();
   await Promise.all(dbs.map((d) => d.drop()));
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });

@@ -5,7 +5,7 @@
  * real entry point (src/server.ts) in a child process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, killSpawnedServices, spawnService, waitForHealth } from '../support/spawned-service.js';
+import { cleanUpSpawnedServices, freePort, spawnService, waitForHealth } from '../support/spawned-service.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 let svc: TestService;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   svc = await startTestService({ embedded: true });
 });
 afterAll(async () => {
-  killSpawnedServices();
+  await cleanUpSpawnedServices();
   await svc?.stop();
 });
 
