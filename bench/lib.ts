@@ -85,18 +85,23 @@ export function phonePool(from: number, size: number) {
 
 export interface LoadResult { rps: number; total: number; bad: number; p50: number; p95: number; p99: number; lat: number[] }
 
-/** Closed-loop max load with autocannon: every request a dial (text '') on a fresh session and phone. */
-export function maxLoad(url: string, path: string, nextPhone: () => string, o: { connections: number; seconds: number; amount?: number }): Promise<LoadResult> {
-  const lat: number[] = [];
-  let bad = 0;
+/** Dials (text '') on a fresh session each, for the phones nextPhone hands out. */
+export function dials(nextPhone: () => string): () => string {
   let sid = 0;
   const tag = Math.random().toString(36).slice(2, 8);
+  return () => atForm(`ATUid_${tag}_${sid++}`, nextPhone(), '');
+}
+
+/** Closed-loop max load with autocannon: each request's body from nextBody (by default a dial on a fresh session). */
+export function maxLoad(url: string, path: string, nextBody: () => string, o: { connections: number; seconds: number; amount?: number }): Promise<LoadResult> {
+  const lat: number[] = [];
+  let bad = 0;
   return new Promise((resolve, reject) => {
     const inst = autocannon({
       url, connections: o.connections, duration: o.seconds, ...(o.amount ? { amount: o.amount } : {}), timeout: 10,
       requests: [{
         method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (req) => ({ ...req, body: atForm(`ATUid_${tag}_${sid++}`, nextPhone(), '') }),
+        setupRequest: (req) => ({ ...req, body: nextBody() }),
         onResponse: (status, body) => { if (status !== 200 || !body.startsWith('CON ')) bad++; },
       }],
     }, (err, r) => {
