@@ -96,6 +96,7 @@ export function dials(nextPhone: () => string): () => string {
 export function maxLoad(url: string, path: string, nextBody: () => string, o: { connections: number; seconds: number; amount?: number }): Promise<LoadResult> {
   const lat: number[] = [];
   let bad = 0;
+  const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const inst = autocannon({
       url, connections: o.connections, duration: o.seconds, ...(o.amount ? { amount: o.amount } : {}), timeout: 10,
@@ -107,7 +108,9 @@ export function maxLoad(url: string, path: string, nextBody: () => string, o: { 
     }, (err, r) => {
       if (err) return reject(err);
       clearTimeout(guard);
-      resolve({ rps: r.requests.total / r.duration, total: r.requests.total, bad: bad + r.errors + r.timeouts, ...pcts(lat), lat });
+      // With `amount` autocannon's duration is whole seconds: time the run ourselves.
+      const seconds = o.amount ? (performance.now() - t0) / 1000 : r.duration;
+      resolve({ rps: r.requests.total / seconds, total: r.requests.total, bad: bad + r.errors + r.timeouts, ...pcts(lat), lat });
     });
     inst.on('response', (_c, _s, _b, ms) => lat.push(ms));
     // `amount` makes autocannon ignore `duration`: bound the time ourselves.

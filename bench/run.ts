@@ -24,7 +24,7 @@ const PHONES = {
   cached: 130_000, redial: 135_000, restore: 140_000, unknown: 5_000_000, // past USERS: callers never seen
 };
 // Issue 12's hop kinds: 2 rounds each; prepared kinds hop each of their phones once.
-const KIND_ROUND = { rounds: 2, seconds: 3, connections: 32, perRound: 2000 };
+const KIND_ROUND = { rounds: 2, seconds: 3, connections: 32, perRound: 2500 };
 const ENUM = { each: 2000, warmup: 100 };
 const BUDGET_MS = 420_000;
 
