@@ -97,6 +97,7 @@ export function maxLoad(url: string, path: string, nextBody: () => string, o: { 
   const lat: number[] = [];
   let bad = 0;
   const t0 = performance.now();
+  let lastAt = t0;
   return new Promise((resolve, reject) => {
     const inst = autocannon({
       url, connections: o.connections, duration: o.seconds, ...(o.amount ? { amount: o.amount } : {}), timeout: 10,
@@ -108,11 +109,11 @@ export function maxLoad(url: string, path: string, nextBody: () => string, o: { 
     }, (err, r) => {
       if (err) return reject(err);
       clearTimeout(guard);
-      // With `amount` autocannon's duration is whole seconds: time the run ourselves.
-      const seconds = o.amount ? (performance.now() - t0) / 1000 : r.duration;
+      // With `amount` autocannon ends on its 1 s tick: time the run to its last answer ourselves.
+      const seconds = o.amount ? (lastAt - t0) / 1000 : r.duration;
       resolve({ rps: r.requests.total / seconds, total: r.requests.total, bad: bad + r.errors + r.timeouts, ...pcts(lat), lat });
     });
-    inst.on('response', (_c, _s, _b, ms) => lat.push(ms));
+    inst.on('response', (_c, _s, _b, ms) => { lat.push(ms); lastAt = performance.now(); });
     // `amount` makes autocannon ignore `duration`: bound the time ourselves.
     const guard = setTimeout(() => inst.stop(), (o.amount ? o.seconds : o.seconds + 2) * 1000);
   });
