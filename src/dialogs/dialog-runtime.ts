@@ -67,9 +67,12 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   // The lock outlives the deadline: a late effect still finishes and saves under it.
   const lockTtlMs = deps.hopDeadlineMs * 3;
 
-  /** A new dialog's input: the caller's profile in Postgres. */
-  async function newDialogInput(phone: string, withinMs: number) {
-    return { input: await withinDeadline(deps.profiles.dialogInputFor(phone), withinMs) };
+  /** A new dialog's input: the cached language when it is enough, else the profile in Postgres (then cached). */
+  async function newDialogInput(phone: string, cachedLang: Lang | null | undefined, withinMs: number) {
+    const cached = cachedLang === undefined ? null : deps.profiles.cachedInputFor(phone, cachedLang);
+    if (cached) return { input: cached, lookedUpLang: undefined };
+    const input = await withinDeadline(deps.profiles.dialogInputFor(phone), withinMs);
+    return { input, lookedUpLang: input.lang };
   }
 
   /** Restores (or creates) the dialog, sends one event, waits until no effect is running. */
@@ -125,7 +128,8 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         if (!provider) return NOTHING_LIVE;
         const live = liveDialog(record, provider);
         const event = d.event(live, begun.previous);
-        const { input } = live ? { input: { phone, lang: null, knowledgeCheck: null } } : await newDialogInput(phone, deadline - Date.now());
+        const { input, lookedUpLang } = live ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
+          : await newDialogInput(phone, begun.cachedLang, deadline - Date.now());
         const { actor, settled, inTime } = await advance(input, event, live?.snapshot ?? null, deadline - Date.now());
         const save = async () => {
           const snapshot = actor.getSnapshot() as DialogSnapshot;
@@ -134,7 +138,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
           actor.stop();
           const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({
-            who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end, lang: reply.lang },
+            who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end, lang: reply.lang }, lookedUpLang,
             anyLive: snapshot.status === 'active' || others.length > 0,
             record: { version: (record?.version ?? 0) + 1, dialogs: { ...Object.fromEntries(others), [provider]: { snapshot: persisted, savedAt: Date.now() } } },
           });

@@ -2,6 +2,7 @@
  * Where dialogs live between hops, in the KvStore (Redis, or the dev map):
  *   dialog:{p}                  the phone's dialogs, one per provider (sealed)
  *   dialog-lock:{p}             the per-phone lock (a random token)
+ *   caller-lang:{p}             the caller's language as last looked up (sealed), so a dial skips Postgres
  *   hop:{p}:<hop mac>           a hop's reply, so a retry is answered, not replayed (sealed)
  *   ussd-session:{p}:<mac>      length and MAC of the session's last typed path, and whether it ended (sealed)
  * {p} is the phone's MAC, a hash tag: one phone's keys share a Redis Cluster slot, so the
@@ -33,6 +34,7 @@ export interface Subscriber {
   phone: string;
   dialogKey: string;
   lockKey: string;
+  langKey: string;
 }
 
 /** One hop of one provider session of one phone. */
@@ -59,10 +61,17 @@ export type Begun =
   | {
     replayed: null; token: string; previous: PreviousPath | null; sessionEndedIn: Lang | null;
     raw: string | null; record: DialogRecord | null;
+    /** The caller's cached language (null: ask), or undefined when not cached. */
+    cachedLang: Lang | null | undefined;
   };
 
 /** A USSD session lasts ~180 s at most (Africa's Talking); keep its traces a little longer. */
 const SESSION_TTL_MS = 10 * 60_000;
+/**
+ * A language is harmless when stale (the next screens use the old one);
+ * nothing that decides security (the knowledge check) is cached.
+ */
+const CALLER_LANG_TTL_MS = 6 * 3600_000;
 
 const parse = <T>(raw: string | null | undefined): T | null => {
   try {
@@ -99,13 +108,18 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
     const valid = hop && trace && Number.isInteger(trace.length) && typeof trace.mac === 'string' ? trace : null;
     return { previous: valid && previousPath(hop!, valid), sessionEndedIn: LANGS.find((l) => l === valid?.endedIn) ?? null };
   };
+  const openLang = (raw: string | null | undefined, key: string): Lang | null | undefined => {
+    const cached = openJson<{ lang: unknown }>(raw, key);
+    if (!cached) return undefined;
+    return (LANGS as readonly unknown[]).includes(cached.lang) ? (cached.lang as Lang) : null;
+  };
   // The hash tag: every key of one phone lands in the same Redis Cluster slot.
   const tagOf = (phone: string) => `{${mac('phone', phone)}}`;
 
   return {
     subscriber: (phone: string): Subscriber => {
       const tag = tagOf(phone);
-      return { phone, dialogKey: `dialog:${tag}`, lockKey: `dialog-lock:${tag}` };
+      return { phone, dialogKey: `dialog:${tag}`, lockKey: `dialog-lock:${tag}`, langKey: `caller-lang:${tag}` };
     },
     hop: (provider: string, sessionId: string, phone: string, hopId: string): Hop => {
       const tag = tagOf(phone);
@@ -118,13 +132,13 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
 
     /**
      * BEGIN, one round trip: the hop's stored reply (a retry: nothing else is done), the
-     * session's trace, the phone's lock and, once it is ours, the dialogs.
+     * session's trace, the phone's lock and, once it is ours, the dialogs and the cached language.
      * A reply that does not open (planted, moved) is not an answer: the hop then runs as new.
      */
     async begin(who: Subscriber, hop: Hop | undefined, lockTtlMs: number): Promise<Begun> {
       const token = randomUUID();
       const attempt = (stopIf: string | undefined) => kv.lockAndRead({
-        stopIf, reads: hop ? [hop.sessionKey] : [], lock: { key: who.lockKey, value: token, ttlMs: lockTtlMs }, lockedReads: [who.dialogKey],
+        stopIf, reads: hop ? [hop.sessionKey] : [], lock: { key: who.lockKey, value: token, ttlMs: lockTtlMs }, lockedReads: [who.dialogKey, who.langKey],
       });
       let found = await attempt(hop?.key);
       if (found.stopped !== null) {
@@ -135,8 +149,8 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       if (found.stopped !== null) throw new Error('unreachable: no stop key');
       const trace = openTrace(hop, found.reads[0]);
       if (!found.locked) return { replayed: null, token: null, ...trace };
-      const [raw = null] = found.lockedReads;
-      return { replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey) };
+      const [raw = null, lang = null] = found.lockedReads;
+      return { replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey), cachedLang: openLang(lang, who.langKey) };
     },
     /** The phone's dialogs, read without the lock (to see whether an SMS reply reaches any). */
     async loadDialog(who: Subscriber): Promise<{ raw: string | null; record: DialogRecord | null }> {
@@ -152,9 +166,12 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
      */
     commit(c: {
       who: Subscriber; previousRaw: string | null; record: DialogRecord; anyLive: boolean; lockToken: string; hop?: Hop; reply?: ScreenReply & { lang: Lang };
+      /** The language a Postgres lookup just gave, to cache (undefined: nothing looked up). */
+      lookedUpLang?: Lang | null;
     }): Promise<boolean> {
-      const { dialogKey, lockKey } = c.who;
+      const { dialogKey, lockKey, langKey } = c.who;
       const writes = [{ key: dialogKey, value: box.seal(JSON.stringify(c.record), dialogKey), ttlMs: c.anyLive ? opts.dialogTtlMs : 1000 }];
+      if (c.lookedUpLang !== undefined) writes.push({ key: langKey, value: box.seal(JSON.stringify({ lang: c.lookedUpLang }), langKey), ttlMs: CALLER_LANG_TTL_MS });
       if (c.hop && c.reply) {
         writes.push({ key: c.hop.key, value: box.seal(JSON.stringify({ text: c.reply.text, end: c.reply.end }), c.hop.key), ttlMs: SESSION_TTL_MS });
         const trace: SessionTrace = { length: c.hop.hopId.length, mac: pathMac(c.hop, c.hop.hopId), ...(c.reply.end ? { endedIn: c.reply.lang } : {}) };
