@@ -141,12 +141,11 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
         stopIf, reads: hop ? [hop.sessionKey] : [], lock: { key: who.lockKey, value: token, ttlMs: lockTtlMs }, lockedReads: [who.dialogKey, who.langKey],
       });
       let found = await attempt(hop?.key);
-      if (found.stopped !== null) {
+      while (found.stopped !== null) {
         const replayed = openJson<ScreenReply>(found.stopped, hop!.key);
         if (replayed) return { replayed };
-        found = await attempt(undefined);
+        found = await attempt(undefined); // without a stop key, nothing stops it
       }
-      if (found.stopped !== null) throw new Error('unreachable: no stop key');
       const trace = openTrace(hop, found.reads[0]);
       if (!found.locked) return { replayed: null, token: null, ...trace };
       const [raw = null, lang = null] = found.lockedReads;
