@@ -85,26 +85,35 @@ export function phonePool(from: number, size: number) {
 
 export interface LoadResult { rps: number; total: number; bad: number; p50: number; p95: number; p99: number; lat: number[] }
 
-/** Closed-loop max load with autocannon: every request a dial (text '') on a fresh session and phone. */
-export function maxLoad(url: string, path: string, nextPhone: () => string, o: { connections: number; seconds: number; amount?: number }): Promise<LoadResult> {
-  const lat: number[] = [];
-  let bad = 0;
+/** Dials (text '') on a fresh session each, for the phones nextPhone hands out. */
+export function dials(nextPhone: () => string): () => string {
   let sid = 0;
   const tag = Math.random().toString(36).slice(2, 8);
+  return () => atForm(`ATUid_${tag}_${sid++}`, nextPhone(), '');
+}
+
+/** Closed-loop max load with autocannon: each request's body from nextBody (by default a dial on a fresh session). */
+export function maxLoad(url: string, path: string, nextBody: () => string, o: { connections: number; seconds: number; amount?: number }): Promise<LoadResult> {
+  const lat: number[] = [];
+  let bad = 0;
+  const t0 = performance.now();
+  let lastAt = t0;
   return new Promise((resolve, reject) => {
     const inst = autocannon({
       url, connections: o.connections, duration: o.seconds, ...(o.amount ? { amount: o.amount } : {}), timeout: 10,
       requests: [{
         method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        setupRequest: (req) => ({ ...req, body: atForm(`ATUid_${tag}_${sid++}`, nextPhone(), '') }),
+        setupRequest: (req) => ({ ...req, body: nextBody() }),
         onResponse: (status, body) => { if (status !== 200 || !body.startsWith('CON ')) bad++; },
       }],
     }, (err, r) => {
       if (err) return reject(err);
       clearTimeout(guard);
-      resolve({ rps: r.requests.total / r.duration, total: r.requests.total, bad: bad + r.errors + r.timeouts, ...pcts(lat), lat });
+      // With `amount` autocannon ends on its 1 s tick: time the run to its last answer ourselves.
+      const seconds = o.amount ? (lastAt - t0) / 1000 : r.duration;
+      resolve({ rps: r.requests.total / seconds, total: r.requests.total, bad: bad + r.errors + r.timeouts, ...pcts(lat), lat });
     });
-    inst.on('response', (_c, _s, _b, ms) => lat.push(ms));
+    inst.on('response', (_c, _s, _b, ms) => { lat.push(ms); lastAt = performance.now(); });
     // `amount` makes autocannon ignore `duration`: bound the time ourselves.
     const guard = setTimeout(() => inst.stop(), (o.amount ? o.seconds : o.seconds + 2) * 1000);
   });

@@ -12,15 +12,21 @@ import { startFakeAt } from './fake-at.js';
 import { HOP_PATH, ROOT, freePort, rssMb, startServer, type Child } from './lib.js';
 import { enumeration, enumerationUsers } from './scenarios/enumeration.js';
 import { resetFlow } from './scenarios/flow.js';
+import { hopKinds } from './scenarios/hop-kinds.js';
 import { latency, throughput, type Target } from './scenarios/hops.js';
 import { liveDialogs } from './scenarios/memory.js';
 import { REDIS_URL, buildAll, createEnv, deletePrefix, serviceEnv, type Env } from './setup.js';
 
 const USERS = 150_000;
 // Disjoint phone ranges (Senegal users 0..USERS-1), so every dial of every scenario is a phone's first.
-const PHONES = { warm: 0, memory: 10_000, throughput: 20_000, latency: 80_000, flowLight: 100_000, flowUsers: 110_000 };
+const PHONES = {
+  warm: 0, memory: 10_000, throughput: 20_000, latency: 80_000, flowLight: 100_000, flowUsers: 110_000,
+  cached: 130_000, redial: 135_000, restore: 140_000, unknown: 5_000_000, // past USERS: callers never seen
+};
+// Issue 12's hop kinds: 2 rounds each; prepared kinds hop each of their phones once.
+const KIND_ROUND = { rounds: 2, seconds: 3, connections: 32, perRound: 2500 };
 const ENUM = { each: 2000, warmup: 100 };
-const BUDGET_MS = 285_000;
+const BUDGET_MS = 420_000;
 
 const children: Child[] = [];
 let env: Env | undefined;
@@ -90,6 +96,16 @@ async function main() {
   log('menu-hop throughput: 3 rounds x 4 s at 32 connections, alternating order');
   const tput = await throughput(all, redis, e.backendPids, { from: PHONES.throughput, rounds: 3, seconds: 4, connections: 32, perRound: 20_000 });
 
+  log('hop kinds: first dial of a caller never seen, of one seen recently, redial onto a live dialog, restore-and-transition');
+  const kinds = hopKinds(redis, (t) => prefixes[t.name]!);
+  const counters = [all, redis, e.backendPids] as const;
+  const hopKindRuns = {
+    unknownFirstDial: await throughput(...counters, { ...KIND_ROUND, from: PHONES.unknown, perRound: 20_000 }),
+    cachedFirstDial: await throughput(...counters, { ...KIND_ROUND, from: PHONES.cached, kind: kinds.cachedFirstDial }),
+    redial: await throughput(...counters, { ...KIND_ROUND, from: PHONES.redial, kind: kinds.redial }),
+    restore: await throughput(...counters, { ...KIND_ROUND, from: PHONES.restore, kind: kinds.restore }),
+  };
+
   log('hop latency at 1,000 hops/s offered: 4 rounds x 2.5 s, service and baseline alternating');
   const lat = await latency([svc, base], { from: PHONES.latency, rate: 1000, seconds: 2.5, rounds: 4 });
 
@@ -110,7 +126,7 @@ async function main() {
   return {
     date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, build, overrides,
     startupMs: { service: svc.startupMs, instrumented: inst.startupMs, baseline: base.startupMs, peer: peer.startupMs },
-    rssIdleMb: rssIdle, memory, throughput: tput, latency: lat, flow: { ...flow, bcryptPerSec, ceilingResetsPerSec: bcryptPerSec / 3 },
+    rssIdleMb: rssIdle, memory, throughput: tput, hopKinds: hopKindRuns, latency: lat, flow: { ...flow, bcryptPerSec, ceilingResetsPerSec: bcryptPerSec / 3 },
     enumeration: enumTiming,
   };
 }
@@ -132,16 +148,30 @@ function report(r: Results) {
     enumerationIndistinguishable: en.indistinguishable,
   };
   const ok = (b: boolean) => (b ? 'met' : 'MISSED');
+  type Row = (typeof t)[string];
+  // Targets of issue 12: minimum share of the baseline's and of the peer's hops/s.
+  const kindRows = (label: string, k: Record<string, Row>, target: { base?: number; peer?: number; text?: string }) => [
+    [label, f(k.service!.rps), f(k.baseline!.rps), f(k.peer!.rps), `svc/base ${pct(k.service!.rps, k.baseline!.rps)}, svc/peer ${pct(k.service!.rps, k.peer!.rps)}`,
+      [target.base && `>=${target.base * 100}% base ${ok(k.service!.rps >= target.base * k.baseline!.rps)}`,
+        target.peer && `>=peer ${ok(k.service!.rps >= target.peer * k.peer!.rps)}`, target.text].filter(Boolean).join('; ')],
+    ['  CPU ms/hop: proc|Redis|PG', ...[k.service!, k.baseline!, k.peer!].map((s) => `${f(s.cpuMsPerHop!, 3)}|${f(s.redisCpuMsPerHop!, 3)}|${f(s.pgCpuMsPerHop!, 3)}`), '', ''],
+    ['  Redis commands/hop; bad', ...[k.service!, k.baseline!, k.peer!].map((s) => `${f(s.redisCmdsPerHop!, 1)}; ${s.bad}/${s.total}`), '', ''],
+  ];
+  const hk = r.hopKinds;
   const rows: string[][] = [
     ['metric', 'service', 'baseline', 'peer', 'ratio (same run)', 'target'],
     ['start-up to 200 /health, ms', f(r.startupMs.service), f(r.startupMs.baseline), f(r.startupMs.peer), `svc/base ${x(r.startupMs.service, r.startupMs.baseline)}`, '-'],
-    ['menu-hop throughput, hops/s', f(t.service!.rps), f(t.baseline!.rps), f(t.peer!.rps),
+    ['first dial, known caller (menu hop), hops/s', f(t.service!.rps), f(t.baseline!.rps), f(t.peer!.rps),
       `svc/base ${pct(t.service!.rps, t.baseline!.rps)}, svc/peer ${pct(t.service!.rps, t.peer!.rps)}`,
       `>=60% base ${ok(targets.throughputVsBaseline)}; >=peer ${ok(targets.throughputVsPeer)}`],
     ['  CPU ms/hop: proc|Redis|PG', ...[t.service!, t.baseline!, t.peer!].map((s) => `${f(s.cpuMsPerHop!, 3)}|${f(s.redisCpuMsPerHop!, 3)}|${f(s.pgCpuMsPerHop!, 3)}`),
       `svc/base ${x(t.service!.cpuMsPerHop!, t.baseline!.cpuMsPerHop!)} (process)`, 'Redis is shared: noisy'],
     ['  Redis commands/hop', f(t.service!.redisCmdsPerHop!, 1), f(t.baseline!.redisCmdsPerHop!, 1), f(t.peer!.redisCmdsPerHop!, 1), '', ''],
     ['  bad replies (non-CON/5xx/err)', `${t.service!.bad}/${t.service!.total}`, `${t.baseline!.bad}/${t.baseline!.total}`, `${t.peer!.bad}/${t.peer!.total}`, '', '0'],
+    ...kindRows('first dial, caller seen recently, hops/s', hk.cachedFirstDial, { base: 0.6, peer: 1 }),
+    ...kindRows('first dial, caller never seen, hops/s', hk.unknownFirstDial, { base: 0.3 }),
+    ...kindRows('redial onto a live dialog, hops/s', hk.redial, { base: 0.6 }),
+    ...kindRows('restore-and-transition hop, hops/s', hk.restore, { text: '>=1.5x the figure before issue 12' }),
     ['hop p50/p95/p99 @1000/s, ms (median of rounds)', `${f(l.service!.p50, 1)}/${f(l.service!.p95, 1)}/${f(l.service!.p99, 1)}`, `${f(l.baseline!.p50, 1)}/${f(l.baseline!.p95, 1)}/${f(l.baseline!.p99, 1)}`, '-',
       `p99 svc/base ${x(l.service!.p99, l.baseline!.p99)}`, `<=2x ${ok(targets.p99VsBaseline)}; <=15ms ${ok(targets.p99Under15ms)}`],
     ['  p99 of each round, ms', l.service!.roundsP99.join(' '), l.baseline!.roundsP99.join(' '), '-', `achieved ${f(l.service!.rps)} / ${f(l.baseline!.rps)} hops/s`, ''],

@@ -1,6 +1,6 @@
 /** Menu-hop throughput at max load, and hop latency at a fixed offered rate. */
 import type { Redis } from 'ioredis';
-import { atForm, cpuSeconds, fixedRate, maxLoad, pcts, phonePool, type LoadResult } from '../lib.js';
+import { atForm, cpuSeconds, dials, fixedRate, maxLoad, pcts, phone, phonePool, type LoadResult } from '../lib.js';
 
 /** A server under test: the service needs ?token= on the webhook path. */
 export interface Target { name: string; url: string; path: string; pid: number }
@@ -38,13 +38,29 @@ async function pgCpu(pids: () => Promise<number[]>, before?: Map<number, number>
   return { now, spent: [...now].reduce((s, [pid, cpu]) => s + cpu - (before.get(pid) ?? 0), 0) };
 }
 
-export async function throughput(targets: Target[], redis: Redis, pgPids: () => Promise<number[]>, o: { from: number; rounds: number; seconds: number; connections: number; perRound: number }) {
+/**
+ * A kind of hop (issue 12's rows). `prepare` brings the round's phones into
+ * the state the hop needs (untimed); `hop` is the measured request for the
+ * phone's `n`th number. Without a kind every hop is a first dial.
+ */
+export interface HopKind {
+  prepare?: (t: Target, phones: string[], round: number) => Promise<void>;
+  hop: (phone: string, round: number) => string;
+}
+
+export async function throughput(targets: Target[], redis: Redis, pgPids: () => Promise<number[]>,
+  o: { from: number; rounds: number; seconds: number; connections: number; perRound: number; kind?: HopKind }) {
   const runs = new Map<string, Run[]>(targets.map((t) => [t.name, []]));
   for (let r = 0; r < o.rounds; r++) {
     for (const t of r % 2 ? [...targets].reverse() : targets) {
-      const pool = phonePool(o.from + r * o.perRound, o.perRound);
+      const from = o.from + r * o.perRound;
+      const kind = o.kind;
+      if (kind?.prepare) await kind.prepare(t, Array.from({ length: o.perRound }, (_, i) => phone(from + i)), r);
+      const pool = phonePool(from, o.perRound);
+      // A prepared kind runs exactly its prepared phones once (a wrap would replay hops); others run for `seconds`.
+      const body = kind ? () => kind.hop(pool(), r) : dials(pool);
       const [cpu0, redis0, pg0] = [cpuSeconds(t.pid), await redisCounters(redis), await pgCpu(pgPids)];
-      const run = await maxLoad(t.url, t.path, pool, { connections: o.connections, seconds: o.seconds });
+      const run = await maxLoad(t.url, t.path, body, { connections: o.connections, seconds: o.seconds, ...(kind?.prepare ? { amount: o.perRound } : {}) });
       const [cpu1, redis1, pg1] = [cpuSeconds(t.pid), await redisCounters(redis), await pgCpu(pgPids, pg0.now)];
       runs.get(t.name)!.push({
         ...run, cpuMs: (cpu1 - cpu0) * 1000, redisCpuMs: (redis1.cpu - redis0.cpu) * 1000, pgCpuMs: pg1.spent * 1000, redisCmds: redis1.cmds - redis0.cmds,

@@ -1,6 +1,6 @@
 /** Redis bytes and process RSS with N live dialogs (N dials of N different phones). */
 import type { Redis } from 'ioredis';
-import { maxLoad, phonePool, rssMb } from '../lib.js';
+import { dials, maxLoad, phonePool, rssMb } from '../lib.js';
 import { scanKeys } from '../setup.js';
 import type { Target } from './hops.js';
 
@@ -11,7 +11,7 @@ export async function liveDialogs(t: Target, redis: Redis, prefix: string, o: { 
   const before = new Set(await scanKeys(redis, `${prefix}*`));
   const usedBefore = await usedMemory(redis);
   const rssBefore = rssMb(t.pid);
-  const load = await maxLoad(t.url, t.path, phonePool(o.from, o.dialogs), { connections: 32, seconds: 90, amount: o.dialogs });
+  const load = await maxLoad(t.url, t.path, dials(phonePool(o.from, o.dialogs)), { connections: 32, seconds: 90, amount: o.dialogs });
   const rssAfter = rssMb(t.pid);
   const usedAfter = await usedMemory(redis);
   const added = (await scanKeys(redis, `${prefix}*`)).filter((k) => !before.has(k));

@@ -41,6 +41,14 @@ export function createDialogProfiles(db: Queryable, opts: { pepper: string; defa
   };
 
   return {
+    /**
+     * A new dialog's input from a cached language, without Postgres; null when the
+     * knowledge check must be decided from the profile (a country asks a question).
+     */
+    cachedInputFor(phone: string, lang: Lang | null): DialogInput | null {
+      // The policy is read at start: with no question anywhere, nothing on file changes the dialog's start.
+      return opts.knowledgePolicy.size === 0 ? { phone, lang, knowledgeCheck: null } : null;
+    },
     async dialogInputFor(phone: string): Promise<DialogInput> {
       const row = await find(phone);
       const country = row?.country ?? normalizePhone(phone, opts.defaultCountry)?.country ?? null;

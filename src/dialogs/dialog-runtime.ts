@@ -9,7 +9,7 @@
 import { createActor, waitFor, type AnyActorRef, type Snapshot, type SnapshotFrom } from 'xstate';
 import type { DialogEvent, PreviousPath, ScreenReply } from '../../gateways/dialog-event.js';
 import { describeScreen } from '../../machines/screen.js';
-import type { DialogMachineEvent, Lang } from '../../machines/types.js';
+import type { DialogInput, DialogMachineEvent, Lang } from '../../machines/types.js';
 import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
 import { renderUssdScreen } from '../i18n/render-ussd-screen.js';
 import { maskPhone, type Logger } from '../logger.js';
@@ -67,10 +67,17 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   // The lock outlives the deadline: a late effect still finishes and saves under it.
   const lockTtlMs = deps.hopDeadlineMs * 3;
 
+  /** A new dialog's input: the cached language when it is enough, else the profile in Postgres (then cached). */
+  async function newDialogInput(phone: string, cachedLang: Lang | null | undefined, withinMs: number) {
+    const cached = cachedLang === undefined ? null : deps.profiles.cachedInputFor(phone, cachedLang);
+    if (cached) return { input: cached, lookedUpLang: undefined };
+    const input = await withinDeadline(deps.profiles.dialogInputFor(phone), withinMs);
+    return { input, lookedUpLang: input.lang };
+  }
+
   /** Restores (or creates) the dialog, sends one event, waits until no effect is running. */
-  async function advance(phone: string, event: DialogMachineEvent | null, snapshot: unknown, settleWithinMs: number) {
+  async function advance(input: DialogInput, event: DialogMachineEvent | null, snapshot: unknown, settleWithinMs: number) {
     // A restored actor takes its context from the snapshot; input only seeds a new dialog.
-    const input = snapshot ? { phone, lang: null, knowledgeCheck: null } : await withinDeadline(deps.profiles.dialogInputFor(phone), settleWithinMs);
     const actor = createActor(machine, { input, ...(snapshot ? { snapshot: snapshot as Snapshot<unknown> } : {}) });
     actor.start();
     if (event) actor.send(event);
@@ -79,59 +86,51 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     return { actor, settled, inTime };
   }
 
-  function render(snapshot: DialogSnapshot): ScreenReply & { screenId: string } {
+  function render(snapshot: DialogSnapshot): ScreenReply & { screenId: string; lang: Lang } {
     const screen = describeScreen(snapshot);
     const lang: Lang = snapshot.context.lang ?? 'fr';
-    return { text: renderUssdScreen(screen, lang), end: screen.end, screenId: screen.id };
-  }
-
-  /** Waits for a concurrent copy of this hop to store its reply (or for the lock to free). */
-  async function awaitOtherHolder(who: Subscriber, hopKey: string | null, until: number): Promise<ScreenReply | 'retry' | null> {
-    while (Date.now() < until) {
-      await sleep(20);
-      if (hopKey) {
-        const reply = await store.storedReply(hopKey);
-        if (reply) return reply;
-      }
-      const token = await store.lock(who, lockTtlMs);
-      if (token) {
-        await store.unlock(who, token);
-        return 'retry';
-      }
-    }
-    return null;
+    return { text: renderUssdScreen(screen, lang), end: screen.end, screenId: screen.id, lang };
   }
 
   interface Dispatch {
     who: Subscriber;
     /** Whose dialog the event goes to, given the phone's dialogs; null when there is none to reach. */
     provider: (record: DialogRecord | null) => string | null;
-    event: (live: DialogEntry | null) => DialogMachineEvent | null;
+    /** The event for the dialog found live (or null), given what the session kept of its previous path. */
+    event: (live: DialogEntry | null, previous: PreviousPath | null) => DialogMachineEvent | null;
     hop?: Hop;
     startedAt: number;
   }
 
+  /** One hop in two round trips when nothing contends: BEGIN (reply? lock, dialogs) and COMMIT. */
   async function dispatch(d: Dispatch): Promise<ScreenReply & { screenId: string }> {
     const deadline = d.startedAt + deps.hopDeadlineMs - SAVE_MARGIN_MS;
     const phone = d.who.phone;
     for (;;) {
       if (Date.now() >= deadline) return politeEnd('busy', languageOfPhone(phone));
-      const token = await store.lock(d.who, lockTtlMs);
-      let released = false;
-      if (!token) {
-        const other = await awaitOtherHolder(d.who, d.hop?.key ?? null, deadline);
-        if (other === 'retry') continue;
-        if (other) return { ...other, screenId: 'replayed' };
-        return politeEnd('busy', languageOfPhone(phone));
+      const begun = await store.begin(d.who, d.hop, lockTtlMs);
+      // A retry, or a duplicate that got here after the original finished: answer, don't replay.
+      if (begun.replayed) return { ...begun.replayed, screenId: 'replayed' };
+      if (begun.sessionEndedIn) {
+        // The provider session got its END: a late hop on it must not open a new dialog.
+        if (begun.token) await store.unlock(d.who, begun.token).catch(() => false);
+        return politeEnd('closed', begun.sessionEndedIn);
       }
+      // A concurrent copy holds the lock: wait for its reply, or for the lock to free.
+      if (!begun.token) {
+        await sleep(20);
+        continue;
+      }
+      const { token, raw, record } = begun;
+      let released = false;
       try {
-        const { raw, record, reply: stored } = await store.loadDialog(d.who, d.hop?.key);
-        // A duplicate that got the lock after the original finished: answer, don't replay.
-        if (stored) return { ...stored, screenId: 'replayed' };
         const provider = d.provider(record);
         if (!provider) return NOTHING_LIVE;
         const live = liveDialog(record, provider);
-        const { actor, settled, inTime } = await advance(phone, d.event(live), live?.snapshot ?? null, deadline - Date.now());
+        const event = d.event(live, begun.previous);
+        const { input, lookedUpLang } = live ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
+          : await newDialogInput(phone, begun.cachedLang, deadline - Date.now());
+        const { actor, settled, inTime } = await advance(input, event, live?.snapshot ?? null, deadline - Date.now());
         const save = async () => {
           const snapshot = actor.getSnapshot() as DialogSnapshot;
           const reply = render(snapshot);
@@ -139,7 +138,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
           actor.stop();
           const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({
-            who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end },
+            who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end, lang: reply.lang }, lookedUpLang,
             anyLive: snapshot.status === 'active' || others.length > 0,
             record: { version: (record?.version ?? 0) + 1, dialogs: { ...Object.fromEntries(others), [provider]: { snapshot: persisted, savedAt: Date.now() } } },
           });
@@ -168,19 +167,17 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
      * latest input from a cumulative path.
      */
     async hop(phone: string, event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
-      const startedAt = Date.now();
-      const hop = store.hop(event.provider, event.providerSessionId, phone, event.hopId);
-      const { reply: retried, previous } = await store.loadHop(hop);
-      if (retried) return retried;
-      const isNewSession = event.newSession || previous === null;
-      const input = deriveInput ? deriveInput(event.hopId, previous) : event.input ?? '';
       const reply = await dispatch({
         who: store.subscriber(phone),
-        startedAt,
-        hop,
+        startedAt: Date.now(),
+        hop: store.hop(event.provider, event.providerSessionId, phone, event.hopId),
         provider: () => event.provider,
         // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
-        event: (live) => (isNewSession ? (live ? { type: 'DIAL' } : null) : { type: 'INPUT', text: input.trim() }),
+        event: (live, previous) => {
+          if (event.newSession || previous === null) return live ? { type: 'DIAL' } : null;
+          const input = deriveInput ? deriveInput(event.hopId, previous) : event.input ?? '';
+          return { type: 'INPUT', text: input.trim() };
+        },
       });
       metrics.ussdHops.inc({ provider: event.provider, screen: reply.screenId });
       return { text: reply.text, end: reply.end };

@@ -1,7 +1,7 @@
 /**
  * The small key-value contract the service needs from Redis: values with a
  * TTL, set-if-absent (locks, single-use ids), compare-and-delete (lock release)
- * and an atomic guarded multi-write (dialog snapshot + hop reply). Implemented
+ * an atomic lock-and-read, and an atomic guarded multi-write (dialog snapshot + hop reply). Implemented
  * by Redis (production) and an in-process map (embedded dev mode); both pass
  * the same contract tests.
  */
@@ -16,6 +16,22 @@ export interface KvGuard {
   /** The value the key must hold for the writes to happen; null means "must be absent". */
   equals: string | null;
 }
+
+/** The start of a guarded update, in one step (see KvStore.lockAndRead). */
+export interface KvLockAndRead {
+  /** When this key holds a value, that value is returned and nothing else happens (a stored reply). */
+  stopIf?: string;
+  /** Read whether or not the lock is taken. */
+  reads: readonly string[];
+  /** Taken only if absent, with its TTL. */
+  lock: KvWrite;
+  /** Read only when the lock was taken. */
+  lockedReads: readonly string[];
+}
+
+export type KvLockAndReadResult =
+  | { stopped: string }
+  | { stopped: null; locked: boolean; reads: (string | null)[]; lockedReads: (string | null)[] };
 
 export interface KvStore {
   readonly kind: 'redis' | 'memory';
@@ -33,6 +49,11 @@ export interface KvStore {
    * `release` then deletes a key that still holds the given value (our lock), in the same step.
    */
   commit(writes: readonly KvWrite[], guard?: KvGuard, release?: { key: string; value: string }): Promise<boolean>;
+  /**
+   * One atomic step: `stopIf` → `reads` → take `lock` → `lockedReads`
+   * (what a dialog hop needs before it runs, in one round trip).
+   */
+  lockAndRead(o: KvLockAndRead): Promise<KvLockAndReadResult>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -49,6 +49,15 @@ export function createMemoryKvStore(now: () => number = Date.now): KvStore {
       if (release && read(release.key) === release.value) entries.delete(release.key);
       return true;
     },
+    // One synchronous run: nothing interleaves, as in a Redis script.
+    async lockAndRead({ stopIf, reads, lock, lockedReads }) {
+      const stopped = stopIf === undefined ? null : read(stopIf);
+      if (stopped !== null) return { stopped };
+      const before = reads.map(read);
+      const locked = read(lock.key) === null;
+      if (locked) write(lock);
+      return { stopped: null, locked, reads: before, lockedReads: locked ? lockedReads.map(read) : [] };
+    },
     ping: async () => {},
     close: async () => {
       clearInterval(sweep);

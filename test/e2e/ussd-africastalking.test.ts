@@ -135,6 +135,21 @@ describe("Africa's Talking USSD dialog", () => {
     expect(r.text).toMatch(/^END /);
   });
 
+  it('issue 15 item 6: answers a hop on a session that already got its END with END "session closed", not a new dialog', async () => {
+    const phone = await newUser('en');
+    const s = session(phone);
+    await s.dial();
+    await s.type('1');
+    await s.type(await svc.lastOtpFor(phone));
+    await s.type('4826');
+    expect((await s.type('4826')).text).toMatch(/^END .*PIN/);
+    const late = await s.type('1');
+    expect(late.text).toBe('END Molam ID\nThis session has ended. Dial the code again to start over.');
+    expect(await requestsOf(phone)).toEqual([{ status: 'completed' }]);
+    // A new session is a new dial: the menu.
+    expect((await session(phone).dial()).text).toMatch(/^CON Molam ID\n1\. /);
+  });
+
   it('treats an unknown sessionId with a path as a new session (menu or resume), not as input', async () => {
     const phone = await newUser('en');
     const r = await svc.atHop({ sessionId: `ATUid_${randomUUID()}`, phone, text: '1*2*3', token: 'at-hook-secret' });

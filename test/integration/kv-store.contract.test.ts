@@ -90,6 +90,37 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
     expect([await kv.get('lk2'), await kv.get('w3')]).toEqual(['mine', null]);
   });
 
+  describe('lockAndRead (issue 12: the start of a hop in one round trip)', () => {
+    const lock = (value: string) => ({ key: 'hop-lock', value, ttlMs: 5000 });
+
+    it('returns the stop key\'s value and takes nothing when it is set', async () => {
+      await kv.set('stop', 'stored reply', 5000);
+      expect(await kv.lockAndRead({ stopIf: 'stop', reads: ['before'], lock: lock('a'), lockedReads: ['after'] })).toEqual({ stopped: 'stored reply' });
+      expect(await kv.get('hop-lock')).toBeNull();
+    });
+
+    it('reads, takes the lock, then reads what only the holder may, null where absent', async () => {
+      await kv.set('before', 'b', 5000);
+      await kv.set('after2', 'a2', 5000);
+      expect(await kv.lockAndRead({ stopIf: 'no-stop', reads: ['before', 'missing'], lock: lock('a'), lockedReads: ['after1', 'after2', 'after3'] }))
+        .toEqual({ stopped: null, locked: true, reads: ['b', null], lockedReads: [null, 'a2', null] });
+      expect(await kv.get('hop-lock')).toBe('a');
+    });
+
+    it('still reads when the lock is held by another, and leaves it theirs', async () => {
+      expect(await kv.lockAndRead({ reads: ['before'], lock: lock('b'), lockedReads: ['after2'] }))
+        .toEqual({ stopped: null, locked: false, reads: ['b'], lockedReads: [] });
+      expect(await kv.get('hop-lock')).toBe('a');
+      await kv.delete('hop-lock');
+    });
+
+    it('lets exactly one of many concurrent callers take the lock', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+        kv.lockAndRead({ reads: [], lock: { key: 'race-lock', value: `t${i}`, ttlMs: 5000 }, lockedReads: [] })));
+      expect(results.filter((r) => r.stopped === null && r.locked)).toHaveLength(1);
+    });
+  });
+
   it('deletes a key', async () => {
     await kv.set('gone', 'x', 5000);
     await kv.delete('gone');
