@@ -13,6 +13,7 @@ import { HOP_PATH, ROOT, freePort, rssMb, startServer, type Child } from './lib.
 import { enumeration, enumerationUsers } from './scenarios/enumeration.js';
 import { resetFlow } from './scenarios/flow.js';
 import { hopKinds } from './scenarios/hop-kinds.js';
+import { brokerLatency, brokerLatencyRow } from './scenarios/kafka.js';
 import { latency, throughput, type Target } from './scenarios/hops.js';
 import { liveDialogs } from './scenarios/memory.js';
 import { REDIS_URL, buildAll, createEnv, deletePrefix, serviceEnv, type Env } from './setup.js';
@@ -123,11 +124,14 @@ async function main() {
   const flow = await resetFlow(inst, `http://127.0.0.1:${sidePort}`, at.codeFor, { users: 8, seconds: 20, lightRate: 100, idleSeconds: 4, userFrom: PHONES.flowUsers, lightFrom: PHONES.flowLight });
   const bcryptPerSec = (bcryptBefore + (await bcryptRate(2.5))) / 2;
 
+  log('publish-to-consume latency: the same events through the Kafka and RabbitMQ publishers, 200 events/s');
+  const brokers = await brokerLatency({ events: 300, warmup: 30, ratePerSec: 200 });
+
   return {
     date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, build, overrides,
     startupMs: { service: svc.startupMs, instrumented: inst.startupMs, baseline: base.startupMs, peer: peer.startupMs },
     rssIdleMb: rssIdle, memory, throughput: tput, hopKinds: hopKindRuns, latency: lat, flow: { ...flow, bcryptPerSec, ceilingResetsPerSec: bcryptPerSec / 3 },
-    enumeration: enumTiming,
+    enumeration: enumTiming, brokers,
   };
 }
 
@@ -187,6 +191,7 @@ function report(r: Results) {
     ['ELD p99 idle -> resets, ms', `${f(fl.eldIdle.p99, 1)} -> ${f(fl.eldDuringResets.p99, 1)}`, '', '', `max ${f(fl.eldDuringResets.max, 1)}`, `<20 ${ok(targets.eldUnder20ms)}`],
     ['start/ median known/unknown, ms', `${f(en.knownMedianMs, 2)}/${f(en.unknownMedianMs, 2)}`, '', '', `diff ${f(en.diffPct, 1)}%, MW p=${en.p.toPrecision(2)}`,
       `${en.indistinguishable ? 'indistinguishable' : 'DISTINGUISHABLE'} (n=${en.n}+${en.n}, ${en.bad} non-202)`],
+    brokerLatencyRow(r.brokers),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join(' | '));
