@@ -10,9 +10,10 @@
 import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, stringDeserializers } from '@platformatic/kafka';
 import { connect } from 'amqplib';
-import type { EventPublisher, OutboxEvent } from '../../src/events/event-publisher.js';
+import type { EventPublisher } from '../../src/events/event-publisher.js';
 import { createKafkaPublisher } from '../../src/events/kafka-publisher.js';
 import { createRabbitMqPublisher, EVENTS_EXCHANGE } from '../../src/events/rabbitmq-publisher.js';
+import { passwordResetEvent } from '../../test/events/kafka-fixtures.js';
 import { pcts } from '../lib.js';
 
 export const BENCH_KAFKA_BROKERS = process.env.BENCH_KAFKA_BROKERS ?? '127.0.0.1:19092';
@@ -20,17 +21,6 @@ export const BENCH_AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@
 
 export interface BrokerLatency { p50: number; p99: number; n: number; lost: number; error?: string }
 
-function benchEvent(): OutboxEvent {
-  const id = randomUUID();
-  const userId = randomUUID();
-  return {
-    id, type: 'id.password.reset.completed', aggregateId: userId,
-    envelope: {
-      specversion: '1.0', id, type: 'id.password.reset.completed', source: 'molam-id-password-reset', time: new Date().toISOString(),
-      subject: userId, data: { kind: 'password', channel: 'http', country: 'SN', requestId: randomUUID() },
-    },
-  };
-}
 
 /** One broker under test: its publisher, a consumer reporting event ids, and how to tear both down. */
 interface Side {
@@ -43,7 +33,7 @@ async function kafkaSide(): Promise<Side> {
   const topic = `molam.id.events.bench.${randomUUID().slice(0, 8)}`;
   const bootstrapBrokers = BENCH_KAFKA_BROKERS.split(',');
   const publisher = createKafkaPublisher({ brokers: bootstrapBrokers, clientId: 'molam-id-bench', topic: { name: topic, partitions: 1, replication: 1 } });
-  await publisher.publish(benchEvent()); // creates the topic before the consumer subscribes
+  await publisher.publish(passwordResetEvent()); // creates the topic before the consumer subscribes
   const consumer = new Consumer({ clientId: 'molam-id-bench', groupId: `bench-${randomUUID()}`, bootstrapBrokers, deserializers: stringDeserializers });
   const stream = await consumer.consume({ topics: [topic], mode: 'latest', autocommit: false, maxWaitTime: 500 });
   const listeners: Array<(id: string) => void> = [];
@@ -98,7 +88,7 @@ export async function brokerLatency(o: { events: number; warmup: number; ratePer
   const publishing: Array<Promise<void>> = [];
   for (let k = 0; k < (o.warmup + o.events) * live.length; k += 1) {
     const { i, side } = live[k % live.length]!;
-    const event = benchEvent();
+    const event = passwordResetEvent();
     if (k >= o.warmup * live.length) sent[i]!.set(event.id, performance.now());
     publishing.push(side.publisher.publish(event).catch(() => undefined));
     await new Promise((r) => setTimeout(r, gapMs));

@@ -11,13 +11,13 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OutboxEvent } from '../../src/events/event-publisher.js';
 import { createKafkaPublisher } from '../../src/events/kafka-publisher.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { atSession } from '../support/ussd-sessions.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import {
-  brokerAnswers, collectTopic, deleteTopic, kafkaBroker, KAFKA_BROKERS, NO_BROKER_MESSAGE, partitionCount, topicExists, uniqueTopic,
+  brokerAnswers, collectTopic, deleteTopic, kafkaBroker, KAFKA_BROKERS, NO_BROKER_MESSAGE, partitionCount, passwordResetEvent, topicExists,
+  uniqueTopic,
   type ConsumedEvent,
 } from './kafka-fixtures.js';
 import { insertCompletionEvent, waitFor } from './outbox-fixtures.js';
@@ -53,17 +53,6 @@ async function resetPinOverUssd(svc: TestService, phone: string) {
   expect(await s.type('4826')).toMatch(/^END /);
 }
 
-function outboxEvent(): OutboxEvent {
-  const id = randomUUID();
-  const userId = randomUUID();
-  return {
-    id, type: 'id.password.reset.completed', aggregateId: userId,
-    envelope: {
-      specversion: '1.0', id, type: 'id.password.reset.completed', source: 'molam-id-password-reset', time: new Date().toISOString(),
-      subject: userId, data: { kind: 'password', channel: 'http', country: 'SN', requestId: randomUUID() },
-    },
-  };
-}
 
 const eventsOfType = (events: ConsumedEvent[], type: string) => events.filter((e) => e.headers.ce_type === type);
 
@@ -140,7 +129,7 @@ describeKafka('Kafka publisher on a real broker (issue 13 item 2)', () => {
     let reader: Awaited<ReturnType<typeof collectTopic>> | undefined;
     try {
       for (let round = 0; round < 3; round += 1) {
-        const events = Array.from({ length: 20 }, () => outboxEvent());
+        const events = Array.from({ length: 20 }, () => passwordResetEvent());
         ids.push(...events.map((e) => e.id));
         await Promise.all(events.map((e) => kafka.publish(e)));
       }

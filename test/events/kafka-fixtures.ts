@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { Admin, Consumer, stringDeserializers } from '@platformatic/kafka';
+import type { OutboxEvent } from '../../src/events/event-publisher.js';
 
 export const KAFKA_BROKERS = process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:19092';
 const bootstrapBrokers = KAFKA_BROKERS.split(',');
@@ -74,4 +75,17 @@ const run = promisify(execFile);
 /** Stops or starts the shared local node; only kafka-broker.test.ts does this, so runs never overlap. */
 export async function kafkaBroker(command: 'stop' | 'start'): Promise<void> {
   await run('bash', ['scripts/kafka-broker.sh', command], { timeout: 120_000 });
+}
+
+/** A password-reset completion event as the outbox holds it (also sent by the bench's broker-latency scenario). */
+export function passwordResetEvent(): OutboxEvent {
+  const id = randomUUID();
+  const userId = randomUUID();
+  return {
+    id, type: 'id.password.reset.completed', aggregateId: userId,
+    envelope: {
+      specversion: '1.0', id, type: 'id.password.reset.completed', source: 'molam-id-password-reset', time: new Date().toISOString(),
+      subject: userId, data: { kind: 'password', channel: 'http', country: 'SN', requestId: randomUUID() },
+    },
+  };
 }

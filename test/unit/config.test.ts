@@ -6,21 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config.js';
 import { FILE_BACKED } from '../../src/config-sources.js';
 import { DEFAULT_LIMITS, rateLimitEnvName, type LimitName } from '../../src/services/rate-limits.js';
+import { problemsOf, productionEnv } from '../support/config-env.js';
 
-const strong = 'p'.repeat(40);
-/** Everything production requires, each secret long enough. */
-const production = {
-  NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: strong,
-  JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'key',
-};
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    return (err as ConfigError).problems.join('\n');
-  }
-  return '';
-};
+const strong = productionEnv.PEPPER;
+const production = productionEnv;
 
 describe('loadConfig', () => {
   it('runs with nothing else set in development: port 8085, embedded stores, OTP TTL 300 s', () => {

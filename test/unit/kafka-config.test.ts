@@ -1,21 +1,10 @@
 /** Kafka settings in the configuration (issue 13 items 2-3): pure, no services. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { problemsOf, productionEnv } from '../support/config-env.js';
 
 const dev = { NODE_ENV: 'development', KAFKA_ENABLED: 'true', KAFKA_BROKERS: 'k1:9092, k2:9092' };
-const production = {
-  NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/molam_id', REDIS_URL: 'redis://cache:6379', PEPPER: 'p'.repeat(40),
-  JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'key',
-  KAFKA_ENABLED: 'true', KAFKA_BROKERS: 'k1:9093',
-};
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    return (err as ConfigError).problems.join('\n');
-  }
-  return '';
-};
+const production = { ...productionEnv, KAFKA_ENABLED: 'true', KAFKA_BROKERS: 'k1:9093' };
 
 describe('Kafka configuration (issue 13)', () => {
   it('defaults to topic molam.id.events with the cluster default partitions and replication, plaintext', () => {
