@@ -17,7 +17,7 @@ export interface RedisTarget {
 
 // While Redis is away, commands fail at once (no offline queue) or within 1 s, and
 // reconnection is retried every second at most: hops answer within the deadline.
-const COMMAND_TIMEOUT_MS = 1000;
+export const COMMAND_TIMEOUT_MS = 1000;
 const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 1000);
 
 export function openRedisClient(target: RedisTarget, logger: Logger): RedisClient | undefined {

@@ -3,7 +3,7 @@
  * registered once with defineCommand: each call sends the script's SHA
  * (EVALSHA), not its text. ioredis applies the key prefix to their KEYS.
  */
-import { isCluster, type RedisClient } from './redis-client.js';
+import { COMMAND_TIMEOUT_MS, isCluster, type RedisClient } from './redis-client.js';
 import type { KvStore } from './kv-store.js';
 
 // KEYS[1] = lock key, ARGV[1] = the owner's token.
@@ -63,7 +63,29 @@ const ms = (n: number) => String(Math.max(1, Math.round(n)));
  */
 export const REPLICA_ACK_TIMEOUT_MS = 250;
 
+/**
+ * During a failover the Cluster client holds a command for the lost master's slots and tries again
+ * until the map changes (seconds). A hop cannot wait that long: past the command timeout it fails,
+ * as on one node, and the hop gets its polite END within the telco deadline.
+ */
+function bounded<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('redis cluster: no answer in time')), COMMAND_TIMEOUT_MS); });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 export function createRedisKvStore(redis: RedisClient, opts: { onUnreplicated?: () => void } = {}): KvStore {
+  const store = createStore(redis, opts);
+  if (!isCluster(redis)) return store;
+  const wrapped = { ...store };
+  for (const name of ['get', 'getMany', 'set', 'setIfAbsent', 'delete', 'deleteIfEquals', 'lockAndRead', 'commit', 'ping'] as const) {
+    const call = store[name] as (...a: unknown[]) => Promise<unknown>;
+    (wrapped as Record<string, unknown>)[name] = (...a: unknown[]) => bounded(call(...a));
+  }
+  return wrapped;
+}
+
+function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }): KvStore {
   for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { lua });
   const scripts = redis as unknown as Scripts;
   // WAIT names no key: in one pipeline with the COMMIT it goes to the node that ran it (the slot's master).
