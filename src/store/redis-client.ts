@@ -31,6 +31,9 @@ export function openRedisClient(target: RedisTarget, logger: Logger): RedisClien
       ...shared,
       // Writes and reads on the slot's master: a replica may lag behind the COMMIT a hop just made.
       scaleReads: 'master',
+      // Concurrent hops' scripts of different slots were batched together ("All keys in the pipeline should
+      // belong to the same slots allocation group"): on a cluster each script goes on its own.
+      autoPipeliningIgnoredCommands: ['molamLockAndRead', 'molamGuardedCommit', 'molamDeleteIfEquals'],
       clusterRetryStrategy: reconnectDelay,
       // A failover shows up as errors on the lost master's slots: ask again soon for the new map.
       retryDelayOnFailover: 200, retryDelayOnClusterDown: 200, retryDelayOnTryAgain: 200, slotsRefreshInterval: 1000,

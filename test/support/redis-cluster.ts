@@ -24,15 +24,25 @@ export async function onNode<T>(port: number, ...args: (string | number)[]): Pro
   }
 }
 
-/** True when every node answers and says cluster_state:ok. */
+/**
+ * True when every node answers and says cluster_state:ok, and every replica's link to its master
+ * is up: a node restarted after a failover test resyncs first, and until then WAIT 1 gets no ack.
+ */
 export async function clusterHealthy(): Promise<boolean> {
-  const states = await Promise.all(clusterPorts.map((p) => onNode<string>(p, 'CLUSTER', 'INFO').catch(() => '')));
-  return states.every((s) => s.includes('cluster_state:ok'));
+  const states = await Promise.all(clusterPorts.map(async (p) => {
+    const [info, replication] = await Promise.all([onNode<string>(p, 'CLUSTER', 'INFO'), onNode<string>(p, 'INFO', 'replication')]).catch(() => ['', '']);
+    return info.includes('cluster_state:ok') && (replication.includes('role:master') || replication.includes('master_link_status:up'));
+  }));
+  return states.every(Boolean);
 }
 
 /** Whether to run: true when the cluster is up; throws under CI=true when it is not. */
 export async function clusterTestsShouldRun(): Promise<boolean> {
-  if (await clusterHealthy()) return true;
+  // A node a previous run restarted may still be resyncing: give it a few seconds.
+  for (const until = Date.now() + 10_000; Date.now() < until;) {
+    if (await clusterHealthy()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   if (process.env.CI === 'true') throw new Error(`no healthy Redis Cluster at ${CLUSTER_NODES} (CI starts it: ${START_COMMAND})`);
   console.warn(`Redis Cluster tests skipped: no cluster at ${CLUSTER_NODES}. Start one with: ${START_COMMAND}`);
   return false;
