@@ -190,7 +190,7 @@ describe.runIf(run)('issue 13 item 6: a Redis Cluster master killed under a live
     // Probes as a caller would send them: each a new dial of the same caller, until one is answered from the store again.
     const answers: Answer[] = [];
     const health: number[] = [];
-    for (let i = 0; Date.now() - killedAt < 20_000; i += 1) {
+    for (let i = 0; Date.now() - killedAt < 25_000; i += 1) {
       const [answer, h] = await Promise.all([atHop(`ATUid_${randomUUID()}`, '', killedAt), failSvc.get('/health')]);
       answers.push(answer);
       health.push(h.status);
@@ -200,14 +200,17 @@ describe.runIf(run)('issue 13 item 6: a Redis Cluster master killed under a live
     for (const until = Date.now() + 10_000; health.at(-1) !== 200 && Date.now() < until;) health.push((await failSvc.get('/health')).status);
     const last = answers.at(-1)!;
     const polite = answers.filter((a) => a.status === 200 && /^END \S/.test(a.text) && a.ms <= DEADLINE_MS + SLACK_MS);
-    console.log(`failover (master :${killedPort} killed): ${last.at + last.ms} ms without answers from the store; ${polite.length} of ${answers.length - 1} hops answered with a polite END meanwhile; health ${[...new Set(health)].join('→')}`);
+    // "Unavailable" is the store not answering; "busy" is a lock left by a hop the failover cut off (it expires).
+    const storeBack = answers.find((a) => !a.text.includes('unavailable') && !a.text.includes('indisponible'))!;
+    console.log(`failover (master :${killedPort} killed): store answering again after ${storeBack.at + storeBack.ms} ms, `
+      + `the dialog after ${last.at + last.ms} ms; ${polite.length} of ${answers.length - 1} hops answered with a polite END meanwhile; health ${[...new Set(health)].join('→')}`);
     expect(last.text).toMatch(/^CON /);
     expect(answers.slice(0, -1).every((a) => polite.includes(a))).toBe(true);
     expect(polite.length).toBeGreaterThan(0);
     expect(health).toContain(503);
     expect(health.at(-1)).toBe(200);
     expect((await masterOfSlot(slot)).port).not.toBe(killedPort);
-  }, 30_000);
+  }, 40_000);
 
   it('resumes the dialog where it was: the acknowledged "code sent" step, then completes', async () => {
     // A hop cut off by the failover may have left the phone's lock (its TTL is 3 × the deadline):
