@@ -4,7 +4,6 @@
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { Redis } from 'ioredis';
 import Koa from 'koa';
 import { createDevOutbox, type DevOutbox } from '../gateways/dev-outbox.js';
 import type { MessageSender } from '../gateways/message-sender.js';
@@ -46,6 +45,7 @@ import { createResetService } from './services/reset-service.js';
 import { createPurgeJob } from './retention/purge-job.js';
 import type { KvStore } from './store/kv-store.js';
 import { createMemoryKvStore } from './store/memory-kv-store.js';
+import { openRedisClient } from './store/redis-client.js';
 import { createRedisKvStore } from './store/redis-kv-store.js';
 
 export interface AppOptions {
@@ -65,28 +65,14 @@ async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   return createPgliteDatabase(config.pgliteDataDir);
 }
 
-function openRedis(config: Config, prefix: string, logger: Logger): Redis | undefined {
-  if (!config.redisUrl) return undefined;
-  // While Redis is away, commands fail at once (no offline queue) or within 1 s, and
-  // reconnection is retried every second at most: hops answer within the deadline.
-  const redis = new Redis(config.redisUrl, {
-    keyPrefix: prefix, maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true,
-    enableOfflineQueue: false, commandTimeout: 1000, retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    // Commands of concurrent hops issued in one tick leave in one socket write (issue 12: writes were ~17 % of a hop's CPU).
-    enableAutoPipelining: true,
-  });
-  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis error'));
-  return redis;
-}
-
 export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const db = await openDatabase(config, logger);
-  const redis = openRedis(config, config.redisKeyPrefix, logger);
+  const redis = openRedisClient({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix }, logger);
   if (redis) await redis.connect();
   if (!redis) logger.warn('REDIS_URL is not set: using the in-process store (development only)');
-  const kv: KvStore = redis ? createRedisKvStore(redis) : createMemoryKvStore();
+  const kv: KvStore = redis ? createRedisKvStore(redis, { onUnreplicated: () => logger.warn('redis cluster: a commit reached no replica in time') }) : createMemoryKvStore();
 
   if (config.migrateOnStart) await runMigrations(db);
   const outbox: DevOutbox | undefined = config.isProduction ? undefined : createDevOutbox({ print: config.env === 'development' });

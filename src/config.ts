@@ -38,6 +38,7 @@ const envSchema = z.object({
 
   DATABASE_URL: optionalText,
   REDIS_URL: optionalText,
+  REDIS_CLUSTER_NODES: optionalText.pipe(z.string().regex(/^[\w.-]+:\d{1,5}(\s*,\s*[\w.-]+:\d{1,5})*$/, 'expected host:port[,host:port...]').optional()),
   REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]*$/).default('molam:reset:'),
   PGLITE_DATA_DIR: optionalText,
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -119,6 +120,8 @@ export interface Config {
   proxyHops: number;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Seed nodes of a Redis Cluster; when set, the store uses the cluster instead of REDIS_URL. */
+  redisClusterNodes: readonly { host: string; port: number }[] | undefined;
   /** Prefix of every Redis key (several services or test suites can share one Redis). */
   redisKeyPrefix: string;
   pgliteDataDir: string | undefined;
@@ -179,7 +182,7 @@ function productionProblems(env: Env): string[] {
     if (!env[name]) problems.push(`${name} is required in production (${why})`);
   };
   need('DATABASE_URL', 'PostgreSQL connection string');
-  need('REDIS_URL', 'Redis connection string');
+  if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) problems.push('REDIS_URL or REDIS_CLUSTER_NODES is required in production (Redis connection string, or the Redis Cluster seed nodes host:port,...)');
   need('PEPPER', 'OTP and credential pepper, from a KMS/Vault');
   need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs; JWT_SECRET is read too');
   need('AT_WEBHOOK_TOKEN', "secret token expected on Africa's Talking webhooks");
@@ -250,6 +253,8 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     proxyHops: env.TRUST_PROXY,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES === undefined ? undefined
+      : Object.freeze(splitList(env.REDIS_CLUSTER_NODES).map((n) => Object.freeze({ host: n.slice(0, n.lastIndexOf(':')), port: Number(n.slice(n.lastIndexOf(':') + 1)) }))),
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     pgliteDataDir: env.PGLITE_DATA_DIR,
     migrateOnStart: env.MIGRATE_ON_START,

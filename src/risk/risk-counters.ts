@@ -5,7 +5,7 @@
  * members (users per IP) use a sorted set trimmed to the window.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 
 export interface RiskCounters {
   /** Adds `by` to key's rolling window; returns the window's total. */
@@ -32,11 +32,12 @@ const bucketsOf = (key: string, windowMs: number, now: number) => {
  * before that): names carry IPs, user ids and request ids, which Redis must not hold in clear.
  * Distinct members (user ids) are stored the same way; counting them needs no clear value.
  */
-export function createRedisRiskCounters(redis: Redis, opts: { pepper: string; clock?: () => number }): RiskCounters {
+export function createRedisRiskCounters(redis: RedisClient, opts: { pepper: string; clock?: () => number }): RiskCounters {
   const clock = opts.clock ?? Date.now;
   const macKey = Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:risk-keys', 32));
   const mac = (value: string) => createHmac('sha256', macKey).update(value).digest('base64url').slice(0, 32);
-  const k = (key: string) => `risk:${mac(key)}`;
+  // The MAC is a hash tag: a counter's ten bucket keys share a Redis Cluster slot, so one MULTI/MGET may name them all.
+  const k = (key: string) => `risk:{${mac(key)}}`;
   const sum = (values: Array<string | null>) => values.reduce((n, v) => n + (v ? Number(v) : 0), 0);
   return {
     async increment(key, windowMs, by = 1) {

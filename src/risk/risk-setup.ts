@@ -3,7 +3,7 @@
  * metrics show anomalies), the signed SIRA sender when SIRA_ENABLED, and the
  * CAMARA SIM-swap checker when SIM_SWAP_API_URL is set.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -13,7 +13,7 @@ import { createRiskMonitor } from './risk-monitor.js';
 import { createSimSwapChecker } from './sim-swap.js';
 import { createSiraSender } from './sira-sender.js';
 
-export function createRisk(config: Config, { redis, metrics, logger }: { redis: Redis | undefined; metrics: Metrics; logger: Logger }) {
+export function createRisk(config: Config, { redis, metrics, logger }: { redis: RedisClient | undefined; metrics: Metrics; logger: Logger }) {
   const riskMetrics = createRiskMetrics(metrics.registry);
   const { sira } = config;
   const sender = sira.enabled && sira.webhookUrl && sira.signingSecret

@@ -5,7 +5,7 @@
  * Keys are HMACs of the identifier, so Redis never holds a phone number.
  */
 import { createHmac } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { AppError } from '../errors.js';
 
@@ -89,7 +89,7 @@ export function rateLimitsFromEnv(source: Record<string, string | undefined>): {
 }
 
 export interface RateLimiterOptions {
-  redis?: Redis;
+  redis?: RedisClient;
   keyPrefix: string;
   pepper: string;
   limits?: Partial<Limits>;

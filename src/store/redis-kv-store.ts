@@ -3,7 +3,7 @@
  * registered once with defineCommand: each call sends the script's SHA
  * (EVALSHA), not its text. ioredis applies the key prefix to their KEYS.
  */
-import type { Redis } from 'ioredis';
+import { COMMAND_TIMEOUT_MS, isCluster, type RedisClient } from './redis-client.js';
 import type { KvStore } from './kv-store.js';
 
 // KEYS[1] = lock key, ARGV[1] = the owner's token.
@@ -56,9 +56,48 @@ type Scripts = Record<keyof typeof SCRIPTS, (...args: (string | number)[]) => Pr
 
 const ms = (n: number) => String(Math.max(1, Math.round(n)));
 
-export function createRedisKvStore(redis: Redis): KvStore {
+/**
+ * On a cluster a COMMIT is acknowledged once one replica has it (WAIT 1) or after this long:
+ * Redis replicates asynchronously, and a failover promotes a replica. A shard whose replica is
+ * down still answers (after this wait), without that guarantee: availability over a lost hop.
+ */
+export const REPLICA_ACK_TIMEOUT_MS = 250;
+
+/**
+ * During a failover the Cluster client holds a command for the lost master's slots and tries again
+ * until the map changes (seconds). A hop cannot wait that long: past the command timeout it fails,
+ * as on one node, and the hop gets its polite END within the telco deadline.
+ */
+function bounded<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('redis cluster: no answer in time')), COMMAND_TIMEOUT_MS); });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export function createRedisKvStore(redis: RedisClient, opts: { onUnreplicated?: () => void } = {}): KvStore {
+  const store = createStore(redis, opts);
+  if (!isCluster(redis)) return store;
+  const wrapped = { ...store };
+  for (const name of ['get', 'getMany', 'set', 'setIfAbsent', 'delete', 'deleteIfEquals', 'lockAndRead', 'commit', 'ping'] as const) {
+    const call = store[name] as (...a: unknown[]) => Promise<unknown>;
+    (wrapped as Record<string, unknown>)[name] = (...a: unknown[]) => bounded(call(...a));
+  }
+  return wrapped;
+}
+
+function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }): KvStore {
   for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { lua });
   const scripts = redis as unknown as Scripts;
+  // WAIT names no key: in one pipeline with the COMMIT it goes to the node that ran it (the slot's master).
+  const commitReplicated = async (args: (string | number)[]) => {
+    const pipeline = redis.pipeline() as unknown as { molamGuardedCommit(...a: (string | number)[]): unknown; call(...a: (string | number)[]): unknown; exec(): Promise<[Error | null, unknown][] | null> };
+    pipeline.molamGuardedCommit(...args);
+    pipeline.call('WAIT', 1, REPLICA_ACK_TIMEOUT_MS);
+    const [committed, acked] = (await pipeline.exec()) ?? [];
+    if (!committed || committed[0]) throw committed?.[0] ?? new Error('redis: commit pipeline failed');
+    if (committed[1] === 1 && acked && !acked[0] && Number(acked[1]) < 1) opts.onUnreplicated?.();
+    return committed[1];
+  };
   return {
     kind: 'redis',
     get: (key) => redis.get(key),
@@ -88,12 +127,18 @@ export function createRedisKvStore(redis: Redis): KvStore {
     },
     async commit(writes, guard, release) {
       const mode = !guard ? 'none' : guard.equals === null ? 'absent' : 'equals';
-      const keys = [guard?.key ?? writes[0]?.key ?? 'unused', ...writes.map((w) => w.key), ...(release ? [release.key] : [])];
-      const args = [mode, guard?.equals ?? '', String(writes.length), release?.value ?? '', ...writes.flatMap((w) => [w.value, ms(w.ttlMs)])];
-      return (await scripts.molamGuardedCommit(keys.length, ...keys, ...args)) === 1;
+      // The unguarded placeholder is a key of the same slot: a cluster refuses a script across slots.
+      const keys = [guard?.key ?? writes[0]?.key ?? release?.key ?? 'unused', ...writes.map((w) => w.key), ...(release ? [release.key] : [])];
+      const args = [keys.length, ...keys, mode, guard?.equals ?? '', String(writes.length), release?.value ?? '', ...writes.flatMap((w) => [w.value, ms(w.ttlMs)])];
+      return (await (isCluster(redis) ? commitReplicated(args) : scripts.molamGuardedCommit(...args))) === 1;
     },
     async ping() {
-      await redis.ping();
+      // A cluster is up when every master answers: one lost master leaves its slots unanswered.
+      if (!isCluster(redis)) return void (await redis.ping());
+      const masters = redis.nodes('master');
+      await Promise.all(masters.map((node) => node.ping()));
+      // ...and they agree every slot is served (a failed master's slots wait for its replica).
+      if (masters.length === 0 || !/cluster_state:ok/.test(await masters[0]!.cluster('INFO'))) throw new Error('redis cluster: state is not ok');
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

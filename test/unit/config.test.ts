@@ -31,6 +31,14 @@ describe('loadConfig', () => {
     expect(error!.problems.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('issue 13 item 4: takes REDIS_CLUSTER_NODES instead of REDIS_URL in production, and refuses a malformed list', () => {
+    const { REDIS_URL: _single, ...withoutRedisUrl } = production;
+    const c = loadConfig({ ...withoutRedisUrl, REDIS_CLUSTER_NODES: 'redis-0.redis:6379, 10.0.0.7:7001' });
+    expect(c.redisClusterNodes).toEqual([{ host: 'redis-0.redis', port: 6379 }, { host: '10.0.0.7', port: 7001 }]);
+    expect(problemsOf({ ...withoutRedisUrl, REDIS_CLUSTER_NODES: 'redis-0:6379;redis-1' })).toContain('REDIS_CLUSTER_NODES');
+    expect(problemsOf(withoutRedisUrl)).toContain('REDIS_URL or REDIS_CLUSTER_NODES');
+  });
+
   it('accepts a complete production configuration and splits the JWT secret list (first signs, all verify)', () => {
     const c = loadConfig({
       ...production,
