@@ -13,6 +13,7 @@ import { HOP_PATH, ROOT, freePort, rssMb, startServer, type Child } from './lib.
 import { enumeration, enumerationUsers } from './scenarios/enumeration.js';
 import { resetFlow } from './scenarios/flow.js';
 import { hopKinds } from './scenarios/hop-kinds.js';
+import { BENCH_REDIS_CLUSTER_NODES, clusterRow, clusterUnavailable } from './scenarios/cluster.js';
 import { brokerLatency, brokerLatencyRow } from './scenarios/kafka.js';
 import { latency, throughput, type Target } from './scenarios/hops.js';
 import { liveDialogs } from './scenarios/memory.js';
@@ -22,7 +23,7 @@ const USERS = 150_000;
 // Disjoint phone ranges (Senegal users 0..USERS-1), so every dial of every scenario is a phone's first.
 const PHONES = {
   warm: 0, memory: 10_000, throughput: 20_000, latency: 80_000, flowLight: 100_000, flowUsers: 110_000,
-  cached: 130_000, redial: 135_000, restore: 140_000, unknown: 5_000_000, // past USERS: callers never seen
+  cached: 130_000, redial: 135_000, restore: 140_000, cluster: 145_000, unknown: 5_000_000, // past USERS: callers never seen
 };
 // Issue 12's hop kinds: 2 rounds each; prepared kinds hop each of their phones once.
 const KIND_ROUND = { rounds: 2, seconds: 3, connections: 32, perRound: 2500 };
@@ -107,6 +108,17 @@ async function main() {
     restore: await throughput(...counters, { ...KIND_ROUND, from: PHONES.restore, kind: kinds.restore }),
   };
 
+  const clusterSkipped = await clusterUnavailable();
+  let clusterHops: Awaited<ReturnType<typeof throughput>> | undefined;
+  if (clusterSkipped) log(`Redis Cluster row skipped: ${clusterSkipped}`);
+  else {
+    log('menu hop on a Redis Cluster beside the single node: 2 rounds x 3 s');
+    const onCluster = await spawnTarget('service (cluster)', 'dist/server.js',
+      (port) => ({ ...serviceEnv(e, port, at.baseUrl), REDIS_CLUSTER_NODES: BENCH_REDIS_CLUSTER_NODES }), svcPath);
+    clusterHops = await throughput([svc, onCluster], redis, e.backendPids, { from: PHONES.cluster, rounds: 2, seconds: 3, connections: 32, perRound: 2500 });
+  }
+  const cluster = clusterHops ? { single: clusterHops.service!, cluster: clusterHops['service (cluster)']! } : { skipped: clusterSkipped ?? 'not run' };
+
   log('hop latency at 1,000 hops/s offered: 4 rounds x 2.5 s, service and baseline alternating');
   const lat = await latency([svc, base], { from: PHONES.latency, rate: 1000, seconds: 2.5, rounds: 4 });
 
@@ -131,7 +143,7 @@ async function main() {
     date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, build, overrides,
     startupMs: { service: svc.startupMs, instrumented: inst.startupMs, baseline: base.startupMs, peer: peer.startupMs },
     rssIdleMb: rssIdle, memory, throughput: tput, hopKinds: hopKindRuns, latency: lat, flow: { ...flow, bcryptPerSec, ceilingResetsPerSec: bcryptPerSec / 3 },
-    enumeration: enumTiming, brokers,
+    enumeration: enumTiming, brokers, cluster,
   };
 }
 
@@ -192,6 +204,7 @@ function report(r: Results) {
     ['start/ median known/unknown, ms', `${f(en.knownMedianMs, 2)}/${f(en.unknownMedianMs, 2)}`, '', '', `diff ${f(en.diffPct, 1)}%, MW p=${en.p.toPrecision(2)}`,
       `${en.indistinguishable ? 'indistinguishable' : 'DISTINGUISHABLE'} (n=${en.n}+${en.n}, ${en.bad} non-202)`],
     brokerLatencyRow(r.brokers),
+    clusterRow(r.cluster),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join(' | '));
