@@ -6,13 +6,13 @@
  * `POST /check {phoneNumber, maxAge} → {swapped}` (the wire format of
  * test/risk/sim-swap.test.ts), answering swapped for the numbers a test marks.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import { atSession } from '../support/ussd-sessions.js';
+import { seedUser } from '../support/users.js';
 
 const AT_TOKEN = 'at-hook-secret-for-sim-swap-tests';
 const swapped = new Set<string>();
@@ -45,11 +45,7 @@ afterAll(async () => {
   await new Promise((r) => camara?.close(r));
 });
 
-async function newUser(on: TestService, language = 'en') {
-  const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await createUserQueries(on.app.db).upsertUser({ phone, language, country: 'SN' });
-  return phone;
-}
+const newUser = async (on: TestService, language = 'en') => (await seedUser(on.app.db, { language })).phone;
 
 /** Every message the dev outbox holds for `phone` (after deferred sends settle). */
 async function messagesTo(on: TestService, phone: string) {

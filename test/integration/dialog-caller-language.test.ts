@@ -4,7 +4,7 @@
  * always when a knowledge policy is set (that decision is never cached).
  * Real Postgres and Redis (a started service's); the profile queries are counted.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KnowledgeQuestion } from '../../machines/types.js';
 import type { Queryable } from '../../src/db/database.js';
@@ -12,8 +12,8 @@ import type { DialogEffects } from '../../src/dialogs/dialog-effects.js';
 import { createDialogProfiles } from '../../src/dialogs/dialog-profile.js';
 import { createDialogRuntime } from '../../src/dialogs/dialog-runtime.js';
 import { createDialogStore } from '../../src/dialogs/dialog-store.js';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { seedUser, senegaleseNumber } from '../support/users.js';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -42,11 +42,7 @@ function countedRuntime(knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> 
   return { lookups, dial, forgetDialog };
 }
 
-async function newUser(language: string) {
-  const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await createUserQueries(svc.app.db).upsertUser({ phone, language, country: 'SN' });
-  return phone;
-}
+const newUser = async (language: string) => (await seedUser(svc.app.db, { language })).phone;
 
 describe('issue 12 step 2: the caller\'s language is cached in Redis, Postgres only on a miss', () => {
   it('looks the caller up once, then opens the next dialog in the same language without Postgres', async () => {
@@ -61,7 +57,7 @@ describe('issue 12 step 2: the caller\'s language is cached in Redis, Postgres o
 
   it('caches a caller without an account too (the country\'s language), so a repeat costs the same', async () => {
     const r = countedRuntime();
-    const phone = `+22178${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
+    const phone = senegaleseNumber('78');
     const first = await r.dial(phone);
     await r.forgetDialog(phone);
     expect(await r.dial(phone)).toEqual(first);

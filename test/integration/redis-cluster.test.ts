@@ -8,7 +8,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDialogStore } from '../../src/dialogs/dialog-store.js';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import { createRedisRiskCounters } from '../../src/risk/risk-counters.js';
 import { createRateLimiter } from '../../src/services/rate-limits.js';
 import { isCluster } from '../../src/store/redis-client.js';
@@ -16,6 +15,7 @@ import { CLUSTER_NODES, clusterHealthy, clusterPorts, clusterTestsShouldRun, mas
 import { uniqueRedisPrefix } from '../support/services.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import { atSession } from '../support/ussd-sessions.js';
+import { seedUser } from '../support/users.js';
 
 const TOKEN = 'at-hook-secret';
 const run = await clusterTestsShouldRun();
@@ -32,11 +32,7 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-async function newUser() {
-  const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await createUserQueries(svc.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
-  return phone;
-}
+const newUser = async () => (await seedUser(svc.app.db)).phone;
 const requestsOf = async (phone: string) =>
   (await svc.app.db.query<{ status: string }>(
     `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`, [phone])).rows;
@@ -141,8 +137,7 @@ beforeAll(async () => {
   failSvc = await startTestService({
     env: { AT_WEBHOOK_TOKEN: TOKEN, REDIS_CLUSTER_NODES: CLUSTER_NODES, REDIS_KEY_PREFIX: prefix, USSD_HOP_DEADLINE_MS: String(DEADLINE_MS) },
   });
-  caller = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await createUserQueries(failSvc.app.db).upsertUser({ phone: caller, language: 'en', country: 'SN' });
+  caller = (await seedUser(failSvc.app.db)).phone;
 });
 
 afterAll(async () => {

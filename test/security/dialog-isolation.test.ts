@@ -4,11 +4,11 @@
  * subscriber's dialog (item 2), and a forged hop with another subscriber's
  * session id and hop id must not be answered with their stored screen (item 3).
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import { atSession, hubtelSession } from '../support/ussd-sessions.js';
+import { seedUser } from '../support/users.js';
 
 const AT_TOKEN = 'at-webhook-token-0123456789abcdef0123456789';
 const HUBTEL_TOKEN = 'hubtel-webhook-token-0123456789abcdef01234';
@@ -23,11 +23,7 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-async function newUser() {
-  const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await createUserQueries(svc.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
-  return phone;
-}
+const newUser = async () => (await seedUser(svc.app.db)).phone;
 const at = (phone: string) => atSession(svc, phone, { token: AT_TOKEN });
 const hubtel = (phone: string, sessionId?: string) => hubtelSession(svc, phone.slice(1), { token: HUBTEL_TOKEN, sessionId });
 

@@ -4,12 +4,12 @@
  * africastalking SDK to a local fake AT (test/support/fake-providers.ts) or
  * as TwiML; Twilio webhooks are signed the way Twilio signs them.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import { PUBLIC_BASE_URL, startProductionSmsService, TWILIO_NUMBER, type ProductionSmsService } from '../support/production-sms.js';
 import type { TestService } from '../support/test-service.js';
+import { seedUser, senegaleseNumber } from '../support/users.js';
 
 const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'twilio-auth-token-inbound-sms-test' };
 const AT_TOKEN = 'inbound-sms-webhook-token-0123456789abcdef';
@@ -26,11 +26,8 @@ afterAll(async () => {
   await sms?.stop();
 });
 
-const senegalese = () => `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-
 async function newUser(language: 'en' | 'fr') {
-  const phone = senegalese();
-  await createUserQueries(svc.app.db).upsertUser({ phone, language, country: 'SN' });
+  const { phone } = await seedUser(svc.app.db, { language });
   return phone;
 }
 
@@ -108,7 +105,7 @@ describe('item 14: inbound SMS are de-duplicated on the provider message id', ()
 
 describe('item 14: only numbers on file or with a live dialog get a paid reply, a few an hour', () => {
   it('sends nothing to a number with no account and no dialog, on either provider', async () => {
-    const stranger = senegalese();
+    const stranger = senegaleseNumber();
     for (const text of ['hello', 'STOP', '123456']) {
       expect((await atInbound(stranger, text)).status).toBe(200);
       expect(await twilioInbound(stranger, text)).toBe(EMPTY_TWIML);

@@ -4,10 +4,9 @@
  * (verify's carries the reset token); with METRICS_PORT, /metrics is served on
  * its own listener only, which stops with the service.
  */
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { seedUser } from '../support/users.js';
 
 async function raw(url: string, init: RequestInit = {}) {
   const res = await fetch(url, init);
@@ -24,8 +23,7 @@ describe('item 13: Cache-Control: no-store on every /v1/reset answer', () => {
   });
 
   it('marks the verify answer that carries the reset token, and the start and complete answers', async () => {
-    const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-    await createUserQueries(svc.app.db).upsertUser({ phone, language: 'fr', country: 'SN' });
+    const { phone } = await seedUser(svc.app.db, { language: 'fr' });
     const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: phone });
     const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: await svc.lastOtpFor(phone) });
     expect(verify.body.resetToken).toEqual(expect.any(String));

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import type { Limits } from '../../src/services/rate-limits.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { senegaleseNumber } from '../support/users.js';
 
 const AT_TOKEN = 'sms-budgets-webhook-token-0123456789abcdef';
 const HOUR = 3600;
@@ -17,7 +18,6 @@ const perHour = (points: number) => ({ points, durationSeconds: HOUR });
 const NO_IP_LIMIT = { startPerIp: perHour(100_000) };
 
 const ivorian = () => `+22507${String(randomInt(0, 100_000_000)).padStart(8, '0')}`;
-const senegalese = () => `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 
 async function service(limits: Partial<Limits>) {
   return startTestService({ env: { AT_WEBHOOK_TOKEN: AT_TOKEN }, limits: { ...NO_IP_LIMIT, ...limits } });
@@ -95,7 +95,7 @@ describe('item 9: made-up numbers cannot spend a country\'s SMS budget', () => {
     expect(await decoyRowsOf(svc, 'CI')).toBe(40);
     expect(await ussdAskCode(svc, ivorian())).toMatch(/^END Trop de demandes/);
     // Another country's unknown numbers have their own budget.
-    expect((await start(svc, senegalese())).status).toBe(202);
+    expect((await start(svc, senegaleseNumber())).status).toBe(202);
     await svc.app.settle();
     expect(await decoyRowsOf(svc, 'SN')).toBe(1);
   });
@@ -144,7 +144,7 @@ describe('item 17: an email start with channel sms reveals no email↔phone link
 
   it('answers a real and a made-up email alike, 429 included, and leaves the linked phone its own counter', async () => {
     const tag = randomInt(0, 1e9);
-    const user = await addUser(svc, { phone: senegalese(), email: `real.${tag}@example.sn`, country: 'SN' });
+    const user = await addUser(svc, { phone: senegaleseNumber(), email: `real.${tag}@example.sn`, country: 'SN' });
     const answers: { real: ReturnType<typeof shape>; fake: ReturnType<typeof shape>; retry: [unknown, unknown] }[] = [];
     for (let i = 0; i < 7; i += 1) {
       const [real, fake] = await Promise.all([start(svc, user.email!, 'sms'), start(svc, `nobody.${tag}@example.sn`, 'sms')]);

@@ -3,20 +3,17 @@
  * database, the codes the dev outbox holds, per-IP limits loosened (every
  * attack comes from 127.0.0.1, and the per-IP limits are not what is tested).
  */
-import { randomInt } from 'node:crypto';
 import type { Limits } from '../../src/services/rate-limits.js';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import type { TestService } from '../support/test-service.js';
+import { seedUser, senegaleseNumber } from '../support/users.js';
 
 const LOOSE = { points: 1_000_000, durationSeconds: 60 };
 export const LOOSE_IP_LIMITS: Partial<Limits> = { startPerIp: LOOSE, verifyPerIp: LOOSE, completePerIp: LOOSE };
 
 /** A fresh account per test: no shared counters, requests or cool-offs. */
 export async function newUser(svc: TestService, opts: { lang?: string; email?: boolean } = {}) {
-  const digits = String(randomInt(0, 10_000_000)).padStart(7, '0');
-  const email = opts.email ? `user.${digits}@example.sn` : undefined;
-  const user = await createUserQueries(svc.app.db).upsertUser({ phone: `+22176${digits}`, email, language: opts.lang ?? 'en', country: 'SN' });
-  return { ...user, phone: user.phone_e164! };
+  const phone = senegaleseNumber('76');
+  return seedUser(svc.app.db, { phone, language: opts.lang ?? 'en', email: opts.email ? `user.${phone.slice(4)}@example.sn` : undefined });
 }
 
 /** Every message the dev outbox holds for `to`. */
