@@ -3,7 +3,7 @@ import {
   LANGS, MAX_KNOWLEDGE_FAILURES, MAX_MISMATCHES, MAX_PAGE,
   type CancelResetInput, type CancelResetOutput, type CheckKnowledgeInput, type CheckKnowledgeOutput,
   type CheckNewSecretInput, type CheckNewSecretOutput, type CompleteResetInput, type CompleteResetOutput,
-  type DialogContext, type DialogError, type DialogInput, type DialogMachineEvent, type Kind,
+  type DialogContext, type DialogError, type DialogInput, type DialogMachineEvent, type ResetKind,
   type RefusalReason, type ResendCodeInput, type ResendCodeOutput, type ScreenMeta, type SecretRejection,
   type StartResetInput, type StartResetOutput, type VerifyCodeInput, type VerifyCodeOutput,
 } from './types.js';
@@ -78,7 +78,7 @@ export const dialogSetup = setup({
     nextPage: assign({ page: ({ context }) => Math.min(context.page + 1, MAX_PAGE) }),
     setLanguage: assign({ lang: ({ event }) => LANGS[Number(textOf(event)) - 1] ?? null }),
     // knowledgeFailures survives a new flow on purpose: going back to the menu must not buy guesses.
-    startFlow: assign((_, params: { kind: Kind }) => ({
+    startFlow: assign((_, params: { kind: ResetKind }) => ({
       kind: params.kind, requestId: null, attemptsLeft: null, retryAfterSeconds: null,
       mismatches: 0, secretDigest: null, refusal: null, error: null, page: 0,
     })),
@@ -127,7 +127,7 @@ export const NAV = [
  * One reset flow (PIN or password): the same steps, `kind` only changes texts.
  * `steps` keeps a history so that resume → 1 returns exactly where the user was.
  */
-export const createResetFlow = (kind: Kind) =>
+export const createResetFlow = (kind: ResetKind) =>
   dialogSetup.createStateConfig({
     entry: { type: 'startFlow', params: { kind } },
     initial: 'steps',

@@ -8,14 +8,13 @@ export interface DialogSnapshotLike {
   getMeta(): Record<string, unknown>;
 }
 
-const kindWord = (context: DialogContext) => (context.kind === 'password' ? 'password' : 'pin');
-
 /** Screens whose text depends on the flow kind, the knowledge question or the refusal. */
 const VARIANTS: Record<VariantScreen, (context: DialogContext) => ScreenId> = {
   knowledge: (c) => `knowledge_${c.knowledgeCheck ?? 'birth_year'}`,
-  new_secret: (c) => `new_${kindWord(c)}`,
-  confirm_secret: (c) => `confirm_${kindWord(c)}`,
-  done: (c) => `done_${kindWord(c)}`,
+  // A kind is chosen before any of these screens; a snapshot without one is not reachable.
+  new_secret: (c) => `new_${c.kind ?? 'ussd_pin'}`,
+  confirm_secret: (c) => `confirm_${c.kind ?? 'ussd_pin'}`,
+  done: (c) => `done_${c.kind ?? 'ussd_pin'}`,
   refused: (c) => `refused_${c.refusal ?? 'no_account'}`,
 };
 

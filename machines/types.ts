@@ -7,7 +7,9 @@
 export const LANGS = ['fr', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
-export type Kind = 'ussd_pin' | 'password';
+/** Every reset kind, defined once; what differs per kind lives in src/reset-kinds.ts. */
+export const RESET_KINDS = ['ussd_pin', 'password'] as const;
+export type ResetKind = (typeof RESET_KINDS)[number];
 export type KnowledgeQuestion = 'birth_year' | 'id_last4';
 export type SecretRejection = 'format' | 'length' | 'sequence' | 'repeated' | 'common' | 'reused' | 'weak';
 export type RefusalReason = 'no_account' | 'cap_reached' | 'sim_swap' | 'not_served';
@@ -32,7 +34,7 @@ export type DialogMachineEvent =
   | { type: 'NOT_ME' }; // the user replied STOP / NON / NOT ME: cancel
 
 // Effects, given by the runtime with machine.provide({ actors }).
-export interface StartResetInput { phone: string; kind: Kind; lang: Lang }
+export interface StartResetInput { phone: string; kind: ResetKind; lang: Lang }
 export type StartResetOutput =
   | { outcome: 'sent'; requestId: string; expiresInSeconds: number }
   | { outcome: 'rate_limited'; retryAfterSeconds: number }
@@ -58,7 +60,7 @@ export type ResendCodeOutput =
   | { outcome: 'limit' }
   | { outcome: 'expired' };
 
-export interface CheckNewSecretInput { requestId: string; kind: Kind; secret: string }
+export interface CheckNewSecretInput { requestId: string; kind: ResetKind; secret: string }
 /** digest: a keyed hash computed by the runtime; the plaintext never enters context. */
 /** spent: too many secrets were refused, the reset token is used up. */
 export type CheckNewSecretOutput =
@@ -67,7 +69,7 @@ export type CheckNewSecretOutput =
   | { ok: false; spent: true };
 
 /** secret is the confirmation entry; the runtime compares it against digest. */
-export interface CompleteResetInput { requestId: string; kind: Kind; secret: string; digest: string }
+export interface CompleteResetInput { requestId: string; kind: ResetKind; secret: string; digest: string }
 export type CompleteResetOutput =
   | { outcome: 'done' }
   | { outcome: 'mismatch' }
@@ -96,7 +98,7 @@ export interface DialogContext {
   phone: string;
   lang: Lang | null;
   knowledgeCheck: KnowledgeQuestion | null;
-  kind: Kind | null;
+  kind: ResetKind | null;
   requestId: string | null;
   attemptsLeft: number | null;
   retryAfterSeconds: number | null;
@@ -114,14 +116,11 @@ export type ScreenId =
   | 'menu'
   | `knowledge_${KnowledgeQuestion}`
   | 'enter_code'
-  | 'new_pin'
-  | 'new_password'
-  | 'confirm_pin'
-  | 'confirm_password'
+  | `new_${ResetKind}`
+  | `confirm_${ResetKind}`
   | 'resume'
   | 'wait'
-  | 'done_pin'
-  | 'done_password'
+  | `done_${ResetKind}`
   | 'cancelled'
   | 'expired'
   | 'locked'
@@ -134,7 +133,7 @@ export type ScreenId =
 
 /** Screens whose id depends on context (kind, question, refusal): resolved by describeScreen. */
 export type VariantScreen = 'knowledge' | 'new_secret' | 'confirm_secret' | 'done' | 'refused';
-export type ScreenKey = VariantScreen | Exclude<ScreenId, `knowledge_${string}` | `${'new' | 'confirm' | 'done'}_${'pin' | 'password'}` | `refused_${string}`>;
+export type ScreenKey = VariantScreen | Exclude<ScreenId, `knowledge_${string}` | `${'new' | 'confirm' | 'done'}_${ResetKind}` | `refused_${string}`>;
 
 /** State meta: the screen a state shows; `end` flags END screens of non-final states. */
 export interface ScreenMeta {

@@ -7,7 +7,7 @@
  * provider: a hop never continues a dialog another provider opened.
  */
 import { createActor, waitFor, type AnyActorRef, type Snapshot, type SnapshotFrom } from 'xstate';
-import type { DialogEvent, PreviousPath, ScreenReply } from '../../gateways/dialog-event.js';
+import type { DialogEvent, PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
 import { describeScreen } from '../../machines/screen.js';
 import type { DialogInput, DialogMachineEvent, Lang } from '../../machines/types.js';
 import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';

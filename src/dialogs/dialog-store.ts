@@ -13,7 +13,7 @@
  * even its length in clear: the session trace is sealed too.
  */
 import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { PreviousPath, ScreenReply } from '../../gateways/dialog-event.js';
+import type { PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
 import { LANGS, type Lang } from '../../machines/types.js';
 import { createSealedBox } from '../security/sealed-box.js';
 import type { KvStore } from '../store/kv-store.js';

@@ -1,5 +1,5 @@
 /** END screens the runtime itself answers when it cannot run the dialog (busy, slow, outage, session over). */
-import type { ScreenReply } from '../../gateways/dialog-event.js';
+import type { ScreenReply } from '../../machines/dialog-event.js';
 import type { Lang } from '../../machines/types.js';
 import { normalizePhone } from '../services/identifiers.js';
 import { languageOfCountry } from './dialog-profile.js';

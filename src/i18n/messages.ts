@@ -4,8 +4,9 @@
  * and stay inside one GSM-7 segment (160 characters, no accented letters
  * outside the GSM-7 table). Keys OTP_EMAIL_* follow the deployment guide.
  */
+import type { ResetKind } from '../../machines/types.js';
+
 export type MessageLang = 'fr' | 'en';
-export type ResetKind = 'password' | 'ussd_pin';
 
 /** Answers to an inbound SMS (a code, STOP / NOT ME with or without a live reset, anything else). */
 export const SMS_REPLIES = ['code_accepted', 'code_wrong', 'no_reset', 'cancelled', 'nothing_to_cancel', 'help'] as const;

@@ -1,6 +1,6 @@
 /** Named queries on molam_credential_history. */
 import type { Queryable } from '../db/database.js';
-import type { ResetKind } from './reset-requests.queries.js';
+import type { ResetKind } from '../../machines/types.js';
 
 export async function findRecentCredentialHashes(db: Queryable, userId: string, kind: ResetKind, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ secret_hash: string }>(

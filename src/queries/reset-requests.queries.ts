@@ -3,9 +3,9 @@
  * change atomically in the database (UPDATE ... RETURNING): concurrent
  * requests cannot both spend the same try or the same token.
  */
+import type { ResetKind } from '../../machines/types.js';
 import type { Queryable } from '../db/database.js';
 
-export type ResetKind = 'password' | 'ussd_pin';
 export type ResetChannel = 'sms' | 'email' | 'ussd';
 export type ResetStatus = 'pending' | 'verified' | 'locked' | 'completed' | 'cancelled' | 'expired';
 

@@ -1,4 +1,5 @@
 import { SignJWT, errors, jwtVerify } from 'jose';
+import { RESET_KINDS, type ResetKind } from '../../machines/types.js';
 import { AppError } from '../errors.js';
 
 /** Audience of every reset token: only the `complete` step accepts them. */
@@ -6,9 +7,7 @@ export const RESET_TOKEN_AUDIENCE = 'molam-id-reset-complete';
 const ALG = 'HS256';
 // HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 const MIN_SECRET_BYTES = 32;
-const KINDS = ['password', 'ussd_pin'] as const;
 
-export type ResetKind = (typeof KINDS)[number];
 
 /** What a reset token carries: the request it completes, its single-use id, and the credential kind. */
 export interface ResetTokenClaims {
@@ -108,7 +107,7 @@ export function createResetTokens({ secrets, ttlSeconds, issuer = 'molam-id-rese
 export type ResetTokens = ReturnType<typeof createResetTokens>;
 
 function isKind(value: unknown): value is ResetKind {
-  return typeof value === 'string' && (KINDS as readonly string[]).includes(value);
+  return typeof value === 'string' && (RESET_KINDS as readonly string[]).includes(value);
 }
 
 function reasonOf(err: unknown): InvalidResetTokenError['reason'] {

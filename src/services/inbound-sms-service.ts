@@ -36,7 +36,7 @@ export const INBOUND_DEDUPE_TTL_MS = 24 * 3600 * 1000;
 
 /** Screens the dialog may show after a code arrived by SMS, and what that means for the reply. */
 const AFTER_CODE: Record<string, SmsReply> = {
-  new_pin: 'code_accepted',
+  new_ussd_pin: 'code_accepted',
   new_password: 'code_accepted',
   enter_code: 'code_wrong',
   locked: 'code_wrong',

@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import { maskIdentifier, type Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { insertAuditEntry } from '../queries/audit.queries.js';
-import type { ResetKind } from '../queries/reset-requests.queries.js';
+import type { ResetKind } from '../../machines/types.js';
 import type { UserRow } from '../queries/users.queries.js';
 import { otpEmail, otpSms, resetDoneEmail, resetDoneSms } from '../i18n/messages.js';
 import { createOutboundMessageQueries } from '../queries/outbound-messages.queries.js';

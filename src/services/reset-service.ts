@@ -5,13 +5,14 @@
  * message, sent after the answer.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { ResetKind } from '../../machines/types.js';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { maskIdentifier } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { insertAuditEntry, type AuditEntry } from '../queries/audit.queries.js';
 import {
-  createResetRequestQueries, insertResetRequest, type ResetChannel, type ResetKind,
+  createResetRequestQueries, insertResetRequest, type ResetChannel,
 } from '../queries/reset-requests.queries.js';
 import { createUserQueries, type UserRow } from '../queries/users.queries.js';
 import { generateOtp, hashOtp } from '../security/otp.js';

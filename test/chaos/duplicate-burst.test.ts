@@ -78,14 +78,14 @@ async function send(base: string, r: Request): Promise<{ status: number; screen:
 }
 
 /** The steps a dialog can stand at when the burst hits, with the hop sent and what it must change. */
-const STEPS = ['first_dial', 'redial_resume', 'menu_choice', 'code_entry', 'confirm_pin'] as const;
+const STEPS = ['first_dial', 'redial_resume', 'menu_choice', 'code_entry', 'confirm_ussd_pin'] as const;
 type Step = (typeof STEPS)[number];
 const EXPECTED_SCREEN: Record<Step, RegExp> = {
   first_dial: /^CON Molam ID\n1\. /,
   redial_resume: /^CON Molam ID\n.*reset in progress/,
   menu_choice: /^CON .*code/i,
   code_entry: /^CON .*PIN/,
-  confirm_pin: /^END .*PIN has been changed/,
+  confirm_ussd_pin: /^END .*PIN has been changed/,
 };
 
 interface Prepared { step: Step; provider: Provider; phone: string; hop: Request; versionBefore: number }
@@ -146,7 +146,7 @@ async function transitions(p: Prepared): Promise<Record<string, number>> {
         dialogVersionStep: await dialogVersionStep(), verifiedRequests: await requests('verified'), verifiedAudits: await userAudits('reset.verified'),
         attemptsSpent: await count(`SELECT coalesce(sum(r.attempts), 0)::int AS n FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`, [p.phone]),
       };
-    case 'confirm_pin':
+    case 'confirm_ussd_pin':
       return {
         completedRequests: await requests('completed'), completedAudits: await userAudits('reset.completed'),
         credentialChanges: await count(`SELECT count(*)::int AS n FROM molam_credential_history h JOIN molam_users u ON u.id = h.user_id WHERE u.phone_e164 = $1`, [p.phone]),
@@ -160,7 +160,7 @@ const ONE: Record<Step, Record<string, number>> = {
   redial_resume: { dialogVersionStep: 1, resetRequests: 1 },
   menu_choice: { dialogVersionStep: 1, resetRequests: 1, requestedAudits: 1 },
   code_entry: { dialogVersionStep: 1, verifiedRequests: 1, verifiedAudits: 1, attemptsSpent: 1 },
-  confirm_pin: { completedRequests: 1, completedAudits: 1, credentialChanges: 1, events: 1 },
+  confirm_ussd_pin: { completedRequests: 1, completedAudits: 1, credentialChanges: 1, events: 1 },
 };
 
 describe('a burst of duplicate hops across two processes', () => {

@@ -247,7 +247,7 @@ describe('root USSD dialog machine, property-based (pure, fake effects)', () => 
       actor.send(event);
       await waitFor(actor as AnyActorRef, (snap) => !snap.hasTag('busy'));
     }
-    expect(describeScreen(actor.getSnapshot()).id).toBe('done_pin');
+    expect(describeScreen(actor.getSnapshot()).id).toBe('done_ussd_pin');
     expect(service.violations).toEqual([]);
   });
 });

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isGsm7, smsSegments } from '../../gateways/gsm7.js';
-import { MESSAGE_LANGS, otpSms, resetDoneSms, SMS_REPLIES, smsReply, type ResetKind } from '../../src/i18n/messages.js';
+import { MESSAGE_LANGS, otpSms, resetDoneSms, SMS_REPLIES, smsReply } from '../../src/i18n/messages.js';
+import { RESET_KINDS } from '../../machines/types.js';
 
-const KINDS: ResetKind[] = ['ussd_pin', 'password'];
 // Worst case for length: the longest values each placeholder takes.
 const WORST = { otp: '000000', ttl: '10', domain: 'molam.id' };
 
@@ -39,7 +39,7 @@ describe('SMS texts of src/i18n/messages.ts', () => {
   const rows: { message: string; length: number; encoding: string; segments: number; text: string }[] = [];
 
   describe.each(MESSAGE_LANGS)('%s', (lang) => {
-    it.each(KINDS)('OTP SMS (%s) is one GSM-7 segment ending with the origin-bound line', (kind) => {
+    it.each(RESET_KINDS)('OTP SMS (%s) is one GSM-7 segment ending with the origin-bound line', (kind) => {
       const text = otpSms(lang, kind, WORST);
       const s = smsSegments(text);
       rows.push({ message: `otpSms ${lang} ${kind}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
@@ -49,7 +49,7 @@ describe('SMS texts of src/i18n/messages.ts', () => {
       expect(text.split('\n').at(-1)).toBe('@molam.id #000000');
     });
 
-    it.each(KINDS)('confirmation SMS (%s) is one GSM-7 segment', (kind) => {
+    it.each(RESET_KINDS)('confirmation SMS (%s) is one GSM-7 segment', (kind) => {
       const text = resetDoneSms(lang, kind);
       const s = smsSegments(text);
       rows.push({ message: `resetDoneSms ${lang} ${kind}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
@@ -65,7 +65,7 @@ describe('SMS texts of src/i18n/messages.ts', () => {
   });
 
   it('prints the message table', () => {
-    expect(rows).toHaveLength(MESSAGE_LANGS.length * (KINDS.length * 2 + SMS_REPLIES.length));
+    expect(rows).toHaveLength(MESSAGE_LANGS.length * (RESET_KINDS.length * 2 + SMS_REPLIES.length));
     const table = rows.map((r) => `| ${r.message} | ${r.length} | ${r.encoding} | ${r.segments} | ${JSON.stringify(r.text)} |`);
     console.log(['| message | length | encoding | segments | text |', '|---|---|---|---|---|', ...table].join('\n'));
   });

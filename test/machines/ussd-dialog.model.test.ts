@@ -22,13 +22,13 @@ const SECRETS = ['4821', '123456', '1990'];
 /** The screen each state must show, written from the state names (independent of meta). */
 function expectedScreen(state: DialogSnapshot): ScreenId {
   const leaf = leafOf(state.value);
-  const kind = typeof state.value === 'object' && 'passwordReset' in state.value ? 'password' : 'pin';
+  const kind = typeof state.value === 'object' && 'passwordReset' in state.value ? 'password' : 'ussd_pin';
   if (WAITING.includes(leaf)) return 'wait';
   if (leaf === 'askKnowledge') return `knowledge_${state.context.knowledgeCheck!}`;
   if (leaf === 'enterCode') return 'enter_code';
   if (leaf === 'newSecret') return `new_${kind}`;
   if (leaf === 'confirmSecret') return `confirm_${kind}`;
-  if (leaf === 'done') return state.context.kind === 'password' ? 'done_password' : 'done_pin';
+  if (leaf === 'done') return `done_${state.context.kind ?? 'ussd_pin'}`;
   if (leaf === 'refused') return `refused_${state.context.refusal!}`;
   return leaf as ScreenId; // language, menu, resume and END states are named after their screen
 }

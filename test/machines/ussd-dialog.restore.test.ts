@@ -65,7 +65,7 @@ describe('USSD dialog snapshot round trip', () => {
     expect(describeScreen(second.actor.getSnapshot()).id).toBe('enter_code');
     expect(second.actor.getSnapshot().context.requestId).toBe('req-7');
 
-    expect((await second.hop({ type: 'INPUT', text: '123456' })).id).toBe('new_pin');
+    expect((await second.hop({ type: 'INPUT', text: '123456' })).id).toBe('new_ussd_pin');
     expect(second.effects.calls).toEqual([{ name: 'verifyCode', input: { requestId: 'req-7', code: '123456' } }]);
   });
 
@@ -86,7 +86,7 @@ describe('USSD dialog snapshot round trip', () => {
       startReset: [SENT], verifyCode: [{ outcome: 'ok' }], checkNewSecret: [{ ok: true, digest: 'dg' }],
     });
     await first.type('1', '123456', '4821');
-    expect(first.screen().id).toBe('confirm_pin');
+    expect(first.screen().id).toBe('confirm_ussd_pin');
     await first.send({ type: 'DIAL' }); // the telco cut the session; a new one reached the dialog
     expect(first.screen().id).toBe('resume');
     const stored = persist(first.actor);
@@ -94,9 +94,9 @@ describe('USSD dialog snapshot round trip', () => {
 
     const second = restore(stored, { completeReset: [{ outcome: 'done' }] });
     expect(second.onStart.filter((e) => e.type === '@xstate.action')).toEqual([]);
-    expect((await second.hop({ type: 'INPUT', text: '1' })).id).toBe('confirm_pin');
+    expect((await second.hop({ type: 'INPUT', text: '1' })).id).toBe('confirm_ussd_pin');
     const end = await second.hop({ type: 'INPUT', text: '4821' });
-    expect(end).toMatchObject({ id: 'done_pin', end: true });
+    expect(end).toMatchObject({ id: 'done_ussd_pin', end: true });
     expect(second.actor.getSnapshot().status).toBe('done');
     expect(second.effects.calls).toEqual([
       { name: 'completeReset', input: { requestId: 'req-7', kind: 'ussd_pin', secret: '4821', digest: 'dg' } },

@@ -33,7 +33,7 @@ describe('USSD reset dialog', () => {
       startReset: [SENT], verifyCode: [OK], checkNewSecret: [{ ok: false, reason: 'reused' }, { ok: false, spent: true }],
     });
     await dialog.type('1', '123456');
-    expect(await dialog.type('4821')).toMatchObject({ id: 'new_pin', params: { error: 'secret_reused' } });
+    expect(await dialog.type('4821')).toMatchObject({ id: 'new_ussd_pin', params: { error: 'secret_reused' } });
     expect(await dialog.type('4821')).toMatchObject({ id: 'too_many_secrets', end: true });
   });
 
@@ -44,8 +44,8 @@ describe('USSD reset dialog', () => {
       completeReset: [mismatch, mismatch, mismatch], cancelReset: [undefined],
     });
     await dialog.type('1', '123456', '4821');
-    expect(await dialog.type('4812')).toMatchObject({ id: 'confirm_pin', params: { error: 'mismatch', mismatchesLeft: 2 } });
-    expect(await dialog.type('4812')).toMatchObject({ id: 'confirm_pin', params: { mismatchesLeft: 1 } });
+    expect(await dialog.type('4812')).toMatchObject({ id: 'confirm_ussd_pin', params: { error: 'mismatch', mismatchesLeft: 2 } });
+    expect(await dialog.type('4812')).toMatchObject({ id: 'confirm_ussd_pin', params: { mismatchesLeft: 1 } });
     expect(await dialog.type('4812')).toMatchObject({ id: 'too_many_mismatches', end: true });
     expect(dialog.effects.calls.at(-1)).toEqual({ name: 'cancelReset', input: { requestId: 'req-1' } });
   });
@@ -95,7 +95,7 @@ describe('USSD reset dialog', () => {
     expect((await dialog.type('0')).id).toBe('menu');
     expect(dialog.effects.calls.at(-1)).toEqual({ name: 'cancelReset', input: { requestId: 'req-1' } });
     await dialog.type('1', '4242', '123456', '4821');
-    expect((await dialog.type('0')).id).toBe('new_pin');
+    expect((await dialog.type('0')).id).toBe('new_ussd_pin');
     expect(state(dialog).context.secretDigest).toBeNull();
   });
 
@@ -115,17 +115,17 @@ describe('USSD reset dialog', () => {
   it('moves to the new PIN on an SMS_CODE reply, so the next dial resumes there', async () => {
     const dialog = startDialog({ startReset: [SENT], verifyCode: [OK] });
     await dialog.type('1');
-    expect((await dialog.send({ type: 'SMS_CODE', code: '654321' })).id).toBe('new_pin');
+    expect((await dialog.send({ type: 'SMS_CODE', code: '654321' })).id).toBe('new_ussd_pin');
     expect(dialog.effects.calls.at(-1)).toEqual({ name: 'verifyCode', input: { requestId: 'req-1', code: '654321' } });
     await dialog.send({ type: 'DIAL' });
-    expect((await dialog.type('1')).id).toBe('new_pin');
+    expect((await dialog.type('1')).id).toBe('new_ussd_pin');
   });
 
   it('ignores an SMS_CODE unless the dialog awaits the code', async () => {
     const dialog = startDialog({ startReset: [SENT], verifyCode: [OK] });
     expect((await dialog.send({ type: 'SMS_CODE', code: '654321' })).id).toBe('menu');
     await dialog.type('1', '123456');
-    expect((await dialog.send({ type: 'SMS_CODE', code: '654321' })).id).toBe('new_pin');
+    expect((await dialog.send({ type: 'SMS_CODE', code: '654321' })).id).toBe('new_ussd_pin');
     expect(dialog.effects.count('verifyCode')).toBe(1);
   });
 
@@ -145,12 +145,12 @@ describe('USSD reset dialog', () => {
     expect(await dialog.type('12ab56')).toMatchObject({ id: 'enter_code', params: { error: 'code_format' } });
     expect(await dialog.send({ type: 'SMS_CODE', code: 'hello' })).toMatchObject({ id: 'enter_code', params: { error: 'code_format' } });
     await dialog.type('123456');
-    expect(await dialog.type('')).toMatchObject({ id: 'new_pin', params: { error: 'empty' } });
+    expect(await dialog.type('')).toMatchObject({ id: 'new_ussd_pin', params: { error: 'empty' } });
   });
 
   it('re-asks the new PIN with the policy reason', async () => {
     const dialog = startDialog({ startReset: [SENT], verifyCode: [OK], checkNewSecret: [{ ok: false, reason: 'sequence' }] });
-    expect(await dialog.type('1', '123456', '1234')).toMatchObject({ id: 'new_pin', params: { error: 'secret_sequence' } });
+    expect(await dialog.type('1', '123456', '1234')).toMatchObject({ id: 'new_ussd_pin', params: { error: 'secret_sequence' } });
   });
 
   it('resends a code on 1, respecting the cooldown and showing the wait', async () => {

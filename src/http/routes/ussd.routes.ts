@@ -8,7 +8,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { parseAfricasTalkingSessionEnd, type UssdSessionEnd } from '../../../gateways/africastalking-ussd-events.js';
 import { AFRICASTALKING_USSD_CONTENT_TYPE, latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../../gateways/africastalking-ussd.js';
-import type { DialogEvent, ScreenReply } from '../../../gateways/dialog-event.js';
+import type { DialogEvent, ScreenReply } from '../../../machines/dialog-event.js';
 import { parseHubtelUssd, renderHubtelUssd } from '../../../gateways/hubtel-ussd.js';
 import type { Database } from '../../db/database.js';
 import type { DeriveInput, DialogRuntime } from '../../dialogs/dialog-runtime.js';

@@ -1,5 +1,6 @@
 /**
- * The boundary between telco gateways and the dialog runtime.
+ * The boundary between telco gateways and the dialog runtime. Pure types, here
+ * in machines/ so that both sides import them without depending on each other.
  * A gateway turns one provider request into a DialogEvent, and turns a
  * rendered ScreenReply back into that provider's response format.
  */
