@@ -1,4 +1,5 @@
 import { and, assign, fromPromise, setup } from 'xstate';
+import { DIALOG_KINDS } from './reset-kinds.js';
 import {
   LANGS, MAX_KNOWLEDGE_FAILURES, MAX_MISMATCHES, MAX_PAGE,
   type CancelResetInput, type CancelResetOutput, type CheckKnowledgeInput, type CheckKnowledgeOutput,
@@ -50,8 +51,7 @@ export const dialogSetup = setup({
     choseNextPage: choice('98'),
     choseMainMenu: choice('00'),
     choseBack: choice('0'),
-    chosePin: choice('1'),
-    chosePassword: choice('2'),
+    choseKind: ({ event }, params: { kind: ResetKind }) => textOf(event) === DIALOG_KINDS[params.kind].menuChoice,
     choseResend: choice('1'),
     choseContinue: choice('1'),
     choseStartOver: choice('2'),

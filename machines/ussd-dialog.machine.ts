@@ -1,7 +1,6 @@
-import { passwordResetFlow } from './password-reset.machine.js';
-import { pinResetFlow } from './pin-reset.machine.js';
-import { BUSY, DIALOG_ID, NAV, PAGE_NAV, dialogSetup, reask, requestIdOf } from './reset-flow.js';
-import type { DialogContext, DialogInput, ScreenMeta } from './types.js';
+import { DIALOG_KINDS } from './reset-kinds.js';
+import { BUSY, DIALOG_ID, NAV, PAGE_NAV, createResetFlow, dialogSetup, reask, requestIdOf } from './reset-flow.js';
+import { RESET_KINDS, type DialogContext, type DialogInput, type ScreenMeta } from './types.js';
 
 /** Fresh context for a new dialog; counters start at zero. */
 const initialContext = (input: DialogInput): DialogContext => ({
@@ -38,7 +37,7 @@ const final = (screen: ScreenMeta['screen']) => ({ type: 'final', meta: { screen
 
 /**
  * The root USSD dialog: one live instance per phone. Language (when unknown)
- * → menu → the PIN or password flow → an END state.
+ * → menu → one reset flow per kind (PIN, password) → an END state.
  */
 export const ussdDialogMachine = dialogSetup.createMachine({
   id: DIALOG_ID,
@@ -65,14 +64,13 @@ export const ussdDialogMachine = dialogSetup.createMachine({
         DIAL: { actions: 'clearError' },
         INPUT: [
           ...NAV,
-          { guard: 'chosePin', target: 'pinReset' },
-          { guard: 'chosePassword', target: 'passwordReset' },
+          ...RESET_KINDS.map((kind) => ({ guard: { type: 'choseKind', params: { kind } }, target: DIALOG_KINDS[kind].state }) as const),
           { actions: reask('invalid_choice') },
         ],
       },
     },
-    pinReset: pinResetFlow,
-    passwordReset: passwordResetFlow,
+    // One flow per reset kind: the same steps, `kind` only changes the texts and the checks.
+    ...Object.fromEntries(RESET_KINDS.map((kind) => [DIALOG_KINDS[kind].state, createResetFlow(kind)])),
     cancelling: cancelThen('cancelled'),
     abandoning: cancelThen('menu'),
     closing: cancelThen('too_many_mismatches'),

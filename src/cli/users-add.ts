@@ -4,7 +4,7 @@ import dotenv from 'dotenv';
 import { loadDatabaseConfig } from '../config.js';
 import { runMigrations } from '../db/migrations.js';
 import { dataDirHolder, holdDataDir } from '../dev/data-dir-lock.js';
-import { createUserQueries } from '../queries/users.queries.js';
+import { createUserQueries, setBirthYear } from '../queries/users.queries.js';
 import { normalizePhone } from '../services/identifiers.js';
 import { openConfiguredDatabase } from './open-database.js';
 
@@ -51,7 +51,7 @@ try {
   const user = await createUserQueries(db).upsertUser({
     phone: phone?.e164, email, language, country: values.country?.toUpperCase() ?? phone?.country,
   });
-  if (birthYear !== undefined) await db.query('UPDATE molam_users SET birth_year = $2 WHERE id = $1', [user.id, birthYear]);
+  if (birthYear !== undefined) await setBirthYear(db, user.id, birthYear);
   process.stdout.write(`${JSON.stringify({ id: user.id, phone: user.phone_e164, email: user.email, language: user.language, country: user.country })}\n`);
 } finally {
   await db.close();

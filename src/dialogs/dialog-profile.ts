@@ -6,6 +6,7 @@
 import type { DialogInput, KnowledgeQuestion, Lang } from '../../machines/types.js';
 import { LANGS } from '../../machines/types.js';
 import type { Queryable } from '../db/database.js';
+import { findDialogProfile, type DialogProfileRow } from '../queries/users.queries.js';
 import { normalizePhone } from '../services/identifiers.js';
 import { knowledgeDigest } from './dialog-effects.js';
 
@@ -22,19 +23,10 @@ export function languageOfCountry(country: string | null | undefined): Lang | nu
 
 const isLang = (l: string): l is Lang => (LANGS as readonly string[]).includes(l);
 
-interface KnowledgeRow {
-  language: string;
-  country: string | null;
-  birth_year: number | null;
-  national_id_last4_digest: string | null;
-}
-
 export function createDialogProfiles(db: Queryable, opts: { pepper: string; defaultCountry: string; knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> }) {
-  const find = async (phone: string) =>
-    (await db.query<KnowledgeRow>(
-      `SELECT language, country, birth_year, national_id_last4_digest FROM molam_users WHERE phone_e164 = $1 AND status = 'active'`, [phone])).rows[0];
+  const find = (phone: string) => findDialogProfile(db, phone);
 
-  const onFile = (row: KnowledgeRow | undefined, question: KnowledgeQuestion) => {
+  const onFile = (row: DialogProfileRow | undefined, question: KnowledgeQuestion) => {
     if (!row) return null;
     if (question === 'birth_year') return row.birth_year === null ? null : knowledgeDigest(opts.pepper, String(row.birth_year));
     return row.national_id_last4_digest;

@@ -5,7 +5,17 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { App } from '../app.js';
+import type Koa from 'koa';
+import type { Config } from '../config.js';
+
+/** What the server needs of the application: its handlers, where /metrics listens, and how to close it. */
+export interface ServedApp {
+  koa: Koa;
+  /** The /metrics-only app, when METRICS_PORT is set. */
+  metricsKoa: Koa | undefined;
+  config: Pick<Config, 'metrics'>;
+  close(): Promise<void>;
+}
 
 export interface RunningServer {
   server: http.Server;
@@ -27,14 +37,14 @@ async function listen(server: http.Server, port: number, host: string): Promise<
 
 const closed = (server: http.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
-async function startMetricsListener(app: App) {
+async function startMetricsListener(app: ServedApp) {
   if (!app.metricsKoa || !app.config.metrics) return undefined;
   const server = http.createServer(app.metricsKoa.callback());
   const port = await listen(server, app.config.metrics.port, app.config.metrics.host);
   return { server, port, url: `http://127.0.0.1:${port}` };
 }
 
-export async function startHttpServer(app: App, port: number, host: string): Promise<RunningServer> {
+export async function startHttpServer(app: ServedApp, port: number, host: string): Promise<RunningServer> {
   let stopping = false;
   const handle = app.koa.callback();
   const server = http.createServer((req, res) => {

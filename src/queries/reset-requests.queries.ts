@@ -133,6 +133,14 @@ export function createResetRequestQueries(db: Queryable) {
       return rows[0];
     },
 
+    /** "Not me": every live request of the account is cancelled at once; returns how many were. */
+    async cancelLiveRequestsOfUser(userId: string): Promise<number> {
+      const { rows } = await db.query<{ id: string }>(
+        `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
+         WHERE user_id = $1 AND status IN ('pending', 'verified') RETURNING id`, [userId]);
+      return rows.length;
+    },
+
     /** Consumes the code: only one caller can move a pending request to verified. */
     async markRequestVerified(id: string, tokenJti: string): Promise<boolean> {
       const { rowCount } = await db.query(

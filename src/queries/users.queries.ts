@@ -43,8 +43,27 @@ export function createUserQueries(db: Queryable) {
   };
 }
 
+/** What a new USSD dialog starts from: language, country and the knowledge-check answers on file. */
+export interface DialogProfileRow {
+  language: string;
+  country: string | null;
+  birth_year: number | null;
+  national_id_last4_digest: string | null;
+}
+
+export async function findDialogProfile(db: Queryable, phone: string): Promise<DialogProfileRow | undefined> {
+  const { rows } = await db.query<DialogProfileRow>(
+    `SELECT language, country, birth_year, national_id_last4_digest FROM molam_users WHERE phone_e164 = $1 AND status = 'active'`,
+    [phone]);
+  return rows[0];
+}
+
+/** The answer a USSD knowledge check compares against (users:add --birth-year). */
+export async function setBirthYear(db: Queryable, userId: string, birthYear: number) {
+  await db.query('UPDATE molam_users SET birth_year = $2 WHERE id = $1', [userId, birthYear]);
+}
+
 /** Writes inside the reset-completion transaction. */
-export async function setUserCredential(tx: Queryable, userId: string, kind: 'password' | 'ussd_pin', hash: string) {
-  const column = kind === 'password' ? 'password_hash' : 'pin_hash';
+export async function setUserCredential(tx: Queryable, userId: string, column: 'password_hash' | 'pin_hash', hash: string) {
   await tx.query(`UPDATE molam_users SET ${column} = $2, updated_at = now() WHERE id = $1`, [userId, hash]);
 }

@@ -13,8 +13,7 @@ import { insertOutboxEvent } from '../queries/outbox.queries.js';
 import type { ResetKind } from '../../machines/types.js';
 import { consumeResetToken, createResetRequestQueries, type ResetRequestRow } from '../queries/reset-requests.queries.js';
 import { createUserQueries, setUserCredential, type UserRow } from '../queries/users.queries.js';
-import { checkPasswordPolicy } from '../security/password-policy.js';
-import { checkPinPolicy } from '../security/pin-policy.js';
+import { currentCredential, RESET_KIND_SPECS, type ResetBodyField } from '../reset-kinds.js';
 import type { SecretRejection } from '../security/secret-rejection.js';
 import type { SecretHasher } from '../security/secret-hasher.js';
 import type { ResetTokens } from '../security/reset-token.js';
@@ -28,11 +27,6 @@ export const CREDENTIAL_HISTORY_DEPTH = 3;
  * secret spends the token. Policy refusals cost no bcrypt and are not counted.
  */
 export const MAX_SECRET_CHECKS = 5;
-
-export const EVENT_TYPES: Record<ResetKind, string> = {
-  password: 'id.password.reset.completed',
-  ussd_pin: 'id.ussd.pin.reset.completed',
-};
 
 const REJECTION_MESSAGES: Record<SecretRejection, string> = {
   format: 'A PIN is 4 to 6 digits.',
@@ -65,7 +59,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
   /** The cheap check: PIN or password policy, no bcrypt. */
   function policyRejection(user: UserRow, kind: ResetKind, secret: string): SecretRejection | null {
     const userInputs = [user.phone_e164?.slice(1), user.email?.split('@')[0]].filter((v): v is string => Boolean(v));
-    return kind === 'ussd_pin' ? checkPinPolicy(secret) : checkPasswordPolicy(secret, userInputs);
+    return RESET_KIND_SPECS[kind].policy(secret, userInputs);
   }
 
   /**
@@ -76,7 +70,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
   async function isRecentSecret(row: ResetRequestRow, user: UserRow, secret: string): Promise<{ recent: boolean; checksTaken: number }> {
     const checksTaken = await requests.takeSecretCheck(row.id, MAX_SECRET_CHECKS);
     if (checksTaken === undefined) throw new AppError('token_used', 'This reset was already completed or closed. Please start a new one.');
-    const current = row.kind === 'ussd_pin' ? user.pin_hash : user.password_hash;
+    const current = currentCredential(user, row.kind);
     const history = await findRecentCredentialHashes(db, user.id, row.kind, CREDENTIAL_HISTORY_DEPTH);
     const recent = [...new Set([current, ...history].filter((h): h is string => Boolean(h)))].slice(0, CREDENTIAL_HISTORY_DEPTH);
     try {
@@ -105,7 +99,7 @@ export function createCredentialService(deps: CredentialServiceDeps) {
   }
 
   async function writeCompletion(tx: Queryable, row: ResetRequestRow, user: UserRow, hash: string, ip: string | null) {
-    await setUserCredential(tx, user.id, row.kind, hash);
+    await setUserCredential(tx, user.id, RESET_KIND_SPECS[row.kind].credentialColumn, hash);
     await insertCredentialHistory(tx, user.id, row.kind, hash);
     await insertAuditEntry(tx, { action: 'reset.completed', userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel, country: row.country, ip });
     // CloudEvents-style envelope: never a secret, a hash or a full phone number.
@@ -113,9 +107,9 @@ export function createCredentialService(deps: CredentialServiceDeps) {
     await insertOutboxEvent(tx, {
       id: eventId,
       aggregateId: user.id,
-      type: EVENT_TYPES[row.kind],
+      type: RESET_KIND_SPECS[row.kind].eventType,
       payload: {
-        specversion: '1.0', id: eventId, type: EVENT_TYPES[row.kind], source: 'molam-id-password-reset',
+        specversion: '1.0', id: eventId, type: RESET_KIND_SPECS[row.kind].eventType, source: 'molam-id-password-reset',
         time: new Date().toISOString(), subject: user.id,
         data: { kind: row.kind, channel: row.channel, country: row.country, requestId: row.id },
       },
@@ -143,8 +137,8 @@ export function createCredentialService(deps: CredentialServiceDeps) {
     deps.defer(() => deps.notifier.notifyResetDone(user, row.kind));
   }
 
-  /** HTTP: the reset token proves a verified code; kind decides which secret the body must carry. */
-  async function completeWithToken(input: { resetToken: string; newPassword?: string; newPin?: string; ip: string | null }) {
+  /** HTTP: the reset token proves a verified code; its kind decides which body field carries the secret. */
+  async function completeWithToken(input: { resetToken: string; secrets: Partial<Record<ResetBodyField, string>>; ip: string | null }) {
     if (input.ip) await deps.limiter.consume('completePerIp', input.ip);
     const claims = await deps.tokens.verify(input.resetToken).catch(() => {
       throw new AppError('token_invalid', 'This reset token is not valid.');
@@ -153,10 +147,9 @@ export function createCredentialService(deps: CredentialServiceDeps) {
     if (!row || row.token_jti !== claims.jti) throw new AppError('token_invalid', 'This reset token is not valid.');
     if (row.token_used_at) throw new AppError('token_used', 'This reset token was already used.');
     if (row.status !== 'verified') throw new AppError('token_invalid', 'This reset token is no longer valid.');
-    const secret = row.kind === 'password' ? input.newPassword : input.newPin;
-    if (secret === undefined) {
-      throw new AppError('invalid_request', row.kind === 'password' ? 'newPassword is required' : 'newPin is required');
-    }
+    const field = RESET_KIND_SPECS[row.kind].bodyField;
+    const secret = input.secrets[field];
+    if (secret === undefined) throw new AppError('invalid_request', `${field} is required`);
     await completeVerifiedRequest(row, claims.jti, secret, input.ip);
   }
 

@@ -9,11 +9,12 @@
  */
 import { createHmac } from 'node:crypto';
 import { classifyReply, type InboundSms } from '../../gateways/inbound-sms.js';
+import { RESET_KINDS, type DialogMachineEvent } from '../../machines/types.js';
 import type { Database } from '../db/database.js';
-import type { DialogRuntime } from '../dialogs/dialog-runtime.js';
 import { smsReply, type SmsReply } from '../i18n/messages.js';
 import { maskPhone } from '../logger.js';
 import { insertAuditEntry } from '../queries/audit.queries.js';
+import { createResetRequestQueries } from '../queries/reset-requests.queries.js';
 import { createUserQueries, type UserRow } from '../queries/users.queries.js';
 import type { KvStore } from '../store/kv-store.js';
 import { subscriberPhone } from './identifiers.js';
@@ -21,7 +22,8 @@ import type { RateLimiter } from './rate-limits.js';
 
 export interface InboundSmsDeps {
   db: Database;
-  dialogs: DialogRuntime;
+  /** Hands an SMS event to the phone's live dialog (the dialog runtime's `sms`); handled: one was live. */
+  dispatchToDialog: (phone: string, event: DialogMachineEvent) => Promise<{ handled: boolean; screenId: string }>;
   /** Remembers handled provider message ids (set-if-absent with a TTL). */
   kv: KvStore;
   limiter: RateLimiter;
@@ -36,34 +38,30 @@ export const INBOUND_DEDUPE_TTL_MS = 24 * 3600 * 1000;
 
 /** Screens the dialog may show after a code arrived by SMS, and what that means for the reply. */
 const AFTER_CODE: Record<string, SmsReply> = {
-  new_ussd_pin: 'code_accepted',
-  new_password: 'code_accepted',
+  ...Object.fromEntries(RESET_KINDS.map((kind) => [`new_${kind}`, 'code_accepted'])),
   enter_code: 'code_wrong',
   locked: 'code_wrong',
   expired: 'code_wrong',
 };
 
-export function createInboundSmsService({ db, dialogs, kv, limiter, pepper, defaultCountry, onNotMe }: InboundSmsDeps) {
+export function createInboundSmsService({ db, dispatchToDialog, kv, limiter, pepper, defaultCountry, onNotMe }: InboundSmsDeps) {
   const users = createUserQueries(db);
+  const requests = createResetRequestQueries(db);
   // An HMAC of provider + message id: the key says nothing about the sender.
   const seenKey = (sms: InboundSms) =>
     `sms-in:${createHmac('sha256', pepper).update(`inbound-sms\n${sms.provider}\n${sms.providerMessageId}`).digest('base64url')}`;
 
   /** Cancels the live resets first, so what the reply says is what was done. */
   async function cancelEverything(phone: string, user: UserRow | undefined, provider: string): Promise<{ cancelled: boolean; dialog: boolean }> {
-    const { rows } = user
-      ? await db.query<{ id: string }>(
-        `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
-         WHERE user_id = $1 AND status IN ('pending', 'verified') RETURNING id`, [user.id])
-      : { rows: [] };
-    const dialog = await dialogs.sms(phone, { type: 'NOT_ME' });
+    const cancelled = user ? await requests.cancelLiveRequestsOfUser(user.id) : 0;
+    const dialog = await dispatchToDialog(phone, { type: 'NOT_ME' });
     await insertAuditEntry(db, {
-      action: 'sms.not_me', outcome: rows.length > 0 ? 'cancelled' : 'nothing_live',
-      userId: user?.id ?? null, channel: 'sms', subject: maskPhone(phone), details: { provider, cancelled: rows.length },
+      action: 'sms.not_me', outcome: cancelled > 0 ? 'cancelled' : 'nothing_live',
+      userId: user?.id ?? null, channel: 'sms', subject: maskPhone(phone), details: { provider, cancelled },
     });
     // Also with nothing live: a NOT ME may answer the "your PIN was changed" notice.
     if (user) onNotMe?.(user.id);
-    return { cancelled: rows.length > 0, dialog: dialog.handled };
+    return { cancelled: cancelled > 0, dialog: dialog.handled };
   }
 
   /** Runs the message's effect; returns the reply it calls for, or null when no reply is owed. */
@@ -77,7 +75,7 @@ export function createInboundSmsService({ db, dialogs, kv, limiter, pepper, defa
       reply = result.cancelled ? 'cancelled' : 'nothing_to_cancel';
       dialog = result.dialog;
     } else if (typeof kind === 'object') {
-      const result = await dialogs.sms(phone, { type: 'SMS_CODE', code: kind.code });
+      const result = await dispatchToDialog(phone, { type: 'SMS_CODE', code: kind.code });
       reply = result.handled ? AFTER_CODE[result.screenId] ?? 'no_reset' : 'no_reset';
       dialog = result.handled;
     }

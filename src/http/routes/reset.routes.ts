@@ -1,12 +1,14 @@
 /** POST /v1/reset/{start,resend,verify,complete}: validate, delegate, answer. */
 import type Router from '@koa/router';
 import { z } from 'zod';
+import { RESET_KINDS } from '../../../machines/types.js';
 import { AppError } from '../../errors.js';
+import { RESET_KIND_SPECS, type ResetBodyField } from '../../reset-kinds.js';
 import type { CredentialService } from '../../services/credential-service.js';
 import type { ResetService } from '../../services/reset-service.js';
 import { clientIp } from '../client-ip.js';
 
-const kind = z.enum(['password', 'ussd_pin']);
+const kind = z.enum(RESET_KINDS);
 const requestId = z.uuid();
 
 const startBody = z.object({
@@ -17,11 +19,14 @@ const startBody = z.object({
 });
 const resendBody = z.object({ requestId, lang: z.string().regex(/^[a-z]{2,3}$/).optional() });
 const verifyBody = z.object({ requestId, otp: z.string().regex(/^\d{6}$/, 'otp is 6 digits') });
+// One optional field per reset kind (newPin, newPassword); the token's kind says which one must be there.
+const SECRET_FIELDS = Object.values(RESET_KIND_SPECS);
 const completeBody = z.object({
   resetToken: z.string().min(1).max(4096),
-  newPassword: z.string().min(1).max(1024).optional(),
-  newPin: z.string().min(1).max(32).optional(),
-}).refine((b) => (b.newPassword === undefined) !== (b.newPin === undefined), 'send exactly one of newPassword or newPin');
+  ...(Object.fromEntries(SECRET_FIELDS.map((s) => [s.bodyField, z.string().min(1).max(s.bodyMaxLength).optional()])) as
+    Record<ResetBodyField, z.ZodOptional<z.ZodString>>),
+}).refine((b) => SECRET_FIELDS.filter((s) => b[s.bodyField] !== undefined).length === 1,
+  `send exactly one of ${SECRET_FIELDS.map((s) => s.bodyField).join(' or ')}`);
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
@@ -53,8 +58,8 @@ export function resetRoutes(router: Router, { resets, credentials }: { resets: R
   });
 
   router.post('/v1/reset/complete', async (ctx) => {
-    const body = parse(completeBody, ctx.request.body);
-    await credentials.completeWithToken({ ...body, ip: clientIp(ctx) });
+    const { resetToken, ...secrets } = parse(completeBody, ctx.request.body);
+    await credentials.completeWithToken({ resetToken, secrets, ip: clientIp(ctx) });
     ctx.status = 204;
   });
 }
