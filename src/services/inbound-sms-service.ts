@@ -8,7 +8,7 @@
  * and no dialog, or a number past its hourly reply cap. Replies are paid SMS.
  */
 import { createHmac } from 'node:crypto';
-import { classifyReply, type InboundSms } from '../../gateways/inbound-sms.js';
+import { classifyReply, type InboundSms } from '../../gateways/sms/inbound-sms.js';
 import type { Database } from '../db/database.js';
 import type { DialogRuntime } from '../dialogs/dialog-runtime.js';
 import { smsReply, type SmsReply } from '../i18n/messages.js';

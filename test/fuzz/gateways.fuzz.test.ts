@@ -12,14 +12,14 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAfricasTalkingInboundSms } from '../../gateways/africastalking-sms-inbound.js';
-import { parseAfricasTalkingSessionEnd } from '../../gateways/africastalking-ussd-events.js';
-import { latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../gateways/africastalking-ussd.js';
-import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/delivery-reports.js';
+import { parseAfricasTalkingInboundSms } from '../../gateways/sms/africastalking-sms-inbound.js';
+import { parseAfricasTalkingSessionEnd } from '../../gateways/ussd/africastalking-ussd-events.js';
+import { latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../gateways/ussd/africastalking-ussd.js';
+import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/sms/delivery-reports.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
-import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/hubtel-ussd.js';
-import { classifyReply } from '../../gateways/inbound-sms.js';
-import { parseTwilioInbound } from '../../gateways/twilio-inbound.js';
+import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/ussd/hubtel-ussd.js';
+import { classifyReply } from '../../gateways/sms/inbound-sms.js';
+import { parseTwilioInbound } from '../../gateways/sms/twilio-inbound.js';
 import type { Screen, ScreenId } from '../../machines/types.js';
 import { politeEnd } from '../../src/dialogs/polite-end.js';
 import { renderUssdScreen, USSD_CATALOGS } from '../../src/i18n/render-ussd-screen.js';

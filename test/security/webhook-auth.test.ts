@@ -3,10 +3,9 @@
  * Redis, SMS through the real africastalking/twilio SDKs to the local fakes in
  * test/support/fake-providers.ts) refuses a caller without its secret. The
  * attack: an Initiation on Hubtel's route with a victim's Mobile, no token.
- * Payloads are the recorded-shape fixtures in gateways/fixtures.
+ * Payloads are the recorded-shape fixtures in gateways/<kind>/fixtures.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { gatewayFixture } from '../support/gateway-fixtures.js';
 
 const AT = { username: 'molam', apiKey: 'at-api-key-test' };
 const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 't'.repeat(32) };
@@ -35,7 +35,7 @@ const productionService = (extra: Record<string, string> = {}) => startTestServi
 });
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../gateways/fixtures/${name}.json`, import.meta.url), 'utf8')) as { contentType: string; body: unknown };
+  gatewayFixture<{ contentType: string; body: unknown }>(name);
 
 /** Posts a recorded payload as the provider sends it (form or JSON). */
 async function postFixture(svc: TestService, path: string, name: string) {

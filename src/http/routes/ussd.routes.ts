@@ -6,10 +6,10 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { parseAfricasTalkingSessionEnd, type UssdSessionEnd } from '../../../gateways/africastalking-ussd-events.js';
-import { AFRICASTALKING_USSD_CONTENT_TYPE, latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../../gateways/africastalking-ussd.js';
+import { parseAfricasTalkingSessionEnd, type UssdSessionEnd } from '../../../gateways/ussd/africastalking-ussd-events.js';
+import { AFRICASTALKING_USSD_CONTENT_TYPE, latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../../gateways/ussd/africastalking-ussd.js';
 import type { DialogEvent, ScreenReply } from '../../../machines/dialog-event.js';
-import { parseHubtelUssd, renderHubtelUssd } from '../../../gateways/hubtel-ussd.js';
+import { parseHubtelUssd, renderHubtelUssd } from '../../../gateways/ussd/hubtel-ussd.js';
 import type { Database } from '../../db/database.js';
 import type { DeriveInput, DialogRuntime } from '../../dialogs/dialog-runtime.js';
 import { languageOfPhone, politeEnd } from '../../dialogs/polite-end.js';

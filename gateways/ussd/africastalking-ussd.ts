@@ -13,8 +13,8 @@
  *   SESSION_END, CONTENT_TYPE). A 40X or a body without the prefix ends the session.
  */
 import { z } from 'zod';
-import type { DialogEvent, PreviousPath, ScreenReply } from '../machines/dialog-event.js';
-import { optionalShortField, parseWith, phoneField, sessionIdField, textField } from './gateway-error.js';
+import type { DialogEvent, PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
+import { optionalShortField, parseWith, phoneField, sessionIdField, textField } from '../gateway-error.js';
 
 export const AFRICASTALKING_PROVIDER = 'africastalking';
 /** Content type of the hop reply, as the official Node SDK sets it. */

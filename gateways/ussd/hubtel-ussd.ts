@@ -21,9 +21,9 @@
  *   ProgrammableServiceDataTypes.cs, ProgrammableServiceFieldTypes.cs.
  */
 import { z } from 'zod';
-import type { DialogEvent, ScreenReply } from '../machines/dialog-event.js';
+import type { DialogEvent, ScreenReply } from '../../machines/dialog-event.js';
 import type { UssdSessionEnd } from './africastalking-ussd-events.js';
-import { GatewayError, isRecord, optionalShortField, parseWith, phoneField, sessionIdField, textField } from './gateway-error.js';
+import { GatewayError, isRecord, optionalShortField, parseWith, phoneField, sessionIdField, textField } from '../gateway-error.js';
 
 export const HUBTEL_PROVIDER = 'hubtel';
 const WHAT = 'Hubtel USSD payload';

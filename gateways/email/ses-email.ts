@@ -19,7 +19,7 @@
  * credentials come from the default provider chain unless given (tests).
  */
 import { SESClient, SendEmailCommand, type SESClientConfig } from '@aws-sdk/client-ses';
-import type { MessageSender, OutboundMessage, SendResult } from './message-sender.js';
+import type { MessageSender, OutboundMessage, SendResult } from '../message-sender.js';
 import {
   DEFAULT_SEND_TIMEOUT_MS,
   SendError,
@@ -28,7 +28,7 @@ import {
   maskRecipient,
   withDeadline,
   type SendFailureReason,
-} from './send-error.js';
+} from '../send-error.js';
 
 export const SES_EMAIL_PROVIDER = 'ses';
 

@@ -31,7 +31,7 @@
  * fail: they would reach the real host.
  */
 import { createRequire } from 'node:module';
-import type { MessageSender, OutboundMessage, SendResult } from './message-sender.js';
+import type { MessageSender, OutboundMessage, SendResult } from '../message-sender.js';
 import {
   DEFAULT_SEND_TIMEOUT_MS,
   SendError,
@@ -40,7 +40,7 @@ import {
   maskRecipient,
   withDeadline,
   type SendFailureReason,
-} from './send-error.js';
+} from '../send-error.js';
 
 export const AFRICASTALKING_SMS_PROVIDER = 'africastalking';
 export const AT_LIVE_API_BASE_URL = 'https://api.africastalking.com/version1';

@@ -14,7 +14,7 @@
  * https://pkg.go.dev/github.com/astianmuchui/at-ussd-gofiber (parses the same callback).
  */
 import { z } from 'zod';
-import { isRecord, parseWith, phoneField, sessionIdField, stripControls } from './gateway-error.js';
+import { isRecord, parseWith, phoneField, sessionIdField, stripControls } from '../gateway-error.js';
 import { AFRICASTALKING_PROVIDER } from './africastalking-ussd.js';
 
 /** How a provider USSD session ended, as the runtime sees it (AT notification or Hubtel release/timeout). */
