@@ -26,9 +26,9 @@ import {
   isNetworkError,
   isTimeoutError,
   maskRecipient,
-  withDeadline,
   type SendFailureReason,
 } from '../send-error.js';
+import { withDeadline } from '../deadline.js';
 
 export const SES_EMAIL_PROVIDER = 'ses';
 

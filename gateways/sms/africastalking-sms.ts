@@ -38,9 +38,9 @@ import {
   isNetworkError,
   isTimeoutError,
   maskRecipient,
-  withDeadline,
   type SendFailureReason,
 } from '../send-error.js';
+import { withDeadline } from '../deadline.js';
 
 export const AFRICASTALKING_SMS_PROVIDER = 'africastalking';
 export const AT_LIVE_API_BASE_URL = 'https://api.africastalking.com/version1';

@@ -29,9 +29,9 @@ import {
   isNetworkError,
   isTimeoutError,
   maskRecipient,
-  withDeadline,
   type SendFailureReason,
 } from '../send-error.js';
+import { withDeadline } from '../deadline.js';
 
 export const TWILIO_SMS_PROVIDER = 'twilio';
 /** Twilio error: the recipient opted out (replied STOP). */
