@@ -13,8 +13,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAfricasTalkingInboundSms } from '../../gateways/sms/africastalking-sms-inbound.js';
-import { parseAfricasTalkingSessionEnd } from '../../gateways/ussd/africastalking-ussd-events.js';
-import { latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../gateways/ussd/africastalking-ussd.js';
+import {
+  latestInput, parseAfricasTalkingSessionEnd, parseAfricasTalkingUssd, renderAfricasTalkingUssd,
+} from '../../gateways/ussd/africastalking-ussd.js';
 import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/sms/delivery-reports.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
 import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/ussd/hubtel-ussd.js';
@@ -81,7 +82,7 @@ describe('gateway parsers, in-process (pure, 5,200 payloads)', () => {
     fc.assert(fc.property(hubtelFields, (fields) => {
       const request = parseOrRefuse(() => parseHubtelUssd(fields));
       if (!request) return;
-      if (request.kind === 'release') {
+      if (request.kind === 'end') {
         expect(request.end.phone).toMatch(PHONE);
         return;
       }

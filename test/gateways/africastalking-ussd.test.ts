@@ -7,10 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   latestInput,
+  parseAfricasTalkingSessionEnd,
   parseAfricasTalkingUssd,
   renderAfricasTalkingUssd,
 } from '../../gateways/ussd/africastalking-ussd.js';
-import { parseAfricasTalkingSessionEnd } from '../../gateways/ussd/africastalking-ussd-events.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
 import { rejection } from '../support/gateway-assertions.js';
 import { previousPathOf } from '../support/previous-path.js';

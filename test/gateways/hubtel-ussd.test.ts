@@ -75,7 +75,7 @@ describe('parseHubtelUssd', () => {
 
   it('reads release as a session the user left', () => {
     expect(parseHubtelUssd(fixture('hubtel-release'), at)).toEqual({
-      kind: 'release',
+      kind: 'end',
       end: {
         provider: 'hubtel',
         providerSessionId: '8d440a43a98b4614b9df22b79c8190b8',
@@ -88,7 +88,7 @@ describe('parseHubtelUssd', () => {
 
   it('reads timeout as a session that failed on our side', () => {
     const parsed = parseHubtelUssd(fixture('hubtel-timeout'), at);
-    expect(parsed).toMatchObject({ kind: 'release', end: { status: 'failed' } });
+    expect(parsed).toMatchObject({ kind: 'end', end: { status: 'failed' } });
   });
 
   it.each([
