@@ -57,6 +57,7 @@ const envSchema = z.object({
   AT_WEBHOOK_TOKEN: optionalText,
   // One per USSD gateway descriptor (gateways/ussd/registry.ts names the variable).
   HUBTEL_WEBHOOK_TOKEN: optionalText,
+  ARKESEL_WEBHOOK_TOKEN: optionalText,
   USSD_KNOWLEDGE_CHECK: z.string().regex(/^$|^[A-Z]{2}:(birth_year|id_last4)(,[A-Z]{2}:(birth_year|id_last4))*$/, 'e.g. KE:id_last4,SN:birth_year').default(''),
 
   TWILIO_SID: optionalText,
@@ -280,7 +281,9 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     emailFrom: env.EMAIL_FROM,
     ussdHopDeadlineMs: env.USSD_HOP_DEADLINE_MS,
     atWebhookToken: env.AT_WEBHOOK_TOKEN,
-    ussdWebhookTokens: Object.freeze(Object.fromEntries(USSD_GATEWAYS.map((g) => [g.token.env, env[tokenVariable(g.token.env)]]))),
+    ussdWebhookTokens: Object.freeze(
+      Object.fromEntries(USSD_GATEWAYS.map((g) => [g.token.env, env[tokenVariable(g.token.env)]])),
+    ),
     ussdKnowledgePolicy: new Map(splitList(env.USSD_KNOWLEDGE_CHECK).map((entry) => {
       const [country, question] = entry.split(':') as [string, 'birth_year' | 'id_last4'];
       return [country, question];

@@ -4,10 +4,12 @@
  * descriptor file (and fixtures), then one line here.
  */
 import { africasTalkingUssd } from './africastalking-ussd.js';
+import { arkeselUssd } from './arkesel-ussd.js';
 import { hubtelUssd } from './hubtel-ussd.js';
 import type { UssdGateway } from './ussd-gateway.js';
 
 export const USSD_GATEWAYS: readonly UssdGateway[] = [
   africasTalkingUssd,
   hubtelUssd,
+  arkeselUssd,
 ];

@@ -22,6 +22,8 @@ const AT = { username: 'molam', apiKey: 'at-api-key-test' };
 const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 't'.repeat(32) };
 const AT_TOKEN = 'a'.repeat(40);
 const HUBTEL_TOKEN = 'h'.repeat(40);
+/** The optional USSD gateways: not mounted in production without their token. */
+const OPTIONAL_USSD_TOKENS = { HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN, ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40) };
 
 let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
 let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
@@ -52,6 +54,7 @@ const WEBHOOKS: Array<[route: string, fixture: string]> = [
   ['/gateways/africastalking/sms/inbound', 'at-sms-inbound'],
   ['/gateways/africastalking/sms/delivery', 'at-sms-delivery-success'],
   ['/gateways/hubtel/ussd', 'hubtel-initiation'],
+  ['/gateways/arkesel/ussd', 'arkesel-new-session'],
   ['/gateways/twilio/sms/inbound', 'twilio-sms-inbound'],
   ['/gateways/twilio/sms/status', 'twilio-sms-status-delivered'],
 ];
@@ -86,7 +89,7 @@ afterAll(async () => {
   await Promise.all([at?.close(), tw?.close()]);
 });
 
-describe('item 1: production without HUBTEL_WEBHOOK_TOKEN or Twilio credentials', () => {
+describe('item 1: production without the optional USSD tokens (Hubtel, Arkesel…) or Twilio credentials', () => {
   let svc: TestService;
   beforeAll(async () => {
     svc = await productionService();
@@ -115,7 +118,9 @@ describe('item 1: production without HUBTEL_WEBHOOK_TOKEN or Twilio credentials'
 
   it('names the missing variables once at start-up', () => {
     const lines = svc.logs.join('');
-    expect(lines.match(/HUBTEL_WEBHOOK_TOKEN is not set/g)).toHaveLength(1);
+    for (const name of Object.keys(OPTIONAL_USSD_TOKENS)) {
+      expect(lines.match(new RegExp(`${name} is not set`, 'g'))).toHaveLength(1);
+    }
     expect(lines.match(/TWILIO_TOKEN \(with TWILIO_SID and TWILIO_PHONE\) is not set/g)).toHaveLength(1);
   });
 });
@@ -124,7 +129,7 @@ describe('item 1: production with every provider configured', () => {
   let svc: TestService;
   beforeAll(async () => {
     svc = await productionService({
-      HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN,
+      ...OPTIONAL_USSD_TOKENS,
       TWILIO_SID: TW.accountSid, TWILIO_TOKEN: TW.authToken, TWILIO_PHONE: '+15005550006', TWILIO_API_BASE_URL: tw.baseUrl,
       PUBLIC_BASE_URL: 'https://reset.molam.test',
     });

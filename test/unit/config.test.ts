@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { USSD_GATEWAYS } from '../../gateways/ussd/registry.js';
 import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config.js';
 import { FILE_BACKED } from '../../src/config-sources.js';
 import { DEFAULT_LIMITS, rateLimitEnvName, type LimitName } from '../../src/services/rate-limits.js';
@@ -81,11 +82,18 @@ describe('item 11: production rules are the default', () => {
 });
 
 describe('item 1: webhook tokens in production', () => {
-  it('refuses an AT or Hubtel webhook token under 32 characters, naming the variable, not the value', () => {
-    const problems = problemsOf({ ...production, AT_WEBHOOK_TOKEN: 'short-at-token', HUBTEL_WEBHOOK_TOKEN: 'short-hubtel-token' });
-    expect(problems).toMatch(/AT_WEBHOOK_TOKEN must be at least 32 characters/);
-    expect(problems).toMatch(/HUBTEL_WEBHOOK_TOKEN must be at least 32 characters/);
-    expect(problems).not.toMatch(/short-at-token|short-hubtel-token/);
+  const tokenNames = USSD_GATEWAYS.map((g) => g.token.env);
+
+  it('refuses every USSD gateway token under 32 characters, naming the variable, not the value', () => {
+    const short = Object.fromEntries(tokenNames.map((name) => [name, `short-${name}`]));
+    const problems = problemsOf({ ...production, ...short });
+    for (const name of tokenNames) expect(problems).toMatch(new RegExp(`${name} must be at least 32 characters`));
+    expect(problems).not.toMatch(/short-/);
+  });
+
+  it("hands each gateway's token to the routes under the variable its descriptor names", () => {
+    const tokens = Object.fromEntries(tokenNames.map((name, i) => [name, `${i}`.repeat(40)]));
+    expect(loadConfig({ ...production, ...tokens }).ussdWebhookTokens).toEqual(tokens);
   });
 
   it('keeps short tokens usable outside production', () => {
