@@ -58,6 +58,7 @@ const envSchema = z.object({
   // One per USSD gateway descriptor (gateways/ussd/registry.ts names the variable).
   HUBTEL_WEBHOOK_TOKEN: optionalText,
   ARKESEL_WEBHOOK_TOKEN: optionalText,
+  NALO_WEBHOOK_TOKEN: optionalText,
   USSD_KNOWLEDGE_CHECK: z.string().regex(/^$|^[A-Z]{2}:(birth_year|id_last4)(,[A-Z]{2}:(birth_year|id_last4))*$/, 'e.g. KE:id_last4,SN:birth_year').default(''),
 
   TWILIO_SID: optionalText,

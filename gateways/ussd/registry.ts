@@ -6,10 +6,12 @@
 import { africasTalkingUssd } from './africastalking-ussd.js';
 import { arkeselUssd } from './arkesel-ussd.js';
 import { hubtelUssd } from './hubtel-ussd.js';
+import { naloUssd } from './nalo-ussd.js';
 import type { UssdGateway } from './ussd-gateway.js';
 
 export const USSD_GATEWAYS: readonly UssdGateway[] = [
   africasTalkingUssd,
   hubtelUssd,
   arkeselUssd,
+  naloUssd,
 ];

@@ -1,7 +1,7 @@
 /**
  * A full USSD PIN reset through every USSD gateway, each as its provider
- * drives it (AT form + cumulative text, Hubtel JSON + Sequence, Arkesel JSON
- * without a sequence), against one started service on the real
+ * drives it (AT form + cumulative text, Hubtel JSON + Sequence, Arkesel and
+ * Nalo JSON without a sequence), against one started service on the real
  * PostgreSQL and Redis: dial → menu → 1 (reset PIN) → the code from the dev
  * outbox → new PIN twice → END; then the request is completed and the stored
  * hash verifies the new PIN. Ghanaian numbers (+233), as the Ghana aggregators serve.
@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { createSecretHasher } from '../../src/security/secret-hasher.js';
 import { startTestService, type TestService } from '../support/test-service.js';
-import { arkeselSession, atSession, hubtelSession } from '../support/ussd-sessions.js';
+import { arkeselSession, atSession, hubtelSession, naloSession } from '../support/ussd-sessions.js';
 
 /** One screen as the handset shows it, whatever the provider's wire format. */
 interface Screen {
@@ -29,7 +29,7 @@ interface Handset {
 /** Every gateway's token, set: the drivers send them, as the providers would. */
 const TOKENS = {
   AT_WEBHOOK_TOKEN: 'a'.repeat(40), HUBTEL_WEBHOOK_TOKEN: 'h'.repeat(40),
-  ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40),
+  ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40), NALO_WEBHOOK_TOKEN: 'n'.repeat(40),
 };
 
 let svc: TestService;
@@ -53,6 +53,8 @@ const HANDSETS: Array<[provider: string, open: (e164: string) => Handset]> = [
     (r) => ({ status: r.status, text: r.Message, end: r.Type === 'Release' }))],
   ['Arkesel', (e164) => handset(arkeselSession(svc, e164.slice(1), { token: TOKENS.ARKESEL_WEBHOOK_TOKEN }),
     (r) => ({ status: r.status, text: r.message ?? '', end: !r.continueSession }))],
+  ['Nalo', (e164) => handset(naloSession(svc, e164.slice(1), { token: TOKENS.NALO_WEBHOOK_TOKEN }),
+    (r) => ({ status: r.status, text: r.MSG, end: !r.MSGTYPE }))],
 ];
 
 async function ghanaianUser() {

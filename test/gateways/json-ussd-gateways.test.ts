@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { arkeselUssd } from '../../gateways/ussd/arkesel-ussd.js';
+import { naloUssd } from '../../gateways/ussd/nalo-ussd.js';
 import type { UssdGateway } from '../../gateways/ussd/ussd-gateway.js';
 import { gatewayFixture } from '../support/gateway-fixtures.js';
 import { rejection } from '../support/gateway-assertions.js';
@@ -32,6 +33,10 @@ const ROWS: Row[] = [
     gateway: arkeselUssd, dial: 'arkesel-new-session', answer: 'arkesel-response', reply: 'arkesel-reply-continue',
     session: 'sessionID', phone: 'msisdn', input: 'userData',
     dialFlag: 'newSession', text: 'message', continues: 'continueSession',
+  },
+  {
+    gateway: naloUssd, dial: 'nalo-initial', answer: 'nalo-response', reply: 'nalo-reply-end',
+    session: 'SESSIONID', phone: 'MSISDN', input: 'USERDATA', dialFlag: 'MSGTYPE', text: 'MSG', continues: 'MSGTYPE',
   },
 ];
 

@@ -23,7 +23,7 @@ const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 't'.repeat(32) };
 const AT_TOKEN = 'a'.repeat(40);
 const HUBTEL_TOKEN = 'h'.repeat(40);
 /** The optional USSD gateways: not mounted in production without their token. */
-const OPTIONAL_USSD_TOKENS = { HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN, ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40) };
+const OPTIONAL_USSD_TOKENS = { HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN, ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40), NALO_WEBHOOK_TOKEN: 'n'.repeat(40) };
 
 let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
 let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
@@ -55,6 +55,7 @@ const WEBHOOKS: Array<[route: string, fixture: string]> = [
   ['/gateways/africastalking/sms/delivery', 'at-sms-delivery-success'],
   ['/gateways/hubtel/ussd', 'hubtel-initiation'],
   ['/gateways/arkesel/ussd', 'arkesel-new-session'],
+  ['/gateways/nalo/ussd', 'nalo-initial'],
   ['/gateways/twilio/sms/inbound', 'twilio-sms-inbound'],
   ['/gateways/twilio/sms/status', 'twilio-sms-status-delivered'],
 ];

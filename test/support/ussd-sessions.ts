@@ -56,4 +56,16 @@ export function arkeselSession(svc: TestService, msisdn: string, opts: { token?:
   return { sessionId: sessionID, dial: () => send(true, '*928*93#'), type: (input: string) => send(false, input) };
 }
 
+/** Nalo's JSON callback of `msisdn` ("233…"); replies are `{ status, MSG, MSGTYPE }`. */
+export function naloSession(svc: TestService, msisdn: string, opts: { token?: string; sessionId?: string } = {}) {
+  const SESSIONID = opts.sessionId ?? `${Date.now()}${randomUUID().slice(0, 4)}`;
+  const send = async (MSGTYPE: boolean, USERDATA: string) => {
+    const r = await svc.post(`/gateways/nalo/ussd${tokenQuery(opts.token)}`, {
+      USERID: 'MOLAM', MSISDN: msisdn, USERDATA, MSGTYPE, NETWORK: 'MTN', SESSIONID,
+    });
+    return { status: r.status, MSG: r.body?.MSG as string, MSGTYPE: r.body?.MSGTYPE as boolean };
+  };
+  return { sessionId: SESSIONID, dial: () => send(true, '*920*100#'), type: (input: string) => send(false, input) };
+}
+
 const tokenQuery = (token: string | undefined) => (token === undefined ? '' : `?token=${encodeURIComponent(token)}`);
