@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { USSD_GATEWAYS } from '../gateways/ussd/registry.js';
-import { applyJwtSecretAlias, readSecretFiles } from './config-sources.js';
+import { applyJwtSecretAlias, FILE_BACKED, readSecretFiles } from './config-sources.js';
 import { rateLimitsFromEnv, type Limits } from './services/rate-limits.js';
 
 const bool = z
@@ -176,6 +176,11 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings that may be given as NAME_FILE: the fixed secrets, and every registered USSD gateway's token. */
+export const SECRET_FILE_SETTINGS: readonly string[] = [
+  ...new Set([...FILE_BACKED, ...USSD_GATEWAYS.map((g) => g.token.env)]),
+];
+
 /** A gateway's token variable, checked against the schema: a descriptor naming an unknown variable fails loudly. */
 function tokenVariable(name: string): keyof Env & `${string}_WEBHOOK_TOKEN` {
   if (!(name in envSchema.shape) || !name.endsWith('_WEBHOOK_TOKEN')) {
@@ -232,7 +237,7 @@ function kafkaSecurityProblems(env: Env, isProduction: boolean): string[] {
 
 /** Parse the environment once. Throws ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined>): Readonly<Config> {
-  const { values, problems: sourceProblems } = readSecretFiles(source);
+  const { values, problems: sourceProblems } = readSecretFiles(source, SECRET_FILE_SETTINGS);
   sourceProblems.push(...applyJwtSecretAlias(values));
   const rateLimits = rateLimitsFromEnv(values);
   sourceProblems.push(...rateLimits.problems);

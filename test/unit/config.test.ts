@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { USSD_GATEWAYS } from '../../gateways/ussd/registry.js';
-import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config.js';
-import { FILE_BACKED } from '../../src/config-sources.js';
+import { ConfigError, loadConfig, loadDatabaseConfig, SECRET_FILE_SETTINGS } from '../../src/config.js';
 import { DEFAULT_LIMITS, rateLimitEnvName, type LimitName } from '../../src/services/rate-limits.js';
 import { problemsOf, productionEnv } from '../support/config-env.js';
 
@@ -223,6 +222,6 @@ describe('issue 15 items 12-13: .env.example lists what the service reads', () =
 
   it('names every variable that accepts NAME_FILE', () => {
     const listed = /# Accepted: ([\s\S]*?)\.\n/.exec(example)?.[1]?.replace(/#/g, '').split(/[,\s]+/).filter(Boolean);
-    expect(listed?.sort()).toEqual([...FILE_BACKED].sort());
+    expect(listed?.sort()).toEqual([...SECRET_FILE_SETTINGS].sort());
   });
 });
