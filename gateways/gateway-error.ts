@@ -72,6 +72,9 @@ export const optionalShortField = textField(64)
   .optional()
   .transform((s) => (s ? s : undefined));
 
+/** A JSON boolean; "true"/"false" strings too, as some relays stringify every field. */
+export const flagField = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
 /** Validate `body` against `schema`; any failure becomes one GatewayError. */
 export function parseWith<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
   const result = schema.safeParse(body);

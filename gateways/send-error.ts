@@ -6,6 +6,7 @@
  * Provider SDK errors are not kept as `cause`: an axios error holds the request
  * body, and a logger that walks `cause` would print the OTP.
  */
+import { DeadlineExceeded } from './deadline.js';
 
 /**
  * - rejected:  the provider refused this message or number (invalid number, route refused)
@@ -53,38 +54,6 @@ export function maskRecipient(to: string): string {
   if (at > 0) return `${to[0]}•••${to.slice(at)}`;
   if (to.length <= 6) return '•'.repeat(to.length);
   return `${to.slice(0, 5)}${'•'.repeat(to.length - 7)}${to.slice(-2)}`;
-}
-
-/** Thrown inside `withDeadline` when the deadline passes first. */
-export class DeadlineExceeded extends Error {
-  constructor(readonly ms: number) {
-    super(`no answer within ${ms} ms`);
-    this.name = 'DeadlineExceeded';
-  }
-}
-
-/**
- * Runs `work` and rejects with DeadlineExceeded after `ms`. The signal is
- * aborted at the deadline for SDKs that accept one (AWS); for those that do
- * not (africastalking, twilio) the request is left to its own socket timeout
- * and its late outcome is swallowed, never reported as an unhandled rejection.
- */
-export async function withDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort(new DeadlineExceeded(ms));
-      reject(new DeadlineExceeded(ms));
-    }, ms);
-  });
-  const running = Promise.resolve().then(() => work(controller.signal));
-  running.catch(() => undefined);
-  try {
-    return await Promise.race([running, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** A network-level failure (no HTTP answer): connection refused, reset, DNS. */

@@ -27,6 +27,7 @@ import { resetRoutes } from './http/routes/reset.routes.js';
 import { simulatorRoutes } from './http/routes/simulator.routes.js';
 import { smsRoutes } from './http/routes/sms.routes.js';
 import { ussdRoutes } from './http/routes/ussd.routes.js';
+import { createUssdSessions } from './services/ussd-sessions.js';
 import { mountedWebhooks, webhookToken } from './http/webhook-auth.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -134,8 +135,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     twilioAuthToken: config.twilio?.token, twilioMounted: webhooks.twilio, publicBaseUrl: config.publicBaseUrl,
   });
   ussdRoutes(router, {
-    runtime: dialogs, db, metrics, logger, atWebhookToken, hubtelWebhookToken: webhookToken(config, config.hubtelWebhookToken),
-    hubtelMounted: webhooks.hubtel, defaultCountry: config.defaultCountry,
+    runtime: dialogs, sessions: createUssdSessions({ db, metrics }), metrics, logger, gateways: webhooks.ussd,
+    defaultCountry: config.defaultCountry,
   });
   opsRoutes(router, {
     mode: config.databaseUrl && redis ? 'services' : 'embedded',

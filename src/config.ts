@@ -3,7 +3,8 @@
  * Nothing else in the service reads process.env.
  */
 import { z } from 'zod';
-import { applyJwtSecretAlias, readSecretFiles } from './config-sources.js';
+import { USSD_GATEWAYS } from '../gateways/ussd/registry.js';
+import { applyJwtSecretAlias, FILE_BACKED, readSecretFiles } from './config-sources.js';
 import { rateLimitsFromEnv, type Limits } from './services/rate-limits.js';
 
 const bool = z
@@ -54,7 +55,10 @@ const envSchema = z.object({
 
   USSD_HOP_DEADLINE_MS: int(5000, 500, 15000),
   AT_WEBHOOK_TOKEN: optionalText,
+  // One per USSD gateway descriptor (gateways/ussd/registry.ts names the variable).
   HUBTEL_WEBHOOK_TOKEN: optionalText,
+  ARKESEL_WEBHOOK_TOKEN: optionalText,
+  NALO_WEBHOOK_TOKEN: optionalText,
   USSD_KNOWLEDGE_CHECK: z.string().regex(/^$|^[A-Z]{2}:(birth_year|id_last4)(,[A-Z]{2}:(birth_year|id_last4))*$/, 'e.g. KE:id_last4,SN:birth_year').default(''),
 
   TWILIO_SID: optionalText,
@@ -136,8 +140,8 @@ export interface Config {
   emailFrom: string;
   ussdHopDeadlineMs: number;
   atWebhookToken: string | undefined;
-  /** Secret expected as ?token= on the Hubtel USSD webhook, when set. */
-  hubtelWebhookToken: string | undefined;
+  /** Secret expected as ?token= on each USSD gateway's webhooks, by the variable its descriptor names. */
+  ussdWebhookTokens: Readonly<Record<string, string | undefined>>;
   /** Country → question asked before a USSD reset (when the user has an answer on file). */
   ussdKnowledgePolicy: ReadonlyMap<string, 'birth_year' | 'id_last4'>;
   twilio: { sid: string; token: string; phone: string; baseUrl: string | undefined } | undefined;
@@ -172,6 +176,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** Settings that may be given as NAME_FILE: the fixed secrets, and every registered USSD gateway's token. */
+export const SECRET_FILE_SETTINGS: readonly string[] = [
+  ...new Set([...FILE_BACKED, ...USSD_GATEWAYS.map((g) => g.token.env)]),
+];
+
+/** A gateway's token variable, checked against the schema: a descriptor naming an unknown variable fails loudly. */
+function tokenVariable(name: string): keyof Env & `${string}_WEBHOOK_TOKEN` {
+  if (!(name in envSchema.shape) || !name.endsWith('_WEBHOOK_TOKEN')) {
+    throw new Error(`USSD gateway token ${name} is not a *_WEBHOOK_TOKEN setting of src/config.ts`);
+  }
+  return name as keyof Env & `${string}_WEBHOOK_TOKEN`;
+}
+
 const splitList = (value: string | undefined) =>
   (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -185,10 +202,12 @@ function productionProblems(env: Env): string[] {
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) problems.push('REDIS_URL or REDIS_CLUSTER_NODES is required in production (Redis connection string, or the Redis Cluster seed nodes host:port,...)');
   need('PEPPER', 'OTP and credential pepper, from a KMS/Vault');
   need('JWT_RESET_SECRET', 'reset-token signing secret(s), comma-separated, first one signs; JWT_SECRET is read too');
-  need('AT_WEBHOOK_TOKEN', "secret token expected on Africa's Talking webhooks");
+  for (const { name, token } of USSD_GATEWAYS) {
+    if (token.inProduction === 'required') need(tokenVariable(token.env), `secret token expected on ${name} webhooks`);
+  }
   if (env.PEPPER === DEV_PEPPER) problems.push('PEPPER must not be the development default');
   if (splitList(env.JWT_RESET_SECRET).includes(DEV_JWT_SECRET)) problems.push('JWT_RESET_SECRET must not contain the development default');
-  for (const name of ['PEPPER', 'AT_WEBHOOK_TOKEN', 'HUBTEL_WEBHOOK_TOKEN'] as const) {
+  for (const name of ['PEPPER', ...USSD_GATEWAYS.map((g) => tokenVariable(g.token.env))] as const) {
     const value = env[name];
     if (value && value.length < MIN_SECRET_LENGTH) problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters`);
   }
@@ -218,7 +237,7 @@ function kafkaSecurityProblems(env: Env, isProduction: boolean): string[] {
 
 /** Parse the environment once. Throws ConfigError listing every problem. */
 export function loadConfig(source: Record<string, string | undefined>): Readonly<Config> {
-  const { values, problems: sourceProblems } = readSecretFiles(source);
+  const { values, problems: sourceProblems } = readSecretFiles(source, SECRET_FILE_SETTINGS);
   sourceProblems.push(...applyJwtSecretAlias(values));
   const rateLimits = rateLimitsFromEnv(values);
   sourceProblems.push(...rateLimits.problems);
@@ -268,7 +287,9 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     emailFrom: env.EMAIL_FROM,
     ussdHopDeadlineMs: env.USSD_HOP_DEADLINE_MS,
     atWebhookToken: env.AT_WEBHOOK_TOKEN,
-    hubtelWebhookToken: env.HUBTEL_WEBHOOK_TOKEN,
+    ussdWebhookTokens: Object.freeze(
+      Object.fromEntries(USSD_GATEWAYS.map((g) => [g.token.env, env[tokenVariable(g.token.env)]])),
+    ),
     ussdKnowledgePolicy: new Map(splitList(env.USSD_KNOWLEDGE_CHECK).map((entry) => {
       const [country, question] = entry.split(':') as [string, 'birth_year' | 'id_last4'];
       return [country, question];

@@ -5,6 +5,7 @@
  * hold a lease). A failed publish is retried with exponential backoff and
  * jitter; nothing is dropped. Consumers dedupe by event id.
  */
+import { withDeadline } from '../../gateways/deadline.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { EventMetrics } from './event-metrics.js';
@@ -42,14 +43,6 @@ const toOutboxEvent = (row: ClaimedEvent): OutboxEvent => ({
   id: row.id, type: row.event_type, aggregateId: row.aggregate_id, envelope: row.payload,
 });
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`publish not confirmed within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 export function createOutboxRelay(options: OutboxRelayOptions) {
   const { db, publisher, metrics, logger } = options;
   const batchSize = options.batchSize ?? 50;
@@ -68,7 +61,7 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
   async function publishOne(row: ClaimedEvent): Promise<boolean> {
     const started = performance.now();
     try {
-      await withTimeout(publisher.publish(toOutboxEvent(row)), publishTimeoutMs);
+      await withDeadline(publishTimeoutMs, () => publisher.publish(toOutboxEvent(row)), 'publish not confirmed');
       metrics?.publishDuration.observe((performance.now() - started) / 1000);
       return true;
     } catch (err) {

@@ -1,14 +1,16 @@
 /**
- * Webhook authentication by a secret ?token= on the callback URL (Africa's Talking,
- * Hubtel), and which provider webhooks are mounted at all. In production every
+ * Webhook authentication by a secret ?token= on the callback URL (every USSD
+ * gateway, Africa's Talking SMS), and which provider webhooks are mounted at all. In production every
  * mounted webhook is authenticated: a provider without its secret is not mounted.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { USSD_GATEWAYS } from '../../gateways/ussd/registry.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { UssdGateway } from '../../gateways/ussd/ussd-gateway.js';
 
 /** Constant-time equality of two secrets of any length. */
 export const sameSecret = (a: string, b: string) =>
@@ -37,19 +39,34 @@ export function requireWebhookToken(ctx: Context, token: WebhookToken, metrics: 
   }
 }
 
-/** Optional providers whose webhooks are served. Africa's Talking is always mounted (its token is required in production). */
+/** A USSD gateway to serve, with the token its webhooks expect. */
+export interface MountedUssdGateway {
+  gateway: UssdGateway;
+  token: WebhookToken;
+}
+
+/** Provider webhooks served: the USSD gateways with their tokens, and whether Twilio's are. */
 export interface MountedWebhooks {
-  hubtel: boolean;
+  ussd: MountedUssdGateway[];
   twilio: boolean;
 }
 
-/** In production a provider without its secret is not mounted (404, like any unknown route); start-up says so once. */
+/**
+ * In production a provider without its secret is not mounted (404, like any unknown route);
+ * start-up says so once, naming the variable. A gateway whose token is required in production
+ * (Africa's Talking) is always mounted: the configuration refuses to start without it.
+ */
 export function mountedWebhooks(config: Config, logger: Logger): MountedWebhooks {
-  const mounted = {
-    hubtel: !config.isProduction || config.hubtelWebhookToken !== undefined,
-    twilio: !config.isProduction || config.twilio !== undefined,
-  };
-  if (!mounted.hubtel) logger.info('Hubtel USSD webhook not mounted: HUBTEL_WEBHOOK_TOKEN is not set');
-  if (!mounted.twilio) logger.info('Twilio webhooks not mounted: TWILIO_TOKEN (with TWILIO_SID and TWILIO_PHONE) is not set');
-  return mounted;
+  const ussd: MountedUssdGateway[] = [];
+  for (const gateway of USSD_GATEWAYS) {
+    const value = config.ussdWebhookTokens[gateway.token.env];
+    if (config.isProduction && value === undefined) {
+      logger.info(`${gateway.name} USSD webhook not mounted: ${gateway.token.env} is not set`);
+    } else {
+      ussd.push({ gateway, token: webhookToken(config, value) });
+    }
+  }
+  const twilio = !config.isProduction || config.twilio !== undefined;
+  if (!twilio) logger.info('Twilio webhooks not mounted: TWILIO_TOKEN (with TWILIO_SID and TWILIO_PHONE) is not set');
+  return { ussd, twilio };
 }

@@ -3,8 +3,8 @@
  * for an OTP that failed while its request is still open, the same message
  * goes out once more through the next provider of its route.
  */
-import type { DeliveryReport } from '../../gateways/delivery-reports.js';
-import type { SmsRouter } from '../../gateways/sms-router.js';
+import type { DeliveryReport } from '../../gateways/sms/delivery-reports.js';
+import type { SmsRouter } from '../../gateways/sms/sms-router.js';
 import type { Database } from '../db/database.js';
 import { maskIdentifier, type Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';

@@ -8,7 +8,7 @@
  * and no dialog, or a number past its hourly reply cap. Replies are paid SMS.
  */
 import { createHmac } from 'node:crypto';
-import { classifyReply, type InboundSms } from '../../gateways/inbound-sms.js';
+import { classifyReply, type InboundSms } from '../../gateways/sms/inbound-sms.js';
 import { RESET_KINDS, type DialogMachineEvent } from '../../machines/types.js';
 import type { Database } from '../db/database.js';
 import { smsReply, type SmsReply } from '../i18n/messages.js';

@@ -3,12 +3,12 @@
  * Twilio behind the SMS router (per-prefix order, failover), SES for email,
  * and the dev outbox for whatever is not configured outside production.
  */
-import { createAfricasTalkingSmsSender } from '../../gateways/africastalking-sms.js';
+import { createAfricasTalkingSmsSender } from '../../gateways/sms/africastalking-sms.js';
 import type { DevOutbox } from '../../gateways/dev-outbox.js';
 import type { MessageSender } from '../../gateways/message-sender.js';
-import { createSesEmailSender } from '../../gateways/ses-email.js';
-import { createChannelRouter, createSmsRouter, type SmsRouter } from '../../gateways/sms-router.js';
-import { createTwilioSmsSender } from '../../gateways/twilio-sms.js';
+import { createSesEmailSender } from '../../gateways/email/ses-email.js';
+import { createChannelRouter, createSmsRouter, type SmsRouter } from '../../gateways/sms/sms-router.js';
+import { createTwilioSmsSender } from '../../gateways/sms/twilio-sms.js';
 import { unconfiguredSender } from '../../gateways/unconfigured-sender.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../observability/metrics.js';

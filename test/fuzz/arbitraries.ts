@@ -113,6 +113,23 @@ export const hubtelFields = mutated(fc.record({
   Sequence: fc.oneof(fc.nat({ max: 30 }), fc.nat({ max: 30 }).map(String), fc.integer(), fc.string({ maxLength: 4 })), Platform: optional(fc.constant('USSD')),
 }).map(defined));
 
+/** A JSON flag as the Ghana aggregators send it (boolean), or as a relay might (string), or wrong. */
+const flagLike = fc.oneof({ weight: 5, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'yes', 1, 0) });
+
+/** Arkesel USSD request fields (JSON). */
+export const arkeselFields = mutated(fc.record({
+  sessionID: sessionIdLike, userID: fc.constantFrom('MOLAM_USSD', ''), newSession: flagLike,
+  msisdn: phoneLike.map((p) => p.replace(/^\+/, '')), userData: fc.oneof(ussdInput, fc.constant('*928*93#'), fc.constant(null)),
+  network: optional(fc.constantFrom('MTN', 'Vodafone', 'AirtelTigo', '')),
+}).map(defined));
+
+/** Nalo USSD request fields (JSON). */
+export const naloFields = mutated(fc.record({
+  USERID: fc.constantFrom('NALOTest', ''), MSISDN: phoneLike.map((p) => p.replace(/^\+/, '')),
+  USERDATA: fc.oneof(ussdInput, fc.constant('*920*100#'), fc.constant(null)), MSGTYPE: flagLike,
+  NETWORK: optional(fc.constantFrom('MTN', 'VODAFONE', '')), SESSIONID: sessionIdLike,
+}).map(defined));
+
 const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/);
 
 /** Africa's Talking inbound SMS fields. */
@@ -143,11 +160,13 @@ export const twilioStatusFields = mutated(fc.record({
 // ---- On the wire ----------------------------------------------------------------
 
 /** The webhooks reachable over HTTP (src/http/routes): one USSD hop route per provider, plus AT's session end. */
-export type Route = 'at_ussd' | 'at_events' | 'hubtel';
+export type Route = 'at_ussd' | 'at_events' | 'hubtel' | 'arkesel' | 'nalo';
 export const ROUTE_PATH: Record<Route, string> = {
   at_ussd: '/gateways/africastalking/ussd',
   at_events: '/gateways/africastalking/ussd/events',
   hubtel: '/gateways/hubtel/ussd',
+  arkesel: '/gateways/arkesel/ussd',
+  nalo: '/gateways/nalo/ussd',
 };
 
 export interface WirePayload {
@@ -243,6 +262,8 @@ export const wirePayload: fc.Arbitrary<WirePayload> = fc.oneof(
   { weight: 2, arbitrary: formWire('at_events', atEventsFields) },
   { weight: 4, arbitrary: jsonWire('hubtel', hubtelFields) },
   { weight: 1, arbitrary: formWire('hubtel', hubtelFields) },
+  { weight: 2, arbitrary: jsonWire('arkesel', arkeselFields) },
+  { weight: 2, arbitrary: jsonWire('nalo', naloFields) },
 );
 
 // ---- Oracles ----------------------------------------------------------------------
@@ -260,6 +281,15 @@ function refusalProblem(a: WireAnswer): string | null {
   }
 }
 
+/** Where the Ghana aggregators' JSON replies hold the screen and the continue flag. */
+const JSON_REPLY = { arkesel: { text: 'message', continues: 'continueSession' }, nalo: { text: 'MSG', continues: 'MSGTYPE' } };
+
+function jsonScreenProblem(route: Route, text: unknown, continues: unknown): string | null {
+  if (typeof continues !== 'boolean') return `${route} reply continue flag ${String(continues)}`;
+  if (typeof text !== 'string' || text.length > USSD_MAX) return `${route} screen ${JSON.stringify(text)?.slice(0, 80)}`;
+  return continues && text.trim() === '' ? `${route} continues with an empty screen` : null;
+}
+
 /** null when `a` is a valid answer for `route`; otherwise what is wrong with it. */
 export function answerProblem(route: Route, a: WireAnswer): string | null {
   if (a.status >= 500) return `5xx: ${a.status} ${a.body.slice(0, 160)}`;
@@ -273,12 +303,14 @@ export function answerProblem(route: Route, a: WireAnswer): string | null {
     if (screen.trim() === '') return 'AT reply with an empty screen';
     return screen.length <= USSD_MAX ? null : `AT screen of ${screen.length} characters`;
   }
-  let reply: { Type?: unknown; Message?: unknown };
+  let reply: Record<string, unknown>;
   try {
     reply = JSON.parse(a.body) as typeof reply;
   } catch {
-    return `Hubtel reply is not JSON: ${a.body.slice(0, 80)}`;
+    return `${route} reply is not JSON: ${a.body.slice(0, 80)}`;
   }
+  const json = JSON_REPLY[route as keyof typeof JSON_REPLY];
+  if (json) return jsonScreenProblem(route, reply[json.text], reply[json.continues]);
   if (reply.Type !== 'Response' && reply.Type !== 'Release') return `Hubtel reply Type ${String(reply.Type)}`;
   if (typeof reply.Message !== 'string' || reply.Message.length > USSD_MAX) return `Hubtel Message ${JSON.stringify(reply.Message)?.slice(0, 80)}`;
   return reply.Type === 'Response' && reply.Message.trim() === '' ? 'Hubtel Response with an empty Message' : null;

@@ -12,14 +12,17 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAfricasTalkingInboundSms } from '../../gateways/africastalking-sms-inbound.js';
-import { parseAfricasTalkingSessionEnd } from '../../gateways/africastalking-ussd-events.js';
-import { latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../gateways/africastalking-ussd.js';
-import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/delivery-reports.js';
+import { parseAfricasTalkingInboundSms } from '../../gateways/sms/africastalking-sms-inbound.js';
+import {
+  latestInput, parseAfricasTalkingSessionEnd, parseAfricasTalkingUssd, renderAfricasTalkingUssd,
+} from '../../gateways/ussd/africastalking-ussd.js';
+import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/sms/delivery-reports.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
-import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/hubtel-ussd.js';
-import { classifyReply } from '../../gateways/inbound-sms.js';
-import { parseTwilioInbound } from '../../gateways/twilio-inbound.js';
+import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/ussd/hubtel-ussd.js';
+import { arkeselUssd } from '../../gateways/ussd/arkesel-ussd.js';
+import { naloUssd } from '../../gateways/ussd/nalo-ussd.js';
+import { classifyReply } from '../../gateways/sms/inbound-sms.js';
+import { parseTwilioInbound } from '../../gateways/sms/twilio-inbound.js';
 import type { Screen, ScreenId } from '../../machines/types.js';
 import { politeEnd } from '../../src/dialogs/polite-end.js';
 import { renderUssdScreen, USSD_CATALOGS } from '../../src/i18n/render-ussd-screen.js';
@@ -27,8 +30,8 @@ import { createUserQueries } from '../../src/queries/users.queries.js';
 import { previousPathOf } from '../support/previous-path.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import {
-  answerProblem, atDeliveryFields, atEventsFields, atSmsInboundFields, atUssdFields, DEMO_PHONES, hubtelFields, ROUTE_PATH,
-  twilioInboundFields, twilioStatusFields, USSD_MAX, ussdInput, wirePayload, type WireAnswer, type WirePayload,
+  answerProblem, arkeselFields, atDeliveryFields, atEventsFields, atSmsInboundFields, atUssdFields, DEMO_PHONES, hubtelFields, ROUTE_PATH,
+  naloFields, twilioInboundFields, twilioStatusFields, USSD_MAX, ussdInput, wirePayload, type WireAnswer, type WirePayload,
 } from './arbitraries.js';
 
 // ---- In-process: parsers and renderers ----------------------------------------------
@@ -48,9 +51,9 @@ const PHONE = /^\+?\d{6,20}$/;
 /** Well-formed UTF-16 (no lone surrogate), no U+FFFD, no control character. */
 const clean = (s: string) => Buffer.from(s, 'utf8').toString('utf8') === s && !s.includes('\uFFFD') && !/\p{Cc}/u.test(s);
 
-const RUNS = { atUssd: 1000, atEvents: 800, hubtel: 1200, atSms: 600, atDelivery: 500, twilioInbound: 600, twilioStatus: 500, latest: 600, render: 1200 };
+const RUNS = { atUssd: 1000, atEvents: 800, hubtel: 1200, ghana: 600, atSms: 600, atDelivery: 500, twilioInbound: 600, twilioStatus: 500, latest: 600, render: 1200 };
 
-describe('gateway parsers, in-process (pure, 5,200 payloads)', () => {
+describe('gateway parsers, in-process (pure, 6,400 payloads)', () => {
   it(`turns ${RUNS.atUssd} mutated Africa's Talking USSD callbacks into a clean DialogEvent or a 4xx GatewayError`, () => {
     fc.assert(fc.property(atUssdFields, (fields) => {
       const event = parseOrRefuse(() => parseAfricasTalkingUssd(fields));
@@ -81,7 +84,7 @@ describe('gateway parsers, in-process (pure, 5,200 payloads)', () => {
     fc.assert(fc.property(hubtelFields, (fields) => {
       const request = parseOrRefuse(() => parseHubtelUssd(fields));
       if (!request) return;
-      if (request.kind === 'release') {
+      if (request.kind === 'end') {
         expect(request.end.phone).toMatch(PHONE);
         return;
       }
@@ -92,6 +95,23 @@ describe('gateway parsers, in-process (pure, 5,200 payloads)', () => {
       expect(event.hopId).toMatch(/^\d{1,6}:/);
       if (event.input !== null) expect(clean(event.input)).toBe(true);
     }), { numRuns: RUNS.hubtel });
+  });
+
+  it.each([
+    { gateway: arkeselUssd, fields: arkeselFields },
+    { gateway: naloUssd, fields: naloFields },
+  ])(`turns ${RUNS.ghana} mutated $gateway.name requests into a hop or a 4xx GatewayError`, ({ gateway, fields }) => {
+    fc.assert(fc.property(fields, (f) => {
+      const request = parseOrRefuse(() => gateway.parse(f, new Date()));
+      if (!request) return;
+      if (request.kind !== 'hop') throw new Error(`${gateway.name} has no session-end request`);
+      const { event } = request;
+      expect(event.providerSessionId).toMatch(VISIBLE_ID);
+      expect(event.phone).toMatch(PHONE);
+      expect(event.hopId === '').toBe(event.newSession);
+      expect(event.input === null).toBe(event.newSession);
+      if (event.input !== null) expect(clean(event.input) && event.input.length <= USSD_MAX).toBe(true);
+    }), { numRuns: RUNS.ghana });
   });
 
   it(`turns ${RUNS.atSms + RUNS.twilioInbound} mutated inbound SMS (AT and Twilio) into a clean InboundSms that classifies, or a 4xx`, () => {
@@ -160,6 +180,10 @@ describe('input recovery and screen rendering, in-process (pure, 1,800 cases)', 
         const reply = { text, end: s.end };
         expect(answerProblem('at_ussd', { status: 200, contentType: 'text/plain', body: renderAfricasTalkingUssd(reply) })).toBeNull();
         expect(answerProblem('hubtel', { status: 200, contentType: 'application/json', body: JSON.stringify(renderHubtelUssd(reply)) })).toBeNull();
+        for (const [route, gateway] of [['arkesel', arkeselUssd], ['nalo', naloUssd]] as const) {
+          const body = JSON.stringify(gateway.render(reply, { sessionID: 's', userID: 'u', msisdn: '233200000000', USERID: 'u', MSISDN: '233200000000' }));
+          expect(answerProblem(route, { status: 200, contentType: 'application/json', body })).toBeNull();
+        }
       }
     }), { numRuns: RUNS.render });
     for (const why of ['busy', 'slow', 'unavailable'] as const) {
@@ -196,7 +220,11 @@ async function fuzzWire(svc: TestService, batches: number) {
 
 const POLITE_ENDS = new Set((['busy', 'slow', 'unavailable'] as const).flatMap((why) => (['fr', 'en'] as const).map((lang) => politeEnd(why, lang).text)));
 
-/** One USSD session's hops: the dial and each input, replayed and reordered at random. */
+/**
+ * One USSD session's hops: the dial and each input, replayed and reordered at random. AT and
+ * Hubtel only: Arkesel and Nalo send no sequence, so a replayed answer is a new answer by design
+ * (gateways/ussd/no-sequence-hop-id.ts); their payloads are fuzzed on the wire above.
+ */
 const sessionPlan = fc.record({
   provider: fc.constantFrom('at_ussd' as const, 'hubtel' as const),
   sessionId: fc.uuid(),
@@ -257,7 +285,7 @@ describe('webhooks over HTTP, embedded service (PGlite + in-process store)', () 
     await svc?.stop();
   });
 
-  it('answers 2,400 raw payloads across the AT USSD, AT events and Hubtel webhooks with a valid reply or a 4xx JSON error, never a 5xx', async () => {
+  it('answers 2,400 raw payloads across the AT USSD, AT events, Hubtel, Arkesel and Nalo webhooks with a valid reply or a 4xx JSON error, never a 5xx', async () => {
     await fuzzWire(svc, 240);
   }, 60_000);
 

@@ -1,26 +1,25 @@
 /**
  * Contract tests for the Africa's Talking USSD gateway (hop callback and
  * end-of-session notification). What is real: the translators and the
- * recorded-shape payloads in gateways/fixtures, decoded from their form bodies
+ * recorded-shape payloads in gateways/ussd/fixtures, decoded from their form bodies
  * the way AT's own SDK does (URLSearchParams). No HTTP server, no store.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   latestInput,
+  parseAfricasTalkingSessionEnd,
   parseAfricasTalkingUssd,
   renderAfricasTalkingUssd,
-} from '../../gateways/africastalking-ussd.js';
-import { parseAfricasTalkingSessionEnd } from '../../gateways/africastalking-ussd-events.js';
+} from '../../gateways/ussd/africastalking-ussd.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
 import { rejection } from '../support/gateway-assertions.js';
 import { previousPathOf } from '../support/previous-path.js';
+import { gatewayFixture } from '../support/gateway-fixtures.js';
 
 const at = new Date('2025-09-29T12:00:00Z');
 
 function fixture(name: string): Record<string, string> {
-  const file = new URL(`../../gateways/fixtures/${name}.json`, import.meta.url);
-  const { body } = JSON.parse(readFileSync(file, 'utf8')) as { body: string };
+  const { body } = gatewayFixture<{ body: string }>(name);
   return Object.fromEntries(new URLSearchParams(body));
 }
 

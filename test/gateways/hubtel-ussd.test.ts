@@ -1,19 +1,18 @@
 /**
  * Contract tests for the Hubtel Programmable Services USSD gateway. What is
- * real: the translator and the recorded-shape JSON bodies in gateways/fixtures.
+ * real: the translator and the recorded-shape JSON bodies in gateways/ussd/fixtures.
  * No HTTP server, no store.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/hubtel-ussd.js';
+import { parseHubtelUssd, renderHubtelUssd } from '../../gateways/ussd/hubtel-ussd.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
 import { rejection } from '../support/gateway-assertions.js';
+import { gatewayFixture } from '../support/gateway-fixtures.js';
 
 const at = new Date('2025-09-29T12:00:00Z');
 
 function fixture(name: string): Record<string, unknown> {
-  const file = new URL(`../../gateways/fixtures/${name}.json`, import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { body: Record<string, unknown> }).body;
+  return gatewayFixture<{ body: Record<string, unknown> }>(name).body;
 }
 
 function hop(body: unknown) {
@@ -76,7 +75,7 @@ describe('parseHubtelUssd', () => {
 
   it('reads release as a session the user left', () => {
     expect(parseHubtelUssd(fixture('hubtel-release'), at)).toEqual({
-      kind: 'release',
+      kind: 'end',
       end: {
         provider: 'hubtel',
         providerSessionId: '8d440a43a98b4614b9df22b79c8190b8',
@@ -89,7 +88,7 @@ describe('parseHubtelUssd', () => {
 
   it('reads timeout as a session that failed on our side', () => {
     const parsed = parseHubtelUssd(fixture('hubtel-timeout'), at);
-    expect(parsed).toMatchObject({ kind: 'release', end: { status: 'failed' } });
+    expect(parsed).toMatchObject({ kind: 'end', end: { status: 'failed' } });
   });
 
   it.each([

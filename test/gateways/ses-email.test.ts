@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../gateways/message-sender.js';
 import { SendError } from '../../gateways/send-error.js';
-import { createSesEmailSender } from '../../gateways/ses-email.js';
+import { createSesEmailSender } from '../../gateways/email/ses-email.js';
 import { startFakeSes } from '../support/fake-providers.js';
 
 const credentials = { accessKeyId: 'AKIDMOLAMTEST0000000', secretAccessKey: 'test-secret-key' };

@@ -1,25 +1,25 @@
 /**
  * Inbound SMS and delivery reports: Twilio and Africa's Talking payloads
- * (recorded-shape fixtures in gateways/fixtures), Twilio signatures computed
+ * (recorded-shape fixtures in gateways/sms/fixtures), Twilio signatures computed
  * the way Twilio signs, TwiML, and reply classification. Pure: no HTTP.
  */
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { parseAfricasTalkingInboundSms } from '../../gateways/africastalking-sms-inbound.js';
-import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/delivery-reports.js';
+import { parseAfricasTalkingInboundSms } from '../../gateways/sms/africastalking-sms-inbound.js';
+import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/sms/delivery-reports.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
-import { classifyReply } from '../../gateways/inbound-sms.js';
-import { parseTwilioInbound, renderTwiml, verifyTwilioSignature } from '../../gateways/twilio-inbound.js';
+import { classifyReply } from '../../gateways/sms/inbound-sms.js';
+import { parseTwilioInbound, renderTwiml, verifyTwilioSignature } from '../../gateways/sms/twilio-inbound.js';
 import { rejection } from '../support/gateway-assertions.js';
+import { gatewayFixture } from '../support/gateway-fixtures.js';
 
 interface Fixture {
   body: string;
   url?: string;
   authToken?: string;
 }
-const load = (name: string) => JSON.parse(readFileSync(new URL(`../../gateways/fixtures/${name}.json`, import.meta.url), 'utf8')) as Fixture;
+const load = (name: string) => gatewayFixture<Fixture>(name);
 const form = (name: string): Record<string, string> => Object.fromEntries(new URLSearchParams(load(name).body));
 
 

@@ -1,17 +1,17 @@
 /**
  * SMS routing and failover. What is real: SMS_ROUTES parsing and the router;
  * for failover, the real africastalking and twilio packages against local
- * provider servers, and a real AT delivery-report payload (gateways/fixtures)
+ * provider servers, and a real AT delivery-report payload (gateways/sms/fixtures)
  * driving failover() the way the DLR webhook will.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAfricasTalkingSmsSender } from '../../gateways/africastalking-sms.js';
-import { parseAfricasTalkingDeliveryReport } from '../../gateways/delivery-reports.js';
+import { createAfricasTalkingSmsSender } from '../../gateways/sms/africastalking-sms.js';
+import { parseAfricasTalkingDeliveryReport } from '../../gateways/sms/delivery-reports.js';
 import type { MessageSender, OutboundMessage } from '../../gateways/message-sender.js';
 import { SendError } from '../../gateways/send-error.js';
-import { createChannelRouter, createSmsRouter, parseSmsRoutes, SmsRoutesError, type SmsAttemptEvent } from '../../gateways/sms-router.js';
-import { createTwilioSmsSender } from '../../gateways/twilio-sms.js';
+import { createChannelRouter, createSmsRouter, parseSmsRoutes, SmsRoutesError, type SmsAttemptEvent } from '../../gateways/sms/sms-router.js';
+import { createTwilioSmsSender } from '../../gateways/sms/twilio-sms.js';
 import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
 
 const stub = (name: string, calls: string[] = []): MessageSender => ({
@@ -132,7 +132,7 @@ describe('failover through the real SDKs (AT first, Twilio next)', () => {
 
   it('on a Failed delivery report, failover() sends the same body once through the next provider', async () => {
     const first = await build().send(otp);
-    const { body } = JSON.parse(readFileSync(new URL('../../gateways/fixtures/at-sms-delivery-failed.json', import.meta.url), 'utf8')) as { body: string };
+    const { body } = JSON.parse(readFileSync(new URL('../../gateways/sms/fixtures/at-sms-delivery-failed.json', import.meta.url), 'utf8')) as { body: string };
     const report = parseAfricasTalkingDeliveryReport({ ...Object.fromEntries(new URLSearchParams(body)), id: first.providerMessageId });
     expect(report).toMatchObject({ status: 'failed', providerMessageId: first.providerMessageId });
 

@@ -2,14 +2,14 @@
  * Africa's Talking and Twilio SMS senders. What is real: the `africastalking`
  * and `twilio` packages, doing their own HTTP, auth and form encoding against
  * local servers that speak the providers' documented wire formats
- * (test/support/fake-providers.ts, answers from gateways/fixtures).
+ * (test/support/fake-providers.ts, answers from gateways/<kind>/fixtures).
  */
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AT_LIVE_API_BASE_URL, createAfricasTalkingSmsSender } from '../../gateways/africastalking-sms.js';
+import { AT_LIVE_API_BASE_URL, createAfricasTalkingSmsSender } from '../../gateways/sms/africastalking-sms.js';
 import type { OutboundMessage } from '../../gateways/message-sender.js';
 import { SendError } from '../../gateways/send-error.js';
-import { createTwilioSmsSender } from '../../gateways/twilio-sms.js';
+import { createTwilioSmsSender } from '../../gateways/sms/twilio-sms.js';
 import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
 
 const AT = { username: 'molam', apiKey: 'atsk_test_0123456789abcdef' };

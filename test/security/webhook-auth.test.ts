@@ -3,10 +3,9 @@
  * Redis, SMS through the real africastalking/twilio SDKs to the local fakes in
  * test/support/fake-providers.ts) refuses a caller without its secret. The
  * attack: an Initiation on Hubtel's route with a victim's Mobile, no token.
- * Payloads are the recorded-shape fixtures in gateways/fixtures.
+ * Payloads are the recorded-shape fixtures in gateways/<kind>/fixtures.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,11 +16,14 @@ import { createMetrics } from '../../src/observability/metrics.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { gatewayFixture } from '../support/gateway-fixtures.js';
 
 const AT = { username: 'molam', apiKey: 'at-api-key-test' };
 const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 't'.repeat(32) };
 const AT_TOKEN = 'a'.repeat(40);
 const HUBTEL_TOKEN = 'h'.repeat(40);
+/** The optional USSD gateways: not mounted in production without their token. */
+const OPTIONAL_USSD_TOKENS = { HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN, ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40), NALO_WEBHOOK_TOKEN: 'n'.repeat(40) };
 
 let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
 let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
@@ -35,7 +37,7 @@ const productionService = (extra: Record<string, string> = {}) => startTestServi
 });
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../gateways/fixtures/${name}.json`, import.meta.url), 'utf8')) as { contentType: string; body: unknown };
+  gatewayFixture<{ contentType: string; body: unknown }>(name);
 
 /** Posts a recorded payload as the provider sends it (form or JSON). */
 async function postFixture(svc: TestService, path: string, name: string) {
@@ -52,6 +54,8 @@ const WEBHOOKS: Array<[route: string, fixture: string]> = [
   ['/gateways/africastalking/sms/inbound', 'at-sms-inbound'],
   ['/gateways/africastalking/sms/delivery', 'at-sms-delivery-success'],
   ['/gateways/hubtel/ussd', 'hubtel-initiation'],
+  ['/gateways/arkesel/ussd', 'arkesel-new-session'],
+  ['/gateways/nalo/ussd', 'nalo-initial'],
   ['/gateways/twilio/sms/inbound', 'twilio-sms-inbound'],
   ['/gateways/twilio/sms/status', 'twilio-sms-status-delivered'],
 ];
@@ -86,7 +90,7 @@ afterAll(async () => {
   await Promise.all([at?.close(), tw?.close()]);
 });
 
-describe('item 1: production without HUBTEL_WEBHOOK_TOKEN or Twilio credentials', () => {
+describe('item 1: production without the optional USSD tokens (Hubtel, Arkesel…) or Twilio credentials', () => {
   let svc: TestService;
   beforeAll(async () => {
     svc = await productionService();
@@ -115,7 +119,9 @@ describe('item 1: production without HUBTEL_WEBHOOK_TOKEN or Twilio credentials'
 
   it('names the missing variables once at start-up', () => {
     const lines = svc.logs.join('');
-    expect(lines.match(/HUBTEL_WEBHOOK_TOKEN is not set/g)).toHaveLength(1);
+    for (const name of Object.keys(OPTIONAL_USSD_TOKENS)) {
+      expect(lines.match(new RegExp(`${name} is not set`, 'g'))).toHaveLength(1);
+    }
     expect(lines.match(/TWILIO_TOKEN \(with TWILIO_SID and TWILIO_PHONE\) is not set/g)).toHaveLength(1);
   });
 });
@@ -124,7 +130,7 @@ describe('item 1: production with every provider configured', () => {
   let svc: TestService;
   beforeAll(async () => {
     svc = await productionService({
-      HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN,
+      ...OPTIONAL_USSD_TOKENS,
       TWILIO_SID: TW.accountSid, TWILIO_TOKEN: TW.authToken, TWILIO_PHONE: '+15005550006', TWILIO_API_BASE_URL: tw.baseUrl,
       PUBLIC_BASE_URL: 'https://reset.molam.test',
     });

@@ -4,12 +4,12 @@
  * twilio, @aws-sdk/client-ses) can talk to them. Each checks the credentials
  * the way its provider does, records every request, and can be told to refuse
  * or to hang. Answers come from the recorded-shape fixtures in
- * gateways/fixtures (each names its sources).
+ * gateways/<kind>/fixtures (each names its sources).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gatewayFixture } from './gateway-fixtures.js';
 
 export interface RecordedRequest {
   method: string;
@@ -26,8 +26,7 @@ interface Fixture {
   body: unknown;
 }
 
-const fixture = (name: string): Fixture =>
-  JSON.parse(readFileSync(new URL(`../../gateways/fixtures/${name}.json`, import.meta.url), 'utf8')) as Fixture;
+const fixture = (name: string): Fixture => gatewayFixture<Fixture>(name);
 
 type Handler = (req: RecordedRequest, res: ServerResponse) => void;
 

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadDatabaseConfig } from '../../src/config.js';
-import { FILE_BACKED } from '../../src/config-sources.js';
+import { USSD_GATEWAYS } from '../../gateways/ussd/registry.js';
+import { ConfigError, loadConfig, loadDatabaseConfig, SECRET_FILE_SETTINGS } from '../../src/config.js';
 import { DEFAULT_LIMITS, rateLimitEnvName, type LimitName } from '../../src/services/rate-limits.js';
 import { problemsOf, productionEnv } from '../support/config-env.js';
 
@@ -81,11 +81,18 @@ describe('item 11: production rules are the default', () => {
 });
 
 describe('item 1: webhook tokens in production', () => {
-  it('refuses an AT or Hubtel webhook token under 32 characters, naming the variable, not the value', () => {
-    const problems = problemsOf({ ...production, AT_WEBHOOK_TOKEN: 'short-at-token', HUBTEL_WEBHOOK_TOKEN: 'short-hubtel-token' });
-    expect(problems).toMatch(/AT_WEBHOOK_TOKEN must be at least 32 characters/);
-    expect(problems).toMatch(/HUBTEL_WEBHOOK_TOKEN must be at least 32 characters/);
-    expect(problems).not.toMatch(/short-at-token|short-hubtel-token/);
+  const tokenNames = USSD_GATEWAYS.map((g) => g.token.env);
+
+  it('refuses every USSD gateway token under 32 characters, naming the variable, not the value', () => {
+    const short = Object.fromEntries(tokenNames.map((name) => [name, `short-${name}`]));
+    const problems = problemsOf({ ...production, ...short });
+    for (const name of tokenNames) expect(problems).toMatch(new RegExp(`${name} must be at least 32 characters`));
+    expect(problems).not.toMatch(/short-/);
+  });
+
+  it("hands each gateway's token to the routes under the variable its descriptor names", () => {
+    const tokens = Object.fromEntries(tokenNames.map((name, i) => [name, `${i}`.repeat(40)]));
+    expect(loadConfig({ ...production, ...tokens }).ussdWebhookTokens).toEqual(tokens);
   });
 
   it('keeps short tokens usable outside production', () => {
@@ -215,6 +222,6 @@ describe('issue 15 items 12-13: .env.example lists what the service reads', () =
 
   it('names every variable that accepts NAME_FILE', () => {
     const listed = /# Accepted: ([\s\S]*?)\.\n/.exec(example)?.[1]?.replace(/#/g, '').split(/[,\s]+/).filter(Boolean);
-    expect(listed?.sort()).toEqual([...FILE_BACKED].sort());
+    expect(listed?.sort()).toEqual([...SECRET_FILE_SETTINGS].sort());
   });
 });

@@ -4,9 +4,9 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { parseAfricasTalkingInboundSms } from '../../../gateways/africastalking-sms-inbound.js';
-import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../../gateways/delivery-reports.js';
-import { parseTwilioInbound, renderTwiml, TWIML_CONTENT_TYPE, verifyTwilioSignature } from '../../../gateways/twilio-inbound.js';
+import { parseAfricasTalkingInboundSms } from '../../../gateways/sms/africastalking-sms-inbound.js';
+import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../../gateways/sms/delivery-reports.js';
+import { parseTwilioInbound, renderTwiml, TWIML_CONTENT_TYPE, verifyTwilioSignature } from '../../../gateways/sms/twilio-inbound.js';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DeliveryService } from '../../services/delivery-service.js';

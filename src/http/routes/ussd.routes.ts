@@ -1,43 +1,37 @@
 /**
- * USSD webhooks: Africa's Talking (form POST, text/plain CON/END reply, plus
- * its end-of-session notification) and Hubtel (JSON). Routes authenticate,
- * translate with the gateway module and hand the hop to the dialog runtime.
- * A hop always gets a valid USSD answer: an outage becomes a polite END.
+ * USSD webhooks: one loop over the registered gateway descriptors
+ * (gateways/ussd/registry.ts). Each route authenticates, translates with its
+ * descriptor and hands the hop to the dialog runtime, or a session end to the
+ * sessions service. A hop always gets a valid USSD answer: an outage becomes a
+ * polite END.
  */
 import type Router from '@koa/router';
-import type { Context } from 'koa';
-import { parseAfricasTalkingSessionEnd, type UssdSessionEnd } from '../../../gateways/africastalking-ussd-events.js';
-import { AFRICASTALKING_USSD_CONTENT_TYPE, latestInput, parseAfricasTalkingUssd, renderAfricasTalkingUssd } from '../../../gateways/africastalking-ussd.js';
 import type { DialogEvent, ScreenReply } from '../../../machines/dialog-event.js';
-import { parseHubtelUssd, renderHubtelUssd } from '../../../gateways/hubtel-ussd.js';
-import type { Database } from '../../db/database.js';
 import type { DeriveInput, DialogRuntime } from '../../dialogs/dialog-runtime.js';
 import { languageOfPhone, politeEnd } from '../../dialogs/polite-end.js';
 import { maskPhone, type Logger } from '../../logger.js';
 import type { Metrics } from '../../observability/metrics.js';
-import { insertAuditEntry } from '../../queries/audit.queries.js';
 import { subscriberPhone } from '../../services/identifiers.js';
-import { requireWebhookToken, type WebhookToken } from '../webhook-auth.js';
+import type { UssdSessions } from '../../services/ussd-sessions.js';
+import { requireWebhookToken, type MountedUssdGateway } from '../webhook-auth.js';
 
 export interface UssdRouteDeps {
   runtime: DialogRuntime;
-  db: Database;
+  sessions: UssdSessions;
   metrics: Metrics;
   logger: Logger;
-  atWebhookToken: WebhookToken;
-  hubtelWebhookToken: WebhookToken;
-  /** False in production without HUBTEL_WEBHOOK_TOKEN: the route does not exist. */
-  hubtelMounted: boolean;
+  /** The gateways to mount: in production, only those whose token is set (see mountedWebhooks). */
+  gateways: readonly MountedUssdGateway[];
   defaultCountry: string;
 }
 
+/** What a session-end request is answered, where the provider expects a screen (Hubtel). */
+const SESSION_CLOSED: ScreenReply = { text: '', end: true };
 
 export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
-  const { runtime, metrics, logger } = deps;
+  const { runtime, sessions, metrics, logger } = deps;
 
-  const requireToken = (ctx: Context) => requireWebhookToken(ctx, deps.atWebhookToken, metrics);
-
-  async function answerHop(event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
+  async function answerHop(event: DialogEvent, deriveInput: DeriveInput | undefined): Promise<ScreenReply> {
     const phone = subscriberPhone(event.phone, deps.defaultCountry);
     try {
       return await runtime.hop(phone, event, deriveInput);
@@ -48,38 +42,24 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
     }
   }
 
-  async function recordSessionEnd(end: UssdSessionEnd) {
-    metrics.ussdSessions.inc({ provider: end.provider, status: end.status });
-    await insertAuditEntry(deps.db, {
-      action: 'ussd.session_ended', outcome: end.status, subject: maskPhone(end.phone),
-      details: { provider: end.provider, hops: end.hops ?? null, durationMs: end.durationMs ?? null, error: end.errorMessage ?? null },
+  for (const { gateway, token } of deps.gateways) {
+    router.post(gateway.path, async (ctx) => {
+      requireWebhookToken(ctx, token, metrics, gateway.provider);
+      const request = gateway.parse(ctx.request.body, new Date());
+      let reply = SESSION_CLOSED;
+      if (request.kind === 'hop') reply = await answerHop(request.event, gateway.latestInput);
+      else await sessions.ended(request.end);
+      ctx.type = gateway.contentType;
+      ctx.body = gateway.render(reply, request.echo);
     });
-  }
 
-  router.post('/gateways/africastalking/ussd', async (ctx) => {
-    requireToken(ctx);
-    const event = parseAfricasTalkingUssd(ctx.request.body);
-    const reply = await answerHop(event, latestInput);
-    ctx.type = AFRICASTALKING_USSD_CONTENT_TYPE;
-    ctx.body = renderAfricasTalkingUssd(reply);
-  });
-
-  // An Incomplete session leaves its dialog in place: the next dial offers to continue.
-  router.post('/gateways/africastalking/ussd/events', async (ctx) => {
-    requireToken(ctx);
-    await recordSessionEnd(parseAfricasTalkingSessionEnd(ctx.request.body));
-    ctx.status = 204;
-  });
-
-  async function hubtelHop(ctx: Context) {
-    requireWebhookToken(ctx, deps.hubtelWebhookToken, metrics, 'hubtel');
-    const request = parseHubtelUssd(ctx.request.body);
-    if (request.kind === 'release') {
-      await recordSessionEnd(request.end);
-      ctx.body = renderHubtelUssd({ text: '', end: true });
-      return;
+    const { sessionEnd } = gateway;
+    if (sessionEnd) {
+      router.post(sessionEnd.path, async (ctx) => {
+        requireWebhookToken(ctx, token, metrics, gateway.provider);
+        await sessions.ended(sessionEnd.parse(ctx.request.body, new Date()));
+        ctx.status = 204;
+      });
     }
-    ctx.body = renderHubtelUssd(await answerHop(request.event));
   }
-  if (deps.hubtelMounted) router.post('/gateways/hubtel/ussd', hubtelHop);
 }

@@ -13,8 +13,8 @@
  * A timeout is not proof of non-delivery: the slow provider may still deliver,
  * and the user then gets the same code twice. That is the price of the deadline.
  */
-import type { MessageSender, OutboundMessage, SendResult } from './message-sender.js';
-import { SendError, isSendError, maskRecipient, type SendAttempt, type SendFailureReason } from './send-error.js';
+import type { MessageSender, OutboundMessage, SendResult } from '../message-sender.js';
+import { SendError, isSendError, maskRecipient, type SendAttempt, type SendFailureReason } from '../send-error.js';
 
 export const SMS_ROUTER = 'sms-router';
 

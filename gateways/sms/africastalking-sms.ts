@@ -31,16 +31,16 @@
  * fail: they would reach the real host.
  */
 import { createRequire } from 'node:module';
-import type { MessageSender, OutboundMessage, SendResult } from './message-sender.js';
+import type { MessageSender, OutboundMessage, SendResult } from '../message-sender.js';
 import {
   DEFAULT_SEND_TIMEOUT_MS,
   SendError,
   isNetworkError,
   isTimeoutError,
   maskRecipient,
-  withDeadline,
   type SendFailureReason,
-} from './send-error.js';
+} from '../send-error.js';
+import { withDeadline } from '../deadline.js';
 
 export const AFRICASTALKING_SMS_PROVIDER = 'africastalking';
 export const AT_LIVE_API_BASE_URL = 'https://api.africastalking.com/version1';

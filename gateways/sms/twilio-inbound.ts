@@ -21,7 +21,7 @@
  */
 import twilio from 'twilio';
 import { z } from 'zod';
-import { GatewayError, parseWith, phoneField, textField } from './gateway-error.js';
+import { GatewayError, parseWith, phoneField, textField } from '../gateway-error.js';
 import type { InboundSms } from './inbound-sms.js';
 
 export const TWILIO_INBOUND_PROVIDER = 'twilio';

@@ -19,7 +19,7 @@
  * a wrong 'failed' would send the code a second time.
  */
 import { z } from 'zod';
-import { optionalShortField, parseWith, phoneField, sessionIdField, textField } from './gateway-error.js';
+import { optionalShortField, parseWith, phoneField, sessionIdField, textField } from '../gateway-error.js';
 
 export type DeliveryStatus = 'delivered' | 'failed' | 'pending';
 

@@ -19,16 +19,16 @@
  * credentials come from the default provider chain unless given (tests).
  */
 import { SESClient, SendEmailCommand, type SESClientConfig } from '@aws-sdk/client-ses';
-import type { MessageSender, OutboundMessage, SendResult } from './message-sender.js';
+import type { MessageSender, OutboundMessage, SendResult } from '../message-sender.js';
 import {
   DEFAULT_SEND_TIMEOUT_MS,
   SendError,
   isNetworkError,
   isTimeoutError,
   maskRecipient,
-  withDeadline,
   type SendFailureReason,
-} from './send-error.js';
+} from '../send-error.js';
+import { withDeadline } from '../deadline.js';
 
 export const SES_EMAIL_PROVIDER = 'ses';
 

@@ -21,9 +21,9 @@
  *   ProgrammableServiceDataTypes.cs, ProgrammableServiceFieldTypes.cs.
  */
 import { z } from 'zod';
-import type { DialogEvent, ScreenReply } from '../machines/dialog-event.js';
-import type { UssdSessionEnd } from './africastalking-ussd-events.js';
-import { GatewayError, isRecord, optionalShortField, parseWith, phoneField, sessionIdField, textField } from './gateway-error.js';
+import type { DialogEvent, ScreenReply } from '../../machines/dialog-event.js';
+import { GatewayError, isRecord, optionalShortField, parseWith, phoneField, sessionIdField, textField } from '../gateway-error.js';
+import type { UssdGateway, UssdParsed, UssdSessionEnd } from './ussd-gateway.js';
 
 export const HUBTEL_PROVIDER = 'hubtel';
 const WHAT = 'Hubtel USSD payload';
@@ -43,8 +43,6 @@ const requestSchema = z.object({
   Sequence: z.union([z.number().int().min(0).max(999_999), z.string().regex(/^\d{1,6}$/).transform(Number)]),
 });
 
-export type HubtelUssdRequest = { kind: 'hop'; event: DialogEvent } | { kind: 'release'; end: UssdSessionEnd };
-
 /**
  * Parse one Hubtel request. Initiation/Response become a hop; Release (the user
  * left) and Timeout (we were too slow) become a session end.
@@ -52,7 +50,7 @@ export type HubtelUssdRequest = { kind: 'hop'; event: DialogEvent } | { kind: 'r
  * hops with the same answer differ by Sequence.
  * @throws GatewayError
  */
-export function parseHubtelUssd(body: unknown, receivedAt: Date = new Date()): HubtelUssdRequest {
+export function parseHubtelUssd(body: unknown, receivedAt: Date = new Date()): UssdParsed<undefined> {
   const req = parseWith(requestSchema, canonicalKeys(body), WHAT);
   const type = req.Type.trim().toLowerCase();
   if (type === 'release' || type === 'timeout') {
@@ -64,7 +62,7 @@ export function parseHubtelUssd(body: unknown, receivedAt: Date = new Date()): H
       receivedAt,
     };
     if (type === 'timeout') end.errorMessage = 'Hubtel timed out waiting for the reply';
-    return { kind: 'release', end };
+    return { kind: 'end', end, echo: undefined };
   }
   if (type !== 'initiation' && type !== 'response') {
     throw new GatewayError('invalid_payload', `${WHAT}: field "Type" is not a supported USSD request type`, 'Type');
@@ -85,7 +83,7 @@ export function parseHubtelUssd(body: unknown, receivedAt: Date = new Date()): H
   };
   if (req.ServiceCode !== undefined) event.serviceCode = req.ServiceCode;
   if (req.Operator !== undefined) event.networkCode = req.Operator;
-  return { kind: 'hop', event };
+  return { kind: 'hop', event, echo: undefined };
 }
 
 /** Map keys case-insensitively onto Hubtel's names; two spellings of one key are refused. */
@@ -133,3 +131,14 @@ export function renderHubtelUssd(reply: ScreenReply, extras: HubtelReplyExtras =
   if (extras.clientState !== undefined) response.ClientState = extras.clientState;
   return response;
 }
+
+/** JSON in and out; Message is the latest input and Sequence numbers the hops. */
+export const hubtelUssd: UssdGateway<undefined> = {
+  provider: HUBTEL_PROVIDER,
+  name: 'Hubtel',
+  path: '/gateways/hubtel/ussd',
+  token: { env: 'HUBTEL_WEBHOOK_TOKEN', inProduction: 'optional' },
+  contentType: 'application/json',
+  parse: parseHubtelUssd,
+  render: (reply) => renderHubtelUssd(reply),
+};

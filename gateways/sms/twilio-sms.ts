@@ -22,16 +22,16 @@
  */
 import twilio from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient.js';
-import type { MessageSender, OutboundMessage, SendResult } from './message-sender.js';
+import type { MessageSender, OutboundMessage, SendResult } from '../message-sender.js';
 import {
   DEFAULT_SEND_TIMEOUT_MS,
   SendError,
   isNetworkError,
   isTimeoutError,
   maskRecipient,
-  withDeadline,
   type SendFailureReason,
-} from './send-error.js';
+} from '../send-error.js';
+import { withDeadline } from '../deadline.js';
 
 export const TWILIO_SMS_PROVIDER = 'twilio';
 /** Twilio error: the recipient opted out (replied STOP). */

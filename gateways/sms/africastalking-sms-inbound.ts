@@ -15,7 +15,7 @@
  * AT signs nothing: the route authenticates it (secret path token / source allowlist).
  */
 import { z } from 'zod';
-import { optionalShortField, parseWith, phoneField, sessionIdField, textField } from './gateway-error.js';
+import { optionalShortField, parseWith, phoneField, sessionIdField, textField } from '../gateway-error.js';
 import type { InboundSms } from './inbound-sms.js';
 
 export const AT_SMS_TEXT_MAX = 1600;
