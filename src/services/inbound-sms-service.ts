@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { classifyReply, type InboundSms } from '../../gateways/inbound-sms.js';
 import type { Database } from '../db/database.js';
 import type { DialogRuntime } from '../dialogs/dialog-runtime.js';
+import { NOT_ME_WORDS } from '../i18n/languages.js';
 import { smsReply, type SmsReply } from '../i18n/messages.js';
 import { maskPhone } from '../logger.js';
 import { insertAuditEntry } from '../queries/audit.queries.js';
@@ -27,6 +28,8 @@ export interface InboundSmsDeps {
   limiter: RateLimiter;
   pepper: string;
   defaultCountry: string;
+  /** The USSD code a confirmed code's reply tells the user to dial. */
+  ussdServiceCode: string;
   /** Raises the suspicious_reset_pattern risk signal, when risk signals are enabled. */
   onNotMe?: (userId: string) => void;
 }
@@ -43,7 +46,9 @@ const AFTER_CODE: Record<string, SmsReply> = {
   expired: 'code_wrong',
 };
 
-export function createInboundSmsService({ db, dialogs, kv, limiter, pepper, defaultCountry, onNotMe }: InboundSmsDeps) {
+export function createInboundSmsService({
+  db, dialogs, kv, limiter, pepper, defaultCountry, ussdServiceCode, onNotMe,
+}: InboundSmsDeps) {
   const users = createUserQueries(db);
   // An HMAC of provider + message id: the key says nothing about the sender.
   const seenKey = (sms: InboundSms) =>
@@ -69,7 +74,7 @@ export function createInboundSmsService({ db, dialogs, kv, limiter, pepper, defa
   /** Runs the message's effect; returns the reply it calls for, or null when no reply is owed. */
   async function answer(phone: string, sms: InboundSms): Promise<string | null> {
     const user = await users.findActiveUserByPhone(phone);
-    const kind = classifyReply(sms.text);
+    const kind = classifyReply(sms.text, NOT_ME_WORDS);
     let reply: SmsReply = 'help';
     let dialog = false;
     if (kind === 'not_me') {
@@ -83,7 +88,7 @@ export function createInboundSmsService({ db, dialogs, kv, limiter, pepper, defa
     }
     if (!user && !dialog) return null;
     const capped = await limiter.consume('smsRepliesPerPhone', phone).then(() => false, () => true);
-    return capped ? null : smsReply(user?.language ?? 'fr', reply);
+    return capped ? null : smsReply(user?.language ?? 'fr', reply, { ussdCode: ussdServiceCode });
   }
 
   return {
