@@ -4,22 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeScreen } from '../../machines/screen.js';
-import { LANGS, type DialogError, type DialogInput, type Lang, type Screen, type ScreenId } from '../../machines/types.js';
+import { LANGS, type DialogInput, type Lang, type Screen } from '../../machines/types.js';
 import {
   USSD_CATALOGS, USSD_MAX_CHARS, composeUssdText, createUssdRenderer, formatWait, paginate, renderUssdScreen,
   type UssdCatalog,
 } from '../../src/i18n/render-ussd-screen.js';
+import { everyRendering, SCREEN_IDS, screenLengthTable, worstCases } from '../support/ussd-screen-lengths.js';
 import { createDialogModel, startDialog } from './dialog-harness.js';
 
-const SCREEN_IDS = Object.keys(USSD_CATALOGS.en.screens) as ScreenId[];
-const ERRORS = Object.keys(USSD_CATALOGS.en.errors) as DialogError[];
-// Longest values each placeholder can take: counts clamp at 2 digits (1 takes the singular form), waits at "119 min".
-const WORST_WAITS = [119, 7_140, 1e9];
-const worstCases = (screen: Screen): Screen[] =>
-  WORST_WAITS.flatMap((retryAfterSeconds) => [1, 99].map((count) => ({
-    ...screen,
-    params: { ...screen.params, attemptsLeft: count, answersLeft: count, mismatchesLeft: count, retryAfterSeconds },
-  })));
 // GSM 03.38 basic set minus accents: one character outside it halves a screen (UCS-2).
 const GSM7_PLAIN = /^[A-Za-z0-9 \n.,:;!?'"()\-+*#%&/=<>@$_]*$/;
 
@@ -52,13 +44,14 @@ describe('USSD screens', () => {
 
   it.each(LANGS)('fits any reason prefix above any screen in %s', (lang) => {
     for (const id of SCREEN_IDS) {
-      for (const error of [undefined, ...ERRORS]) {
-        const params: Screen['params'] = error ? { page: 0, error } : { page: 0 };
-        for (const screen of worstCases({ id, params, end: false })) {
-          expect(composeUssdText(screen, lang).length, `${id}/${error}`).toBeLessThanOrEqual(USSD_MAX_CHARS);
-        }
-      }
+      for (const text of everyRendering(id, lang)) expect(text.length, `${id}: ${text}`).toBeLessThanOrEqual(USSD_MAX_CHARS);
     }
+  });
+
+  it('prints every screen\'s worst-case length per language', () => {
+    const table = screenLengthTable();
+    expect(table.split('\n')).toHaveLength(2 + SCREEN_IDS.length + 4);
+    console.log(table);
   });
 
   it('has the same keys and placeholders in every language', () => {
