@@ -22,8 +22,8 @@ export const fr = {
       enter_code: 'Entrez le code a 6 chiffres recu par SMS\n1. Recevoir un nouveau code\n0. Retour',
       new_ussd_pin: 'Choisissez un nouveau code PIN: 4 a 6 chiffres, ni 1234 ni votre annee de naissance\n00. Menu',
       new_password: 'Choisissez un nouveau mot de passe: au moins 8 caracteres\n00. Menu',
-      confirm_ussd_pin: 'Retapez le nouveau code PIN\n0. Retour\n00. Menu',
-      confirm_password: 'Retapez le nouveau mot de passe\n0. Retour\n00. Menu',
+      confirm_ussd_pin: 'Entrez encore le nouveau code PIN\n0. Retour\n00. Menu',
+      confirm_password: 'Entrez encore le nouveau mot de passe\n0. Retour\n00. Menu',
       resume: 'Molam ID\nVous avez une demande en cours.\n1. Continuer\n2. Recommencer',
       wait: 'Votre demande est en cours de traitement. Merci de rappeler dans un instant.',
       done_ussd_pin:
