@@ -9,6 +9,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { atSession } from '../support/ussd-sessions.js';
 
 const TOKEN = 'at-hook-secret';
 let svc: TestService;
@@ -28,19 +29,7 @@ const ethiopianNumber = () => `+25191${digits(7)}`;
 const seed = (phone: string, language: string, country: string) =>
   createUserQueries(svc.app.db).upsertUser({ phone, language, country });
 
-/** A USSD session: each call types one more input, as a handset would. */
-function session(phone: string) {
-  const sessionId = `ATUid_${randomUUID()}`;
-  const inputs: string[] = [];
-  const hop = async () => (await svc.atHop({ sessionId, phone, text: inputs.join('*'), token: TOKEN })).text;
-  return {
-    dial: hop,
-    async type(input: string) {
-      inputs.push(input);
-      return hop();
-    },
-  };
-}
+const session = (phone: string) => atSession(svc, phone, { token: TOKEN });
 
 const lastSmsTo = async (phone: string) => {
   await svc.app.settle();
