@@ -122,8 +122,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 
   const delivery = createDeliveryService({ db, pendingOtps, smsRouter: messaging.smsRouter, metrics, logger });
   const inbound = createInboundSmsService({
-    db, dialogs, kv, limiter, pepper: config.pepper, defaultCountry: config.defaultCountry, ussdServiceCode: config.ussdServiceCode,
-    onNotMe: (userId) => risk.monitor.onNotMe({ userId, channel: 'sms' }),
+    db, dialogs, kv, limiter, pepper: config.pepper, defaultCountry: config.defaultCountry,
+    ussdServiceCode: config.ussdServiceCode, onNotMe: (userId) => risk.monitor.onNotMe({ userId, channel: 'sms' }),
   });
 
   const router = new Router();

@@ -57,7 +57,8 @@ const envSchema = z.object({
 
   USSD_HOP_DEADLINE_MS: int(5000, 500, 15000),
   // Named in SMS texts ("Dial *384*1# to..."); bounded so every SMS stays one segment (test/gateways/gsm7.test.ts).
-  USSD_SERVICE_CODE: z.string().regex(USSD_SERVICE_CODE_FORMAT, 'a USSD service code such as *384*1#').default('*384*1#'),
+  USSD_SERVICE_CODE: z.string().regex(USSD_SERVICE_CODE_FORMAT, 'a USSD service code such as *384*1#')
+    .default('*384*1#'),
   AT_WEBHOOK_TOKEN: optionalText,
   HUBTEL_WEBHOOK_TOKEN: optionalText,
   USSD_KNOWLEDGE_CHECK: z.string().regex(/^$|^[A-Z]{2}:(birth_year|id_last4)(,[A-Z]{2}:(birth_year|id_last4))*$/, 'e.g. KE:id_last4,SN:birth_year').default(''),

@@ -8,7 +8,9 @@
 import type { DialogError, ResetKind, ScreenId } from '../../machines/types.js';
 
 /** Answers to an inbound SMS (a code, STOP / NOT ME with or without a live reset, anything else). */
-export const SMS_REPLIES = ['code_accepted', 'code_wrong', 'no_reset', 'cancelled', 'nothing_to_cancel', 'help'] as const;
+export const SMS_REPLIES = [
+  'code_accepted', 'code_wrong', 'no_reset', 'cancelled', 'nothing_to_cancel', 'help',
+] as const;
 export type SmsReply = (typeof SMS_REPLIES)[number];
 
 /** END screens the dialog runtime answers itself when it cannot run the dialog. */
@@ -43,7 +45,7 @@ export interface UssdTexts {
 export interface Catalog {
   /** ISO 3166 countries where this is the usual language of a service menu (default when none is on file). */
   countries: readonly string[];
-  /** Replies meaning "I did not ask for this", as classifyReply normalizes them: uppercase, A-Z 0-9 and single spaces. */
+  /** Replies meaning "I did not ask for this", as classifyReply normalizes them (A-Z 0-9, single spaces). */
   notMeWords: readonly string[];
   ussd: UssdTexts;
   politeEnd: Record<PoliteEnd, string>;

@@ -5,7 +5,7 @@ import { CATALOGS } from './catalogs/index.js';
 export const isLang = (lang: unknown): lang is Lang => (LANGS as readonly unknown[]).includes(lang);
 
 // A country listed by two catalogs would make the default depend on this order: a test refuses it.
-const BY_COUNTRY = new Map(LANGS.flatMap((lang) => CATALOGS[lang].countries.map((country) => [country, lang] as const)));
+const BY_COUNTRY = new Map(LANGS.flatMap((lang) => CATALOGS[lang].countries.map((c) => [c, lang] as const)));
 
 /** The usual language of a country's service menus, or null (then the dialog asks). */
 export const languageOfCountry = (country: string | null | undefined): Lang | null =>

@@ -6,12 +6,13 @@ import { CATALOGS } from './catalogs/index.js';
 /** A 160-octet USSD payload packed as GSM 7-bit holds 182 characters. */
 export const USSD_MAX_CHARS = 182;
 
-export type UssdCatalog = UssdTexts;
-
-export const USSD_CATALOGS = Object.fromEntries(LANGS.map((lang) => [lang, CATALOGS[lang].ussd])) as Record<Lang, UssdCatalog>;
+/** Each language's USSD texts, by code. */
+export const USSD_CATALOGS = Object.fromEntries(
+  LANGS.map((lang) => [lang, CATALOGS[lang].ussd]),
+) as Record<Lang, UssdTexts>;
 
 /** Short wait for a screen: "45 s", "12 min", "3 h" (never longer than 7 characters). */
-export function formatWait(seconds: number, units: UssdCatalog['units']): string {
+export function formatWait(seconds: number, units: UssdTexts['units']): string {
   const s = Math.max(1, Math.ceil(seconds));
   if (s < 120) return `${s} ${units.s}`;
   const min = Math.ceil(s / 60);
@@ -50,7 +51,7 @@ export function paginate(text: string, page: number, more: string, max = USSD_MA
  * A renderer over any catalogs, listed on the language screen in `order` (tests pass their own).
  * Catalog keys are BCP 47 language tags: they pick the plural rules of counts.
  */
-export function createUssdRenderer<L extends string>(catalogs: Record<L, UssdCatalog>, order: readonly L[]) {
+export function createUssdRenderer<L extends string>(catalogs: Record<L, UssdTexts>, order: readonly L[]) {
   const languages = order.map((lang, i) => `${i + 1}. ${catalogs[lang].languageName}`).join('\n');
   const pluralRules = new Map(order.map((lang) => [lang, new Intl.PluralRules(lang)]));
 

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { describeScreen } from '../../machines/screen.js';
 import { LANGS, type DialogInput, type Lang, type Screen } from '../../machines/types.js';
+import type { UssdTexts } from '../../src/i18n/catalog.js';
 import {
   USSD_CATALOGS, USSD_MAX_CHARS, composeUssdText, createUssdRenderer, formatWait, paginate, renderUssdScreen,
-  type UssdCatalog,
 } from '../../src/i18n/render-ussd-screen.js';
 import { everyRendering, SCREEN_IDS, screenLengthTable, worstCases } from '../support/ussd-screen-lengths.js';
 import { createDialogModel, startDialog } from './dialog-harness.js';
@@ -44,7 +44,9 @@ describe('USSD screens', () => {
 
   it.each(LANGS)('fits any reason prefix above any screen in %s', (lang) => {
     for (const id of SCREEN_IDS) {
-      for (const text of everyRendering(id, lang)) expect(text.length, `${id}: ${text}`).toBeLessThanOrEqual(USSD_MAX_CHARS);
+      for (const text of everyRendering(id, lang)) {
+        expect(text.length, `${id}: ${text}`).toBeLessThanOrEqual(USSD_MAX_CHARS);
+      }
     }
   });
 
@@ -55,7 +57,7 @@ describe('USSD screens', () => {
   });
 
   it('has the same keys and placeholders in every language', () => {
-    const shape = (catalog: UssdCatalog) =>
+    const shape = (catalog: UssdTexts) =>
       Object.fromEntries(
         [...Object.entries(catalog.screens), ...Object.entries(catalog.errors)].map(([key, text]) => [
           key, [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(),
@@ -68,7 +70,8 @@ describe('USSD screens', () => {
   it('uses plain GSM-7 text (no accents, no emoji) in every catalog', () => {
     for (const lang of LANGS) {
       const { screens, errors, ...rest } = USSD_CATALOGS[lang];
-      const words = [rest.languageName, rest.more, rest.triesLeft.one, rest.triesLeft.other, ...Object.values(rest.units)];
+      const { languageName, more, triesLeft, units } = rest;
+      const words = [languageName, more, triesLeft.one, triesLeft.other, ...Object.values(units)];
       for (const text of [...Object.values(screens), ...Object.values(errors), ...words]) {
         expect(text.replace(/\{\w+\}/g, ''), `${lang}: ${text}`).toMatch(GSM7_PLAIN);
       }
@@ -101,7 +104,7 @@ describe('USSD screens', () => {
 
 describe('USSD paging (98)', () => {
   // A catalog set built to overflow: 14 languages on the language screen, a verbose menu.
-  const wordy = (n: number): UssdCatalog => ({
+  const wordy = (n: number): UssdTexts => ({
     ...USSD_CATALOGS.en,
     languageName: `Language number ${n}`,
     screens: {

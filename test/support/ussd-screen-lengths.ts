@@ -26,7 +26,8 @@ export const worstCases = (screen: Screen): Screen[] =>
 /** Every rendering of a screen id: alone and under each reason prefix, with worst-case values. */
 export const everyRendering = (id: ScreenId, lang: Lang): string[] =>
   [undefined, ...DIALOG_ERRORS].flatMap((error) =>
-    worstCases({ id, params: error ? { page: 0, error } : { page: 0 }, end: false }).map((s) => composeUssdText(s, lang)));
+    worstCases({ id, params: error ? { page: 0, error } : { page: 0 }, end: false })
+      .map((screen) => composeUssdText(screen, lang)));
 
 export const worstLength = (id: ScreenId, lang: Lang): number =>
   Math.max(...everyRendering(id, lang).map((text) => text.length));

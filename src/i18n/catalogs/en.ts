@@ -27,14 +27,17 @@ export const en = {
       expired: 'Your code has expired. Nothing was changed. Please dial again to start over.',
       // {wait} is the account's real cool-off: a dial before it ends gets this screen again, no code.
       locked:
-        'Too many wrong codes. Reset is blocked for {wait}. Nothing was changed. Dial again after that, or go to a Molam agent.',
-      too_many_answers: 'Too many wrong answers. Reset is blocked for now. Please try again later or go to a Molam agent.',
+        'Too many wrong codes. Reset is blocked for {wait}. Nothing was changed. ' +
+        'Dial again after that, or go to a Molam agent.',
+      too_many_answers:
+        'Too many wrong answers. Reset is blocked for now. Please try again later or go to a Molam agent.',
       too_many_secrets: 'Too many choices were refused. Nothing was changed. Please dial again to start over.',
       unavailable: 'Service unavailable. Nothing was changed. Please try again later.',
       refused_no_account: 'No Molam ID account uses this number. A Molam agent can help you.',
       refused_cap_reached: 'You have reached the number of resets allowed this month. A Molam agent can help you.',
       refused_not_served: 'Molam ID cannot send codes to numbers of this country yet. A Molam agent can help you.',
-      refused_sim_swap: 'Your SIM card changed recently. For your safety, please go to a Molam agent with your ID card.',
+      refused_sim_swap:
+        'Your SIM card changed recently. For your safety, please go to a Molam agent with your ID card.',
       rate_limited: 'Too many requests. Please try again in {wait}.',
       too_many_mismatches: 'The two entries did not match. Nothing was changed. Please dial again to start over.',
     },

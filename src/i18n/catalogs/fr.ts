@@ -6,7 +6,10 @@
 import type { Catalog } from '../catalog.js';
 
 export const fr = {
-  countries: ['SN', 'CI', 'ML', 'BF', 'NE', 'TG', 'BJ', 'GN', 'CM', 'CD', 'CG', 'GA', 'TD', 'CF', 'MG', 'BI', 'DJ', 'KM', 'MR', 'FR'],
+  countries: [
+    'SN', 'CI', 'ML', 'BF', 'NE', 'TG', 'BJ', 'GN', 'MR',
+    'CM', 'CD', 'CG', 'GA', 'TD', 'CF', 'MG', 'BI', 'DJ', 'KM', 'FR',
+  ],
   notMeWords: ['NON', 'PAS MOI', 'ARRET'],
   ussd: {
     languageName: 'Francais',
@@ -36,14 +39,17 @@ export const fr = {
         "Trop de codes incorrects. Demande bloquee pendant {wait}. Rien n'a ete modifie. " +
         'Rappelez ensuite ou allez voir un agent Molam.',
       too_many_answers:
-        "Trop de reponses incorrectes. La demande est bloquee pour le moment. Reessayez plus tard ou allez voir un agent Molam.",
+        'Trop de reponses incorrectes. La demande est bloquee pour le moment. ' +
+        'Reessayez plus tard ou allez voir un agent Molam.',
       too_many_secrets: "Trop de choix refuses. Rien n'a ete modifie. Merci de rappeler pour recommencer.",
       unavailable: "Service indisponible. Rien n'a ete modifie. Merci de reessayer plus tard.",
       refused_no_account: "Aucun compte Molam ID n'utilise ce numero. Un agent Molam peut vous aider.",
       refused_cap_reached: 'Vous avez atteint le nombre de demandes permis ce mois-ci. Un agent Molam peut vous aider.',
-      refused_not_served: "Molam ID n'envoie pas encore de codes aux numeros de ce pays. Un agent Molam peut vous aider.",
+      refused_not_served:
+        "Molam ID n'envoie pas encore de codes aux numeros de ce pays. Un agent Molam peut vous aider.",
       refused_sim_swap:
-        "Votre carte SIM a change recemment. Pour votre securite, rendez-vous chez un agent Molam avec votre piece d'identite.",
+        'Votre carte SIM a change recemment. Pour votre securite, ' +
+        "rendez-vous chez un agent Molam avec votre piece d'identite.",
       rate_limited: 'Trop de demandes. Merci de reessayer dans {wait}.',
       too_many_mismatches:
         "Les deux saisies ne correspondent pas. Rien n'a ete modifie. Merci de rappeler pour recommencer.",
@@ -78,7 +84,8 @@ export const fr = {
   sms: {
     otp: {
       ussd_pin:
-        'Molam ID: {otp} est votre code pour changer de PIN. Valable {ttl} min. Ne le partagez jamais.\n\n@{domain} #{otp}',
+        'Molam ID: {otp} est votre code pour changer de PIN. Valable {ttl} min. Ne le partagez jamais.' +
+        '\n\n@{domain} #{otp}',
       password:
         'Molam ID: {otp} est votre code pour changer de mot de passe. Valable {ttl} min. Ne le partagez jamais.' +
         '\n\n@{domain} #{otp}',

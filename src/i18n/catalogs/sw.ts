@@ -98,7 +98,8 @@ export const sw = {
     },
     resetDone: {
       ussd_pin: 'Molam ID: PIN yako imebadilishwa. Si wewe? Jibu SI MIMI au piga simu huduma kwa wateja sasa.',
-      password: 'Molam ID: neno lako la siri limebadilishwa. Si wewe? Jibu SI MIMI au piga simu huduma kwa wateja sasa.',
+      password:
+        'Molam ID: neno lako la siri limebadilishwa. Si wewe? Jibu SI MIMI au piga simu huduma kwa wateja sasa.',
     },
     replies: {
       code_accepted: 'Molam ID: msimbo umethibitishwa. Piga {ussdCode} uchague PIN au neno la siri jipya.',
@@ -129,7 +130,9 @@ export const sw = {
     resetDone: {
       ussd_pin: {
         subject: 'PIN yako ya Molam ID imebadilishwa',
-        body: 'PIN yako ya Molam ID imebadilishwa sasa hivi.\n\nSi wewe? Wasiliana na huduma kwa wateja ya Molam mara moja.',
+        body:
+          'PIN yako ya Molam ID imebadilishwa sasa hivi.\n\n' +
+          'Si wewe? Wasiliana na huduma kwa wateja ya Molam mara moja.',
       },
       password: {
         subject: 'Neno lako la siri la Molam ID limebadilishwa',
