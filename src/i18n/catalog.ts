@@ -34,6 +34,7 @@ export interface UssdTexts {
   languageName: string;
   /** Label of the `98` option on a paged screen. */
   more: string;
+  /** A wait in seconds, minutes, hours, {n} the number: "{n} min", or "dak {n}" where the unit comes first. */
   units: { s: string; min: string; h: string };
   /** What a count placeholder ({attemptsLeft}, {answersLeft}, {mismatchesLeft}) renders as. */
   triesLeft: Plural;

@@ -14,10 +14,10 @@ export const USSD_CATALOGS = Object.fromEntries(
 /** Short wait for a screen: "45 s", "12 min", "3 h" (never longer than 7 characters). */
 export function formatWait(seconds: number, units: UssdTexts['units']): string {
   const s = Math.max(1, Math.ceil(seconds));
-  if (s < 120) return `${s} ${units.s}`;
+  if (s < 120) return units.s.replace('{n}', String(s));
   const min = Math.ceil(s / 60);
-  if (min < 120) return `${min} ${units.min}`;
-  return `${Math.min(999, Math.ceil(min / 60))} ${units.h}`;
+  if (min < 120) return units.min.replace('{n}', String(min));
+  return units.h.replace('{n}', String(Math.min(999, Math.ceil(min / 60))));
 }
 
 // Counts come from the service (5 tries); two digits bound every screen's length.

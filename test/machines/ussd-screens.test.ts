@@ -78,12 +78,15 @@ describe('USSD screens', () => {
     }
   });
 
+  const waits = (lang: Lang) => [1, 119, 120, 7_140, 7_200, 1e9].map((s) => formatWait(s, USSD_CATALOGS[lang].units));
+
   it.each(LANGS)('formats waits in at most 7 characters in %s', (lang) => {
-    const units = USSD_CATALOGS[lang].units;
-    for (const s of [1, 45, 119, 120, 7_140, 7_200, 1e9]) expect(formatWait(s, units).length).toBeLessThanOrEqual(7);
-    expect([1, 119, 120, 7_140, 7_200, 1e9].map((s) => formatWait(s, USSD_CATALOGS.en.units))).toEqual([
-      '1 s', '119 s', '2 min', '119 min', '2 h', '999 h',
-    ]);
+    for (const wait of waits(lang)) expect(wait.length, wait).toBeLessThanOrEqual(7);
+  });
+
+  it('writes a wait the way each language says it: "2 min", "dak 2"', () => {
+    expect(waits('en')).toEqual(['1 s', '119 s', '2 min', '119 min', '2 h', '999 h']);
+    expect(waits('sw')).toEqual(['sek 1', 'sek 119', 'dak 2', 'dak 119', 'saa 2', 'saa 999']);
   });
 
   it('says "1 try left" but "2 tries left", and "1 essai restant" for 0 and 1 in French', () => {

@@ -7,7 +7,7 @@ export const en = {
   ussd: {
     languageName: 'English',
     more: 'More',
-    units: { s: 's', min: 'min', h: 'h' },
+    units: { s: '{n} s', min: '{n} min', h: '{n} h' },
     triesLeft: { one: '{n} try left', other: '{n} tries left' },
     screens: {
       language: 'Molam ID\n{languages}',

@@ -14,7 +14,7 @@ export const fr = {
   ussd: {
     languageName: 'Francais',
     more: 'Suite',
-    units: { s: 's', min: 'min', h: 'h' },
+    units: { s: '{n} s', min: '{n} min', h: '{n} h' },
     // French: 0 and 1 take the singular (Intl.PluralRules('fr') says "one" for both).
     triesLeft: { one: '{n} essai restant', other: '{n} essais restants' },
     screens: {

@@ -14,7 +14,7 @@
  * - dial: "piga" (piga *384#), the verb used for calls and USSD codes.
  * - digits: "tarakimu", taught in school and used by banks ("tarakimu 4").
  * - request: "ombi"; customer care: "huduma kwa wateja"; ID card: "kitambulisho".
- * - units: "dak" (dakika) for minutes, "saa" for hours, "s" (sekunde) for seconds.
+ * - waits: "sek 45", "dak 12", "saa 3" (sekunde, dakika, saa): the unit before the number, as spoken.
  */
 import type { Catalog } from '../catalog.js';
 
@@ -24,7 +24,7 @@ export const sw = {
   ussd: {
     languageName: 'Kiswahili',
     more: 'Zaidi',
-    units: { s: 's', min: 'dak', h: 'saa' },
+    units: { s: 'sek {n}', min: 'dak {n}', h: 'saa {n}' },
     // jaribio / majaribio (class 5/6): the verb agrees, li- for one, ya- for more.
     triesLeft: { one: 'jaribio {n} limebaki', other: 'majaribio {n} yamebaki' },
     screens: {
@@ -71,12 +71,12 @@ export const sw = {
       resend_limit: 'Hatuwezi kutuma msimbo mwingine.',
       mismatch: 'Si sawa na cha kwanza, {mismatchesLeft}.',
       // Neutral on PIN / password: "tofauti" (a different one) needs no noun-class agreement.
-      secret_format: 'Herufi hizi haziruhusiwi.',
+      secret_format: 'Kuna herufi zisizoruhusiwa.',
       secret_length: 'Urefu si sahihi.',
       secret_sequence: 'Rahisi mno: epuka mfuatano kama 1234.',
       secret_repeated: 'Rahisi mno: epuka kurudia kama 1111.',
       secret_common: 'Rahisi kukisia, chagua tofauti.',
-      secret_reused: 'Ulishaitumia, chagua tofauti.',
+      secret_reused: 'Uliitumia awali, chagua tofauti.',
       secret_weak: 'Dhaifu mno, chagua tofauti.',
     },
   },
@@ -102,7 +102,7 @@ export const sw = {
         'Molam ID: neno lako la siri limebadilishwa. Si wewe? Jibu SI MIMI au piga simu huduma kwa wateja sasa.',
     },
     replies: {
-      code_accepted: 'Molam ID: msimbo umethibitishwa. Piga {ussdCode} uchague PIN au neno la siri jipya.',
+      code_accepted: 'Molam ID: msimbo umethibitishwa. Piga {ussdCode} uchague PIN mpya au neno la siri jipya.',
       code_wrong: 'Molam ID: msimbo huu si sahihi. Angalia SMS kisha ujaribu tena.',
       no_reset: 'Molam ID: hakuna ombi linaloendelea kwa nambari hii.',
       cancelled: 'Molam ID: ombi limesitishwa na timu yetu imearifiwa. Hakuna kilichobadilishwa.',
