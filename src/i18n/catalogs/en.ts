@@ -43,7 +43,7 @@ export const en = {
     },
     errors: {
       invalid_choice: 'Invalid choice.',
-      empty: 'Please enter a value.',
+      empty: 'You did not type anything.',
       answer_format: 'Please enter 4 digits.',
       answer_wrong: 'Wrong answer. {answersLeft}.',
       code_format: 'The code has 6 digits.',

@@ -56,7 +56,7 @@ export const fr = {
     },
     errors: {
       invalid_choice: 'Choix invalide.',
-      empty: 'Merci de saisir une valeur.',
+      empty: "Vous n'avez rien saisi.",
       answer_format: 'Entrez 4 chiffres.',
       answer_wrong: 'Reponse incorrecte, {answersLeft}.',
       code_format: 'Le code a 6 chiffres.',

@@ -61,7 +61,7 @@ export const sw = {
     },
     errors: {
       invalid_choice: 'Chaguo si sahihi.',
-      empty: 'Tafadhali weka jibu.',
+      empty: 'Hukuandika chochote.',
       answer_format: 'Weka tarakimu 4.',
       answer_wrong: 'Jibu si sahihi, {answersLeft}.',
       code_format: 'Msimbo una tarakimu 6.',
