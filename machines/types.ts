@@ -3,8 +3,12 @@
  * catalogs. Pure: no imports, nothing here does I/O.
  */
 
-/** Languages in the order the language screen lists them (1, 2, ...). */
-export const LANGS = ['fr', 'en'] as const;
+/**
+ * Languages in the order the language screen lists them (1, 2, ...): the one
+ * list of language codes. Each needs its catalog in src/i18n/catalogs/ (the
+ * compiler refuses the registry there until it has one).
+ */
+export const LANGS = ['fr', 'en', 'sw'] as const;
 export type Lang = (typeof LANGS)[number];
 
 /** Every reset kind, defined once; what differs per kind lives in src/reset-kinds.ts. */

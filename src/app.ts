@@ -123,7 +123,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
 
   const delivery = createDeliveryService({ db, pendingOtps, smsRouter: messaging.smsRouter, metrics, logger });
   const inbound = createInboundSmsService({
-    db, dispatchToDialog: (phone, event) => dialogs.sms(phone, event), kv, limiter, pepper: config.pepper, defaultCountry: config.defaultCountry, onNotMe: (userId) => risk.monitor.onNotMe({ userId, channel: 'sms' }),
+    db, dispatchToDialog: (phone, event) => dialogs.sms(phone, event), kv, limiter, pepper: config.pepper, defaultCountry: config.defaultCountry,
+    ussdServiceCode: config.ussdServiceCode, onNotMe: (userId) => risk.monitor.onNotMe({ userId, channel: 'sms' }),
   });
 
   const router = new Router();

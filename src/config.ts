@@ -27,6 +27,9 @@ const proxyHops = z
   .transform((v) => (v === undefined || v.trim() === '' || v === 'false' ? '0' : v === 'true' ? '1' : v.trim()))
   .pipe(z.string().regex(/^\d{1,2}$/, 'a number of proxy hops (0, 1, 2, ...); "true" = 1, "false" = 0').transform(Number));
 
+/** *<service>[*<digits>...]# (3GPP TS 22.030 §6.5.3), at most 21 characters. */
+export const USSD_SERVICE_CODE_FORMAT = /^\*\d{2,4}(\*\d{1,4}){0,3}#$/;
+
 const envSchema = z.object({
   // Unset means production: development and test are asked for (npm run dev, the tests).
   NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
@@ -54,6 +57,9 @@ const envSchema = z.object({
   EMAIL_FROM: z.string().default('noreply@molam.id'),
 
   USSD_HOP_DEADLINE_MS: int(5000, 500, 15000),
+  // Named in SMS texts ("Dial *384*1# to..."); bounded so every SMS stays one segment (test/gateways/gsm7.test.ts).
+  USSD_SERVICE_CODE: z.string().regex(USSD_SERVICE_CODE_FORMAT, 'a USSD service code such as *384*1#')
+    .default('*384*1#'),
   AT_WEBHOOK_TOKEN: optionalText,
   // One per USSD gateway descriptor (gateways/ussd/registry.ts names the variable).
   HUBTEL_WEBHOOK_TOKEN: optionalText,
@@ -139,6 +145,8 @@ export interface Config {
   otpSmsDomain: string;
   emailFrom: string;
   ussdHopDeadlineMs: number;
+  /** The USSD code users dial to reach this service, e.g. *384*1#. */
+  ussdServiceCode: string;
   atWebhookToken: string | undefined;
   /** Secret expected as ?token= on each USSD gateway's webhooks, by the variable its descriptor names. */
   ussdWebhookTokens: Readonly<Record<string, string | undefined>>;
@@ -286,6 +294,7 @@ export function loadConfig(source: Record<string, string | undefined>): Readonly
     otpSmsDomain: env.OTP_SMS_DOMAIN,
     emailFrom: env.EMAIL_FROM,
     ussdHopDeadlineMs: env.USSD_HOP_DEADLINE_MS,
+    ussdServiceCode: env.USSD_SERVICE_CODE,
     atWebhookToken: env.AT_WEBHOOK_TOKEN,
     ussdWebhookTokens: Object.freeze(
       Object.fromEntries(USSD_GATEWAYS.map((g) => [g.token.env, env[tokenVariable(g.token.env)]])),

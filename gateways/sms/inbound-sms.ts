@@ -24,16 +24,12 @@ export interface InboundSms {
 
 export type ReplyKind = 'not_me' | 'other' | { code: string };
 
-// fr and en words of a person who did not ask for the reset, after
-// normalization (uppercase, accents and punctuation removed, spaces collapsed).
-const NOT_ME = new Set(['STOP', 'NON', 'NOT ME', 'NOTME', 'PAS MOI', 'ARRET']);
-
 /**
- * Classify a reply: 'not_me' for STOP / NON / NOT ME / NOTME / PAS MOI / ARRET
- * (any case, accents, surrounding spaces or punctuation); `{ code }` for six
- * digits, spaces allowed ("482 913"); 'other' for everything else.
+ * Classify a reply: 'not_me' when it is one of `notMeWords` (the catalogs' words,
+ * given uppercase with single spaces) in any case, accents, surrounding spaces or
+ * punctuation; `{ code }` for six digits, spaces allowed ("482 913"); 'other' for everything else.
  */
-export function classifyReply(text: string): ReplyKind {
+export function classifyReply(text: string, notMeWords: ReadonlySet<string>): ReplyKind {
   // NFKC folds full-width digits and letters some keyboards produce.
   const folded = text.normalize('NFKC');
   const digits = folded.replace(/[\s\p{P}]/gu, '');
@@ -44,5 +40,5 @@ export function classifyReply(text: string): ReplyKind {
     .toUpperCase()
     .replace(/[^A-Z0-9]+/g, ' ')
     .trim();
-  return NOT_ME.has(words) ? 'not_me' : 'other';
+  return notMeWords.has(words) ? 'not_me' : 'other';
 }

@@ -4,24 +4,11 @@
  * knowledge question before a reset.
  */
 import type { DialogInput, KnowledgeQuestion, Lang } from '../../machines/types.js';
-import { LANGS } from '../../machines/types.js';
 import type { Queryable } from '../db/database.js';
+import { isLang, languageOfCountry } from '../i18n/languages.js';
 import { findDialogProfile, type DialogProfileRow } from '../queries/users.queries.js';
 import { normalizePhone } from '../services/identifiers.js';
 import { knowledgeDigest } from './dialog-effects.js';
-
-// Where French or English is the usual language of a service menu.
-const FRENCH = new Set(['SN', 'CI', 'ML', 'BF', 'NE', 'TG', 'BJ', 'GN', 'CM', 'CD', 'CG', 'GA', 'TD', 'CF', 'MG', 'BI', 'DJ', 'KM', 'MR', 'FR']);
-const ENGLISH = new Set(['KE', 'GH', 'NG', 'UG', 'TZ', 'ZA', 'ZM', 'ZW', 'MW', 'SL', 'LR', 'GM', 'BW', 'NA', 'GB', 'US']);
-
-export function languageOfCountry(country: string | null | undefined): Lang | null {
-  if (!country) return null;
-  if (FRENCH.has(country)) return 'fr';
-  if (ENGLISH.has(country)) return 'en';
-  return null;
-}
-
-const isLang = (l: string): l is Lang => (LANGS as readonly string[]).includes(l);
 
 export function createDialogProfiles(db: Queryable, opts: { pepper: string; defaultCountry: string; knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> }) {
   const find = (phone: string) => findDialogProfile(db, phone);

@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { classifyReply, type InboundSms } from '../../gateways/sms/inbound-sms.js';
 import { RESET_KINDS, type DialogMachineEvent } from '../../machines/types.js';
 import type { Database } from '../db/database.js';
+import { NOT_ME_WORDS } from '../i18n/languages.js';
 import { smsReply, type SmsReply } from '../i18n/messages.js';
 import { maskPhone } from '../logger.js';
 import { insertAuditEntry } from '../queries/audit.queries.js';
@@ -29,6 +30,8 @@ export interface InboundSmsDeps {
   limiter: RateLimiter;
   pepper: string;
   defaultCountry: string;
+  /** The USSD code a confirmed code's reply tells the user to dial. */
+  ussdServiceCode: string;
   /** Raises the suspicious_reset_pattern risk signal, when risk signals are enabled. */
   onNotMe?: (userId: string) => void;
 }
@@ -44,7 +47,9 @@ const AFTER_CODE: Record<string, SmsReply> = {
   expired: 'code_wrong',
 };
 
-export function createInboundSmsService({ db, dispatchToDialog, kv, limiter, pepper, defaultCountry, onNotMe }: InboundSmsDeps) {
+export function createInboundSmsService({
+  db, dispatchToDialog, kv, limiter, pepper, defaultCountry, ussdServiceCode, onNotMe,
+}: InboundSmsDeps) {
   const users = createUserQueries(db);
   const requests = createResetRequestQueries(db);
   // An HMAC of provider + message id: the key says nothing about the sender.
@@ -67,7 +72,7 @@ export function createInboundSmsService({ db, dispatchToDialog, kv, limiter, pep
   /** Runs the message's effect; returns the reply it calls for, or null when no reply is owed. */
   async function answer(phone: string, sms: InboundSms): Promise<string | null> {
     const user = await users.findActiveUserByPhone(phone);
-    const kind = classifyReply(sms.text);
+    const kind = classifyReply(sms.text, NOT_ME_WORDS);
     let reply: SmsReply = 'help';
     let dialog = false;
     if (kind === 'not_me') {
@@ -81,7 +86,7 @@ export function createInboundSmsService({ db, dispatchToDialog, kv, limiter, pep
     }
     if (!user && !dialog) return null;
     const capped = await limiter.consume('smsRepliesPerPhone', phone).then(() => false, () => true);
-    return capped ? null : smsReply(user?.language ?? 'fr', reply);
+    return capped ? null : smsReply(user?.language ?? 'fr', reply, { ussdCode: ussdServiceCode });
   }
 
   return {

@@ -64,9 +64,10 @@ describe('rate limits', () => {
       expect(unknownKenya.body).toEqual(kenya.body);
       expect((await svc.post('/v1/reset/start', { kind: 'password', identifier: '+221770000001' })).status).toBe(202);
       expect((await svc.get('/metrics')).text).toMatch(/molam_id_rate_limited_total\{scope="smsCountryNotAllowed"\} 2/);
-      // The same refusal over USSD is a clear END screen, not "service unavailable".
+      // The same refusal over USSD is a clear END screen, not "service unavailable" (in Swahili: no account, Kenya).
       await svc.atHop({ sessionId: 'ke-1', phone: '+254700000002', text: '' });
-      expect((await svc.atHop({ sessionId: 'ke-1', phone: '+254700000002', text: '1' })).text).toMatch(/^END Molam ID cannot send codes to numbers of this country/);
+      expect((await svc.atHop({ sessionId: 'ke-1', phone: '+254700000002', text: '1' })).text)
+        .toMatch(/^END Molam ID bado haitumi misimbo kwa nambari za nchi hii/);
     } finally {
       await svc.stop();
     }

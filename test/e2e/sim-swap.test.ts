@@ -97,7 +97,7 @@ describe('issue 15 item 15: SIM-swap refusal over USSD', () => {
     const s = atSession(svc, phone, { token: AT_TOKEN, sessionId: `ATUid_${randomUUID()}` });
     expect(await s.dial()).toMatch(/^CON Molam ID\n1\. /);
     const refused = await s.type('1');
-    expect(refused).toMatch(/^END Your SIM card changed recently\. For your safety, please visit a Molam agent with your ID\./);
+    expect(refused).toMatch(/^END Your SIM card changed recently\. For your safety, please go to a Molam agent with your ID card\./);
     expect(asked.at(-1)!.body).toEqual({ phoneNumber: phone, maxAge: 48 });
     expect(await messagesTo(svc, phone)).toEqual([]);
   });

@@ -144,7 +144,7 @@ describe("Africa's Talking USSD dialog", () => {
     await s.type('4826');
     expect((await s.type('4826')).text).toMatch(/^END .*PIN/);
     const late = await s.type('1');
-    expect(late.text).toBe('END Molam ID\nThis session has ended. Dial the code again to start over.');
+    expect(late.text).toBe('END Molam ID\nThis session has ended. Please dial again to start over.');
     expect(await requestsOf(phone)).toEqual([{ status: 'completed' }]);
     // A new session is a new dial: the menu.
     expect((await session(phone).dial()).text).toMatch(/^CON Molam ID\n1\. /);

@@ -23,8 +23,9 @@ import { arkeselUssd } from '../../gateways/ussd/arkesel-ussd.js';
 import { naloUssd } from '../../gateways/ussd/nalo-ussd.js';
 import { classifyReply } from '../../gateways/sms/inbound-sms.js';
 import { parseTwilioInbound } from '../../gateways/sms/twilio-inbound.js';
-import type { Screen, ScreenId } from '../../machines/types.js';
+import { LANGS, type Screen, type ScreenId } from '../../machines/types.js';
 import { politeEnd } from '../../src/dialogs/polite-end.js';
+import { NOT_ME_WORDS } from '../../src/i18n/languages.js';
 import { renderUssdScreen, USSD_CATALOGS } from '../../src/i18n/render-ussd-screen.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { previousPathOf } from '../support/previous-path.js';
@@ -120,7 +121,7 @@ describe('gateway parsers, in-process (pure, 6,400 payloads)', () => {
       if (!sms) return;
       expect(sms.from).toMatch(PHONE);
       expect(clean(sms.text) && clean(sms.providerMessageId)).toBe(true);
-      const kind = classifyReply(sms.text);
+      const kind = classifyReply(sms.text, NOT_ME_WORDS);
       expect(kind === 'not_me' || kind === 'other' || /^\d{6}$/.test(kind.code)).toBe(true);
     };
     fc.assert(fc.property(atSmsInboundFields, check(parseAfricasTalkingInboundSms)), { numRuns: RUNS.atSms });
@@ -173,7 +174,7 @@ describe('input recovery and screen rendering, in-process (pure, 1,800 cases)', 
 
   it(`renders ${RUNS.render} screens with any parameters within ${USSD_MAX} characters, as valid AT and Hubtel replies, in fr and en`, () => {
     fc.assert(fc.property(screen, (s) => {
-      for (const lang of ['fr', 'en'] as const) {
+      for (const lang of LANGS) {
         const text = renderUssdScreen(s, lang);
         expect(text.trim().length).toBeGreaterThan(0);
         expect(text.length).toBeLessThanOrEqual(USSD_MAX);
@@ -187,7 +188,7 @@ describe('input recovery and screen rendering, in-process (pure, 1,800 cases)', 
       }
     }), { numRuns: RUNS.render });
     for (const why of ['busy', 'slow', 'unavailable'] as const) {
-      for (const lang of ['fr', 'en'] as const) expect(politeEnd(why, lang).text.length).toBeLessThanOrEqual(USSD_MAX);
+      for (const lang of LANGS) expect(politeEnd(why, lang).text.length).toBeLessThanOrEqual(USSD_MAX);
     }
   });
 });
@@ -218,7 +219,7 @@ async function fuzzWire(svc: TestService, batches: number) {
   }), { numRuns: batches });
 }
 
-const POLITE_ENDS = new Set((['busy', 'slow', 'unavailable'] as const).flatMap((why) => (['fr', 'en'] as const).map((lang) => politeEnd(why, lang).text)));
+const POLITE_ENDS = new Set((['busy', 'slow', 'unavailable'] as const).flatMap((why) => LANGS.map((lang) => politeEnd(why, lang).text)));
 
 /**
  * One USSD session's hops: the dial and each input, replayed and reordered at random. AT and

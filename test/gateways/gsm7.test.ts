@@ -1,14 +1,15 @@
 /**
- * GSM-7 alphabet and SMS segment counting, and the SMS texts of
- * src/i18n/messages.ts held to them. Pure: no I/O.
+ * GSM-7 alphabet and SMS segment counting, and the SMS texts of every
+ * language's catalog (src/i18n/catalogs) held to them. Pure: no I/O.
  */
 import { describe, expect, it } from 'vitest';
-import { isGsm7, smsSegments } from '../../gateways/gsm7.js';
-import { MESSAGE_LANGS, otpSms, resetDoneSms, SMS_REPLIES, smsReply } from '../../src/i18n/messages.js';
-import { RESET_KINDS } from '../../machines/types.js';
+import { LANGS, RESET_KINDS } from '../../machines/types.js';
+import { USSD_SERVICE_CODE_FORMAT } from '../../src/config.js';
+import { otpSms, resetDoneSms, SMS_REPLIES, smsReply } from '../../src/i18n/messages.js';
+import { isGsm7, smsSegments } from '../support/gsm7.js';
 
-// Worst case for length: the longest values each placeholder takes.
-const WORST = { otp: '000000', ttl: '10', domain: 'molam.id' };
+// Worst case for length: the longest values each placeholder takes (USSD_SERVICE_CODE allows 21 characters).
+const WORST = { otp: '000000', ttl: '10', domain: 'molam.id', ussdCode: '*9999*9999*9999*9999#' };
 
 describe('isGsm7 / smsSegments', () => {
   it('accepts the basic table, and counts extension characters twice', () => {
@@ -35,10 +36,16 @@ describe('isGsm7 / smsSegments', () => {
   });
 });
 
-describe('SMS texts of src/i18n/messages.ts', () => {
+describe('SMS texts of every catalog', () => {
+  it('bounds USSD_SERVICE_CODE to the worst case measured here', () => {
+    expect(WORST.ussdCode).toMatch(USSD_SERVICE_CODE_FORMAT);
+    expect(`${WORST.ussdCode.slice(0, -1)}1#`).not.toMatch(USSD_SERVICE_CODE_FORMAT);
+    expect('*384*1#').toMatch(USSD_SERVICE_CODE_FORMAT);
+  });
+
   const rows: { message: string; length: number; encoding: string; segments: number; text: string }[] = [];
 
-  describe.each(MESSAGE_LANGS)('%s', (lang) => {
+  describe.each(LANGS)('%s', (lang) => {
     it.each(RESET_KINDS)('OTP SMS (%s) is one GSM-7 segment ending with the origin-bound line', (kind) => {
       const text = otpSms(lang, kind, WORST);
       const s = smsSegments(text);
@@ -57,15 +64,16 @@ describe('SMS texts of src/i18n/messages.ts', () => {
     });
 
     it.each(SMS_REPLIES)('reply to an inbound SMS (%s) is one GSM-7 segment', (reply) => {
-      const text = smsReply(lang, reply);
+      const text = smsReply(lang, reply, WORST);
       const s = smsSegments(text);
       rows.push({ message: `smsReply ${lang} ${reply}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+      expect(text).not.toMatch(/secret/i);
     });
   });
 
   it('prints the message table', () => {
-    expect(rows).toHaveLength(MESSAGE_LANGS.length * (RESET_KINDS.length * 2 + SMS_REPLIES.length));
+    expect(rows).toHaveLength(LANGS.length * (RESET_KINDS.length * 2 + SMS_REPLIES.length));
     const table = rows.map((r) => `| ${r.message} | ${r.length} | ${r.encoding} | ${r.segments} | ${JSON.stringify(r.text)} |`);
     console.log(['| message | length | encoding | segments | text |', '|---|---|---|---|---|', ...table].join('\n'));
   });

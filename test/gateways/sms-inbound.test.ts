@@ -10,6 +10,7 @@ import { parseAfricasTalkingInboundSms } from '../../gateways/sms/africastalking
 import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../gateways/sms/delivery-reports.js';
 import { GatewayError } from '../../gateways/gateway-error.js';
 import { classifyReply } from '../../gateways/sms/inbound-sms.js';
+import { NOT_ME_WORDS } from '../../src/i18n/languages.js';
 import { parseTwilioInbound, renderTwiml, verifyTwilioSignature } from '../../gateways/sms/twilio-inbound.js';
 import { rejection } from '../support/gateway-assertions.js';
 import { gatewayFixture } from '../support/gateway-fixtures.js';
@@ -166,9 +167,9 @@ describe('delivery reports', () => {
 describe('classifyReply', () => {
   it.each([
     'STOP', 'stop', ' Stop! ', 'NON', 'non.', 'Non !', 'NOT ME', 'not me', 'Not-me', 'NOTME', 'notme', 'PAS MOI', 'pas  moi !', 'Pas moi.',
-    'ARRET', 'arrêt', 'ARRÊT', '« Arrêt »',
+    'ARRET', 'arrêt', 'ARRÊT', '« Arrêt »', 'SI MIMI', 'si mimi.', 'Sio mimi', 'Hapana!',
   ])('%j → not_me', (text) => {
-    expect(classifyReply(text)).toBe('not_me');
+    expect(classifyReply(text, NOT_ME_WORDS)).toBe('not_me');
   });
 
   it.each([
@@ -179,10 +180,10 @@ describe('classifyReply', () => {
     ['482913.', '482913'],
     ['４８２９１３', '482913'],
   ])('%j → code %s', (text, code) => {
-    expect(classifyReply(text)).toEqual({ code });
+    expect(classifyReply(text, NOT_ME_WORDS)).toEqual({ code });
   });
 
   it.each(['', 'OK', '48291', '4829134', '482-913', 'code 482913', 'STOP 482913', 'NON MERCI', 'NOT MEAN', 'oui'])('%j → other', (text) => {
-    expect(classifyReply(text)).toBe('other');
+    expect(classifyReply(text, NOT_ME_WORDS)).toBe('other');
   });
 });

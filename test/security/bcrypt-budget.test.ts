@@ -75,7 +75,7 @@ describe('item 7: one reset token buys at most 5 history checks', () => {
   it('ends a USSD dialog with a true screen once refused PINs spent the reset', async () => {
     const type = await ussdAtNewPin();
     for (let i = 0; i < 4; i += 1) expect(await type(PIN)).toMatch(/^CON Used before/);
-    expect(await type(PIN)).toMatch(/^END Too many refused choices\. Nothing was changed\./);
+    expect(await type(PIN)).toMatch(/^END Too many choices were refused\. Nothing was changed\./);
   });
 
   it('answers a USSD hop with the polite unavailable END, inside the deadline, when the bcrypt queue is full', async () => {

@@ -42,7 +42,7 @@ const ageLocks = (userId: string) =>
 
 const SCREENS = {
   en: { locked: /^END Too many wrong codes\. Reset is blocked for 60 min\./, blocked: /^END Too many wrong codes\. Reset is blocked for (59|60) min\./ },
-  fr: { locked: /^END Trop de codes incorrects\. Reinitialisation bloquee pendant 60 min\./, blocked: /^END Trop de codes incorrects\. Reinitialisation bloquee pendant (59|60) min\./ },
+  fr: { locked: /^END Trop de codes incorrects\. Demande bloquee pendant 60 min\./, blocked: /^END Trop de codes incorrects\. Demande bloquee pendant (59|60) min\./ },
 };
 
 describe('item 6: the lockout screen tells the truth', () => {

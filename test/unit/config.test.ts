@@ -63,6 +63,14 @@ describe('loadConfig', () => {
   it('rejects an OTP lifetime above 10 minutes (NIST 800-63B, ASVS 6.5.5)', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', OTP_TTL_SECONDS: '900' })).toThrow(/OTP_TTL_SECONDS/);
   });
+
+  it('takes the USSD code the SMS texts name from USSD_SERVICE_CODE (default *384*1#), refusing anything else', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).ussdServiceCode).toBe('*384*1#');
+    expect(loadConfig({ NODE_ENV: 'test', USSD_SERVICE_CODE: '*483*7*1#' }).ussdServiceCode).toBe('*483*7*1#');
+    for (const bad of ['384', '*384*1', '*384*1#<script>', '*1#', '*9999*9999*9999*9999*9#']) {
+      expect(() => loadConfig({ NODE_ENV: 'test', USSD_SERVICE_CODE: bad }), bad).toThrow(/USSD_SERVICE_CODE/);
+    }
+  });
 });
 
 describe('item 11: production rules are the default', () => {
