@@ -8,9 +8,7 @@
 import type { DialogError, ResetKind, ScreenId } from '../../machines/types.js';
 
 /** Answers to an inbound SMS (a code, STOP / NOT ME with or without a live reset, anything else). */
-export const SMS_REPLIES = [
-  'code_accepted', 'code_wrong', 'no_reset', 'cancelled', 'nothing_to_cancel', 'help',
-] as const;
+export const SMS_REPLIES = ['code_wrong', 'no_reset', 'cancelled', 'nothing_to_cancel', 'help'] as const;
 export type SmsReply = (typeof SMS_REPLIES)[number];
 
 /** END screens the dialog runtime answers itself when it cannot run the dialog. */
@@ -54,7 +52,8 @@ export interface Catalog {
     /** One GSM-7 segment; ends with the origin-bound line "@{domain} #{otp}" (WICG sms-one-time-codes). */
     otp: Record<ResetKind, string>;
     resetDone: Record<ResetKind, string>;
-    /** code_accepted names the USSD code to dial, {ussdCode}. */
+    /** After a code arrived by SMS reply: dial {ussdCode} (USSD_SERVICE_CODE) to choose the new PIN or password. */
+    codeAccepted: Record<ResetKind, string>;
     replies: Record<SmsReply, string>;
   };
   email: {

@@ -32,7 +32,11 @@ export function resetDoneEmail(lang: string, kind: ResetKind) {
   return { ...catalog(lang).email.resetDone[kind] };
 }
 
-/** ussdCode: the service code the user dials (USSD_SERVICE_CODE), named by code_accepted. */
-export function smsReply(lang: string, reply: SmsReply, params: { ussdCode: string }) {
-  return fill(catalog(lang).sms.replies[reply], params);
+export function smsReply(lang: string, reply: SmsReply) {
+  return catalog(lang).sms.replies[reply];
+}
+
+/** ussdCode: the service code the user dials (USSD_SERVICE_CODE) to go on with the reset of `kind`. */
+export function codeAcceptedSms(lang: string, kind: ResetKind, params: { ussdCode: string }) {
+  return fill(catalog(lang).sms.codeAccepted[kind], params);
 }

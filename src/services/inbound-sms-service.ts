@@ -9,10 +9,10 @@
  */
 import { createHmac } from 'node:crypto';
 import { classifyReply, type InboundSms } from '../../gateways/sms/inbound-sms.js';
-import { RESET_KINDS, type DialogMachineEvent } from '../../machines/types.js';
+import { RESET_KINDS, type DialogMachineEvent, type ResetKind } from '../../machines/types.js';
 import type { Database } from '../db/database.js';
 import { NOT_ME_WORDS } from '../i18n/languages.js';
-import { smsReply, type SmsReply } from '../i18n/messages.js';
+import { codeAcceptedSms, smsReply, type SmsReply } from '../i18n/messages.js';
 import { maskPhone } from '../logger.js';
 import { insertAuditEntry } from '../queries/audit.queries.js';
 import { createResetRequestQueries } from '../queries/reset-requests.queries.js';
@@ -40,8 +40,9 @@ export interface InboundSmsDeps {
 export const INBOUND_DEDUPE_TTL_MS = 24 * 3600 * 1000;
 
 /** Screens the dialog may show after a code arrived by SMS, and what that means for the reply. */
-const AFTER_CODE: Record<string, SmsReply> = {
-  ...Object.fromEntries(RESET_KINDS.map((kind) => [`new_${kind}`, 'code_accepted'])),
+type AfterCode = SmsReply | { accepted: ResetKind };
+const AFTER_CODE: Record<string, AfterCode> = {
+  ...Object.fromEntries(RESET_KINDS.map((kind) => [`new_${kind}`, { accepted: kind }])),
   enter_code: 'code_wrong',
   locked: 'code_wrong',
   expired: 'code_wrong',
@@ -72,21 +73,23 @@ export function createInboundSmsService({
   /** Runs the message's effect; returns the reply it calls for, or null when no reply is owed. */
   async function answer(phone: string, sms: InboundSms): Promise<string | null> {
     const user = await users.findActiveUserByPhone(phone);
-    const kind = classifyReply(sms.text, NOT_ME_WORDS);
-    let reply: SmsReply = 'help';
+    const meaning = classifyReply(sms.text, NOT_ME_WORDS);
+    let reply: AfterCode = 'help';
     let dialog = false;
-    if (kind === 'not_me') {
+    if (meaning === 'not_me') {
       const result = await cancelEverything(phone, user, sms.provider);
       reply = result.cancelled ? 'cancelled' : 'nothing_to_cancel';
       dialog = result.dialog;
-    } else if (typeof kind === 'object') {
-      const result = await dispatchToDialog(phone, { type: 'SMS_CODE', code: kind.code });
+    } else if (typeof meaning === 'object') {
+      const result = await dispatchToDialog(phone, { type: 'SMS_CODE', code: meaning.code });
       reply = result.handled ? AFTER_CODE[result.screenId] ?? 'no_reset' : 'no_reset';
       dialog = result.handled;
     }
     if (!user && !dialog) return null;
     const capped = await limiter.consume('smsRepliesPerPhone', phone).then(() => false, () => true);
-    return capped ? null : smsReply(user?.language ?? 'fr', reply, { ussdCode: ussdServiceCode });
+    if (capped) return null;
+    const lang = user?.language ?? 'fr';
+    return typeof reply === 'object' ? codeAcceptedSms(lang, reply.accepted, { ussdCode: ussdServiceCode }) : smsReply(lang, reply);
   }
 
   return {

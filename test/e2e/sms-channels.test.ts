@@ -81,7 +81,7 @@ describe('SMS through Africa\'s Talking and Twilio', () => {
     });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toMatch(/^text\/xml/);
-    expect(await reply.text()).toMatch(/<Response><Message>Molam ID: code confirmed/);
+    expect(await reply.text()).toMatch(/<Response><Message>Molam ID: code confirmed\. Dial \*384\*1# to choose your new PIN\./);
     const sessionId = randomUUID();
     expect((await svc.atHop({ sessionId, phone, text: '', token: 'hook-token-at-least-32-characters' })).text).toMatch(/^CON [^]*1\. Continue/);
     expect((await svc.atHop({ sessionId, phone, text: '1', token: 'hook-token-at-least-32-characters' })).text).toMatch(/^CON Choose a new PIN/);

@@ -99,6 +99,6 @@ describe('Swahili by USSD', () => {
     });
     expect(r.status).toBe(200);
     expect(await lastSmsTo(phone)).toBe(
-      'Molam ID: msimbo umethibitishwa. Piga *483*7# uchague PIN mpya au neno la siri jipya.');
+      'Molam ID: msimbo umethibitishwa. Piga *483*7# uchague PIN mpya.');
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { LANGS, RESET_KINDS } from '../../machines/types.js';
 import { USSD_SERVICE_CODE_FORMAT } from '../../src/config.js';
-import { otpSms, resetDoneSms, SMS_REPLIES, smsReply } from '../../src/i18n/messages.js';
+import { codeAcceptedSms, otpSms, resetDoneSms, SMS_REPLIES, smsReply } from '../../src/i18n/messages.js';
 import { isGsm7, smsSegments } from '../support/gsm7.js';
 
 // Worst case for length: the longest values each placeholder takes (USSD_SERVICE_CODE allows 21 characters).
@@ -63,8 +63,17 @@ describe('SMS texts of every catalog', () => {
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     });
 
+    it.each(RESET_KINDS)('reply to a code sent back by SMS (%s) names the USSD code, in one GSM-7 segment', (kind) => {
+      const text = codeAcceptedSms(lang, kind, WORST);
+      const s = smsSegments(text);
+      rows.push({ message: `codeAcceptedSms ${lang} ${kind}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
+      expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+      expect(text).toContain(WORST.ussdCode);
+      expect(text).not.toMatch(/secret/i);
+    });
+
     it.each(SMS_REPLIES)('reply to an inbound SMS (%s) is one GSM-7 segment', (reply) => {
-      const text = smsReply(lang, reply, WORST);
+      const text = smsReply(lang, reply);
       const s = smsSegments(text);
       rows.push({ message: `smsReply ${lang} ${reply}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
@@ -73,7 +82,7 @@ describe('SMS texts of every catalog', () => {
   });
 
   it('prints the message table', () => {
-    expect(rows).toHaveLength(LANGS.length * (RESET_KINDS.length * 2 + SMS_REPLIES.length));
+    expect(rows).toHaveLength(LANGS.length * (RESET_KINDS.length * 3 + SMS_REPLIES.length));
     const table = rows.map((r) => `| ${r.message} | ${r.length} | ${r.encoding} | ${r.segments} | ${JSON.stringify(r.text)} |`);
     console.log(['| message | length | encoding | segments | text |', '|---|---|---|---|---|', ...table].join('\n'));
   });

@@ -12,7 +12,7 @@ import type { ResetKind } from '../../machines/types.js';
 import { LANGS } from '../../machines/types.js';
 import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
 import type { Queryable } from '../../src/db/database.js';
-import { otpEmail, otpSms, resetDoneEmail, resetDoneSms } from '../../src/i18n/messages.js';
+import { codeAcceptedSms, otpEmail, otpSms, resetDoneEmail, resetDoneSms } from '../../src/i18n/messages.js';
 import { composeUssdText } from '../../src/i18n/render-ussd-screen.js';
 import { RESET_KIND_SPECS } from '../../src/reset-kinds.js';
 
@@ -76,12 +76,17 @@ export async function resetKindGaps(kinds: readonly AnyKind[], db: Queryable): P
       if (kindChosenOnMenu(dialog.menuChoice) !== kind) gaps.push(`${kind}: menu choice ${dialog.menuChoice} does not open its flow`);
     }
     for (const lang of LANGS) {
+      const menu = composeUssdText({ id: 'menu', params: { page: 0 }, end: false }, lang);
+      if (dialog && !menu.split('\n').some((line) => line.startsWith(`${dialog.menuChoice}. `))) {
+        gaps.push(`${kind}: the ${lang} menu screen lists no option ${dialog.menuChoice}`);
+      }
       for (const step of ['new', 'confirm', 'done'] as const) {
         if (blank(() => composeUssdText({ id: `${step}_${kind}` as never, params: { page: 0 }, end: false }, lang))) gaps.push(`${kind}: no ${step}_${kind} screen in the ${lang} catalog`);
       }
       const k = kind as ResetKind;
       const texts = [() => otpSms(lang, k, { otp: '123456', ttl: '10', domain: 'id.molam.sn' }),
-        () => otpEmail(lang, k, { otp: '123456', ttl: '10' }).body, () => resetDoneSms(lang, k), () => resetDoneEmail(lang, k).body];
+        () => otpEmail(lang, k, { otp: '123456', ttl: '10' }).body, () => resetDoneSms(lang, k), () => resetDoneEmail(lang, k).body,
+        () => codeAcceptedSms(lang, k, { ussdCode: '*384*1#' })];
       if (texts.some(blank)) gaps.push(`${kind}: SMS or email texts missing in the ${lang} catalog`);
     }
   }

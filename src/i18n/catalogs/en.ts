@@ -78,8 +78,11 @@ export const en = {
       ussd_pin: 'Molam ID: your PIN was changed. Not you? Reply NOT ME or call customer care now.',
       password: 'Molam ID: your password was changed. Not you? Reply NOT ME or call customer care now.',
     },
+    codeAccepted: {
+      ussd_pin: 'Molam ID: code confirmed. Dial {ussdCode} to choose your new PIN.',
+      password: 'Molam ID: code confirmed. Dial {ussdCode} to choose your new password.',
+    },
     replies: {
-      code_accepted: 'Molam ID: code confirmed. Dial {ussdCode} to choose your new PIN or password.',
       code_wrong: 'Molam ID: this code is not valid. Check the SMS and try again.',
       no_reset: 'Molam ID: no reset is in progress for this number.',
       cancelled: 'Molam ID: the reset was cancelled and our team was alerted. Nothing was changed.',

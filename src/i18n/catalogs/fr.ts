@@ -94,8 +94,11 @@ export const fr = {
       ussd_pin: 'Molam ID: votre PIN a ete change. Pas vous ? Repondez NON ou appelez le service client.',
       password: 'Molam ID: votre mot de passe a ete change. Pas vous ? Repondez NON ou appelez le service client.',
     },
+    codeAccepted: {
+      ussd_pin: 'Molam ID: code confirme. Composez {ussdCode} pour choisir votre nouveau PIN.',
+      password: 'Molam ID: code confirme. Composez {ussdCode} pour choisir votre nouveau mot de passe.',
+    },
     replies: {
-      code_accepted: 'Molam ID: code confirme. Composez {ussdCode} pour choisir votre nouveau PIN ou mot de passe.',
       code_wrong: "Molam ID: ce code n'est pas valide. Verifiez le SMS et reessayez.",
       no_reset: 'Molam ID: aucune demande en cours pour ce numero.',
       cancelled: "Molam ID: la demande est annulee et notre equipe est alertee. Rien n'a ete modifie.",

@@ -101,8 +101,11 @@ export const sw = {
       password:
         'Molam ID: neno lako la siri limebadilishwa. Si wewe? Jibu SI MIMI au piga simu huduma kwa wateja sasa.',
     },
+    codeAccepted: {
+      ussd_pin: 'Molam ID: msimbo umethibitishwa. Piga {ussdCode} uchague PIN mpya.',
+      password: 'Molam ID: msimbo umethibitishwa. Piga {ussdCode} uchague neno la siri jipya.',
+    },
     replies: {
-      code_accepted: 'Molam ID: msimbo umethibitishwa. Piga {ussdCode} uchague PIN mpya au neno la siri jipya.',
       code_wrong: 'Molam ID: msimbo huu si sahihi. Angalia SMS kisha ujaribu tena.',
       no_reset: 'Molam ID: hakuna ombi linaloendelea kwa nambari hii.',
       cancelled: 'Molam ID: ombi limesitishwa na timu yetu imearifiwa. Hakuna kilichobadilishwa.',
