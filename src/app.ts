@@ -26,7 +26,8 @@ import { metricsRoutes, opsRoutes } from './http/routes/ops.routes.js';
 import { resetRoutes } from './http/routes/reset.routes.js';
 import { simulatorRoutes } from './http/routes/simulator.routes.js';
 import { smsRoutes } from './http/routes/sms.routes.js';
-import { ussdRoutes } from './http/routes/ussd.routes.js';
+import { createUssdHopAnswer, ussdRoutes } from './http/routes/ussd.routes.js';
+import { createUssdHopHandler } from './http/ussd-hop-handler.js';
 import { createUssdSessions } from './services/ussd-sessions.js';
 import { mountedWebhooks, webhookToken } from './http/webhook-auth.js';
 import { createLogger, type Logger } from './logger.js';
@@ -58,7 +59,7 @@ export interface AppOptions {
 }
 
 /** Request bodies larger than this are refused with 413: no webhook or API call needs more. */
-export const BODY_LIMIT = '16kb';
+export const BODY_LIMIT_BYTES = 16 * 1024;
 
 async function openDatabase(config: Config, logger: Logger): Promise<Database> {
   if (config.databaseUrl) return createPostgresDatabase(config.databaseUrl, (err) => logger.warn({ err: err.message }, 'postgres idle client error'));
@@ -135,9 +136,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     inbound, delivery, notifier, metrics, defer, atWebhookToken,
     twilioAuthToken: config.twilio?.token, twilioMounted: webhooks.twilio, publicBaseUrl: config.publicBaseUrl,
   });
-  ussdRoutes(router, {
+  const ussdDeps = {
     runtime: dialogs, sessions: createUssdSessions({ db, metrics }), metrics, logger, gateways: webhooks.ussd,
     defaultCountry: config.defaultCountry,
+  };
+  const answerUssdHop = createUssdHopAnswer(ussdDeps);
+  ussdRoutes(router, ussdDeps, answerUssdHop);
+  const ussdHopHandler = createUssdHopHandler({
+    gateways: webhooks.ussd, answer: answerUssdHop, metrics, logger, bodyLimitBytes: BODY_LIMIT_BYTES,
   });
   opsRoutes(router, {
     mode: config.databaseUrl && redis ? 'services' : 'embedded',
@@ -159,7 +165,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   koa.use(noStoreMiddleware('/v1/reset'));
   koa.use(errorMiddleware(logger));
   koa.use(bodyTypeMiddleware());
-  koa.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: BODY_LIMIT, formLimit: BODY_LIMIT }));
+  koa.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: BODY_LIMIT_BYTES, formLimit: BODY_LIMIT_BYTES }));
   koa.use(router.routes());
   koa.use(router.allowedMethods());
   // Errors are answered by errorMiddleware; this keeps koa from printing them a second time.
@@ -169,7 +175,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   purge.start();
 
   return {
-    config, logger, metrics, db, kv, redis, outbox, koa, metricsKoa, events, risk, purge, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
+    config, logger, metrics, db, kv, redis, outbox, koa, metricsKoa, ussdHopHandler, events, risk, purge, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
     /** Waits for deferred work (sends) to finish. */
     settle: async () => { while (pending.size > 0) await Promise.all([...pending]); },
     async close() {

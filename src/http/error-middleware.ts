@@ -30,22 +30,30 @@ function throwForEmptyStatus(status: number, allow: string): void {
   if (status === 501) throw new AppError('not_implemented', 'Method not implemented', { allow });
 }
 
+/** The answer to any error: its status, headers and JSON body; an unexpected one is logged once. */
+export function errorResponse(raw: unknown, logger: Logger, route: string) {
+  const err = isAppError(raw) ? raw : fromHttpError(raw as { status?: number; type?: string });
+  if (!err) logger.error({ err: raw, route }, 'unhandled error');
+  else if (err.code === 'service_unavailable') logger.warn({ err: (raw as Error).message, route }, 'dependency unavailable');
+  const safe = err ?? new AppError('internal_error', 'Something went wrong on our side. Please try again.');
+  const headers: Record<string, string> = {};
+  if (safe.code === 'rate_limited' && typeof safe.data.retryAfterSeconds === 'number') {
+    headers['Retry-After'] = String(safe.data.retryAfterSeconds);
+  }
+  if (safe.code === 'service_unavailable') headers['Retry-After'] = '5';
+  return { status: safe.status, headers, body: { error: { code: safe.code, message: safe.message, ...safe.data } } };
+}
+
 export function errorMiddleware(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
       if (ctx.body === undefined) throwForEmptyStatus(ctx.status, ctx.response.get('Allow'));
     } catch (raw) {
-      const err = isAppError(raw) ? raw : fromHttpError(raw as { status?: number; type?: string });
-      if (!err) logger.error({ err: raw, route: ctx._matchedRoute ?? ctx.path }, 'unhandled error');
-      else if (err.code === 'service_unavailable') logger.warn({ err: (raw as Error).message, route: ctx._matchedRoute ?? ctx.path }, 'dependency unavailable');
-      const safe = err ?? new AppError('internal_error', 'Something went wrong on our side. Please try again.');
-      ctx.status = safe.status;
-      if (safe.code === 'rate_limited' && typeof safe.data.retryAfterSeconds === 'number') {
-        ctx.set('Retry-After', String(safe.data.retryAfterSeconds));
-      }
-      if (safe.code === 'service_unavailable') ctx.set('Retry-After', '5');
-      ctx.body = { error: { code: safe.code, message: safe.message, ...safe.data } };
+      const answer = errorResponse(raw, logger, ctx._matchedRoute ?? ctx.path);
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = answer.body;
     }
   };
 }

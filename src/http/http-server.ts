@@ -14,6 +14,8 @@ export interface ServedApp {
   /** The /metrics-only app, when METRICS_PORT is set. */
   metricsKoa: Koa | undefined;
   config: Pick<Config, 'metrics'>;
+  /** Takes the USSD hop webhooks ahead of koa (true: taken); everything else goes to koa. */
+  ussdHopHandler: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
   close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ export async function startHttpServer(app: ServedApp, port: number, host: string
   const server = http.createServer((req, res) => {
     // Ask keep-alive clients to reconnect elsewhere once we are draining.
     if (stopping) res.setHeader('Connection', 'close');
-    void handle(req, res);
+    if (!app.ussdHopHandler(req, res)) void handle(req, res);
   });
   // Telco gateways keep connections alive; stay above common proxy idle timeouts.
   server.keepAliveTimeout = 65_000;

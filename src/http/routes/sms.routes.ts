@@ -61,7 +61,7 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
   // Africa's Talking has no synchronous reply: the answer goes out as a new SMS, after this 200.
   // No reply owed (a duplicate, an unknown number, past the cap): the same 200, and no SMS.
   router.post('/gateways/africastalking/sms/inbound', async (ctx) => {
-    requireWebhookToken(ctx, deps.atWebhookToken, metrics);
+    requireWebhookToken(ctx.query, deps.atWebhookToken, metrics);
     const { phone, reply } = await deps.inbound.handle(parseAfricasTalkingInboundSms(ctx.request.body));
     if (reply !== null) deps.defer(() => deps.notifier.sendReply(phone, reply));
     ctx.status = 200;
@@ -69,7 +69,7 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
   });
 
   router.post('/gateways/africastalking/sms/delivery', async (ctx) => {
-    requireWebhookToken(ctx, deps.atWebhookToken, metrics);
+    requireWebhookToken(ctx.query, deps.atWebhookToken, metrics);
     await deps.delivery.onReport(parseAfricasTalkingDeliveryReport(ctx.request.body));
     ctx.status = 200;
     ctx.body = '';

@@ -3,9 +3,11 @@
  * (gateways/ussd/registry.ts). Each route authenticates, translates with its
  * descriptor and hands the hop to the dialog runtime, or a session end to the
  * sessions service. A hop always gets a valid USSD answer: an outage becomes a
- * polite END.
+ * polite END. The same hop answer serves the koa route and the small handler
+ * in front of koa (src/http/ussd-hop-handler.ts) that takes the hot path.
  */
 import type Router from '@koa/router';
+import type { Context } from 'koa';
 import type { DialogEvent, ScreenReply } from '../../../machines/dialog-event.js';
 import type { DeriveInput, DialogRuntime } from '../../dialogs/dialog-runtime.js';
 import { languageOfPhone, politeEnd } from '../../dialogs/polite-end.js';
@@ -28,7 +30,17 @@ export interface UssdRouteDeps {
 /** What a session-end request is answered, where the provider expects a screen (Hubtel). */
 const SESSION_CLOSED: ScreenReply = { text: '', end: true };
 
-export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
+/** A hop webhook's answer: always 200 with the provider's reply format. */
+export interface UssdHopAnswer {
+  contentType: string;
+  body: string | object;
+}
+
+/**
+ * Answers one hop webhook request of a mounted gateway, given its parsed body
+ * and query. @throws AppError (403) or GatewayError (4xx) before any work is done.
+ */
+export function createUssdHopAnswer(deps: UssdRouteDeps) {
   const { runtime, sessions, metrics, logger } = deps;
 
   async function answerHop(event: DialogEvent, deriveInput: DeriveInput | undefined): Promise<ScreenReply> {
@@ -42,22 +54,31 @@ export function ussdRoutes(router: Router, deps: UssdRouteDeps) {
     }
   }
 
-  for (const { gateway, token } of deps.gateways) {
-    router.post(gateway.path, async (ctx) => {
-      requireWebhookToken(ctx, token, metrics, gateway.provider);
-      const request = gateway.parse(ctx.request.body, new Date());
-      let reply = SESSION_CLOSED;
-      if (request.kind === 'hop') reply = await answerHop(request.event, gateway.latestInput);
-      else await sessions.ended(request.end);
-      ctx.type = gateway.contentType;
-      ctx.body = gateway.render(reply, request.echo);
+  return async ({ gateway, token }: MountedUssdGateway, body: unknown, query: Context['query']): Promise<UssdHopAnswer> => {
+    requireWebhookToken(query, token, metrics, gateway.provider);
+    const request = gateway.parse(body, new Date());
+    let reply = SESSION_CLOSED;
+    if (request.kind === 'hop') reply = await answerHop(request.event, gateway.latestInput);
+    else await sessions.ended(request.end);
+    return { contentType: gateway.contentType, body: gateway.render(reply, request.echo) };
+  };
+}
+
+export type UssdHopAnswerer = ReturnType<typeof createUssdHopAnswer>;
+
+export function ussdRoutes(router: Router, deps: UssdRouteDeps, answer: UssdHopAnswerer) {
+  for (const mounted of deps.gateways) {
+    router.post(mounted.gateway.path, async (ctx) => {
+      const { contentType, body } = await answer(mounted, ctx.request.body, ctx.query);
+      ctx.type = contentType;
+      ctx.body = body;
     });
 
-    const { sessionEnd } = gateway;
+    const { sessionEnd } = mounted.gateway;
     if (sessionEnd) {
       router.post(sessionEnd.path, async (ctx) => {
-        requireWebhookToken(ctx, token, metrics, gateway.provider);
-        await sessions.ended(sessionEnd.parse(ctx.request.body, new Date()));
+        requireWebhookToken(ctx.query, mounted.token, deps.metrics, mounted.gateway.provider);
+        await deps.sessions.ended(sessionEnd.parse(ctx.request.body, new Date()));
         ctx.status = 204;
       });
     }
