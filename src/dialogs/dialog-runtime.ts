@@ -82,7 +82,10 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     actor.start();
     if (event) actor.send(event);
     const settled = waitFor(actor as AnyActorRef, (s) => !s.hasTag('busy'), { timeout: lockTtlMs });
-    const inTime = await Promise.race([settled.then(() => true), sleep(settleWithinMs).then(() => false)]);
+    // The timer is cleared once settled: a bare sleep here left one ~5 s timer behind per hop.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => { timer = setTimeout(r, Math.max(0, settleWithinMs), false); });
+    const inTime = await Promise.race([settled.then(() => true), late]).finally(() => clearTimeout(timer));
     return { actor, settled, inTime };
   }
 
@@ -167,10 +170,11 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
      * latest input from a cumulative path.
      */
     async hop(phone: string, event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
+      const who = store.subscriber(phone);
       const reply = await dispatch({
-        who: store.subscriber(phone),
+        who,
         startedAt: Date.now(),
-        hop: store.hop(event.provider, event.providerSessionId, phone, event.hopId),
+        hop: store.hop(who, event.provider, event.providerSessionId, event.hopId),
         provider: () => event.provider,
         // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
         event: (live, previous) => {
