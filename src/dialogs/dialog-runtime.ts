@@ -136,7 +136,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         const live = liveDialog(record, provider);
         const event = d.event(live, begun.previous);
         const { input, lookedUpLang } = live ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
-          : await newDialogInput(phone, begun.cachedLang, deadline - Date.now());
+          : await newDialogInput(phone, begun.cachedLang(), deadline - Date.now());
         const save = async ({ reply, persisted, active }: { reply: ReturnType<typeof render>; persisted: unknown; active: boolean }) => {
           const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({

@@ -63,8 +63,11 @@ export type Begun =
   | {
     replayed: null; token: string; previous: PreviousPath | null; sessionEndedIn: Lang | null;
     raw: string | null; record: DialogRecord | null;
-    /** The caller's cached language (null: ask), or undefined when not cached. */
-    cachedLang: Lang | null | undefined;
+    /**
+     * The caller's cached language (null: ask), or undefined when not cached. Opened on demand:
+     * only a new dialog needs it, and a hop onto a live dialog is spared an AES-GCM open.
+     */
+    cachedLang: () => Lang | null | undefined;
   };
 
 /** A USSD session lasts ~180 s at most (Africa's Talking); keep its traces a little longer. */
@@ -151,7 +154,7 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       const trace = openTrace(hop, found.reads[0]);
       if (!found.locked) return { replayed: null, token: null, ...trace };
       const [raw = null, lang = null] = found.lockedReads;
-      return { replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey), cachedLang: openLang(lang, who.langKey) };
+      return { replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey), cachedLang: () => openLang(lang, who.langKey) };
     },
     /** The phone's dialogs, read without the lock (to see whether an SMS reply reaches any). */
     async loadDialog(who: Subscriber): Promise<{ raw: string | null; record: DialogRecord | null }> {
