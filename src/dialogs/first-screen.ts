@@ -41,7 +41,8 @@ export function createFirstScreens<Reply>(machine: DialogMachine, render: (s: Sn
   const templates = new Map<string, FirstScreen<Reply> | null>();
   /** The first screen and snapshot of a new dialog with this input, or null when the machine must run. */
   return (input: DialogInput): FirstScreen<Reply> | null => {
-    const key = `${input.lang}|${input.knowledgeCheck}`;
+    // Every input field but the phone: a field added to DialogInput later gets its own templates.
+    const key = JSON.stringify({ ...input, phone: '' });
     if (!templates.has(key)) templates.set(key, templateFor(input));
     const template = templates.get(key);
     return template ? withPhone(template, input.phone) : null;
