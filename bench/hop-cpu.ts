@@ -20,13 +20,16 @@ const profiles = {
   knowledgeOnFile: async () => null,
 } as unknown as DialogProfiles;
 const runtime = createDialogRuntime({
-  store, effects: {} as DialogEffects, profiles, metrics: createMetrics(), logger: createLogger('silent'), hopDeadlineMs: 5000,
+  store, effects: {} as DialogEffects, profiles, metrics: createMetrics(), logger: createLogger('silent'),
+  hopDeadlineMs: 5000,
 });
+const at = (phone: string, session: string) =>
+  ({ provider: 'africastalking', providerSessionId: session, phone, receivedAt: new Date() });
 const phoneOf = (kind: number, i: number) => `+2217${kind}${String(i).padStart(7, '0')}`;
 const dial = (phone: string, session: string) =>
-  runtime.hop(phone, { provider: 'africastalking', providerSessionId: session, phone, newSession: true, input: null, hopId: '', receivedAt: new Date() });
+  runtime.hop(phone, { ...at(phone, session), newSession: true, input: null, hopId: '' });
 const type = (phone: string, session: string, text: string) =>
-  runtime.hop(phone, { provider: 'africastalking', providerSessionId: session, phone, newSession: false, input: text, hopId: text, receivedAt: new Date() });
+  runtime.hop(phone, { ...at(phone, session), newSession: false, input: text, hopId: text });
 
 async function measure(name: string, hop: (i: number) => Promise<unknown>, prepare?: (i: number) => Promise<unknown>) {
   if (prepare) for (let i = 0; i < N; i++) await prepare(i);
@@ -41,7 +44,10 @@ for (let i = 0; i < 5000; i++) await dial(phoneOf(9, i), `w${i}`);
 for (let round = 0; round < 2; round++) {
   const k = round * 4;
   await measure('first dial (language cached)', (i) => dial(phoneOf(k + 1, i), `a${round}_${i}`));
-  await measure('redial onto a live dialog', (i) => dial(phoneOf(k + 2, i), `b${round}_${i}`), (i) => dial(phoneOf(k + 2, i), `p${round}_${i}`));
-  await measure('restore-and-transition (invalid 9)', (i) => type(phoneOf(k + 3, i), `c${round}_${i}`, '9'), (i) => dial(phoneOf(k + 3, i), `c${round}_${i}`));
-  await measure('retry answered from stored reply', (i) => type(phoneOf(k + 3, i), `c${round}_${i}`, '9'));
+  const redialed = (i: number) => phoneOf(k + 2, i), restored = (i: number) => phoneOf(k + 3, i);
+  await measure('redial onto a live dialog', (i) => dial(redialed(i), `b${round}_${i}`),
+    (i) => dial(redialed(i), `p${round}_${i}`));
+  await measure('restore-and-transition (invalid 9)', (i) => type(restored(i), `c${round}_${i}`, '9'),
+    (i) => dial(restored(i), `c${round}_${i}`));
+  await measure('retry answered from stored reply', (i) => type(restored(i), `c${round}_${i}`, '9'));
 }

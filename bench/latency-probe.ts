@@ -14,7 +14,8 @@ const rate = Number(process.env.PROBE_RATE ?? 1000);
 const rounds = Number(process.env.PROBE_ROUNDS ?? 6);
 const seconds = Number(process.env.PROBE_SECONDS ?? 2.5);
 const perRound = rate * seconds;
-const variants = (process.argv.slice(2).length ? process.argv.slice(2) : ['service=dist/server.js']).map((a) => a.split('=') as [string, string]);
+const args = process.argv.slice(2);
+const variants = (args.length ? args : ['service=dist/server.js']).map((a) => a.split('=') as [string, string]);
 
 await buildAll();
 const env = await createEnv(perRound * rounds + 1000, []);
@@ -27,15 +28,22 @@ try {
     const port = await freePort();
     const isSvc = name !== 'baseline';
     const prof = process.env.BENCH_PROFILE && isSvc
-      ? ['--cpu-prof', '--cpu-prof-dir=bench/.build/prof', `--cpu-prof-name=probe-${name}-${Date.now()}.cpuprofile`] : [];
+      ? ['--cpu-prof', '--cpu-prof-dir=bench/.build/prof', `--cpu-prof-name=probe-${name}-${Date.now()}.cpuprofile`]
+      : [];
     const childEnv = isSvc ? serviceEnv(env, port, at.baseUrl)
       : { PORT: String(port), REDIS_URL, REDIS_KEY_PREFIX: `${env.prefix}base:` };
-    const child = await startServer(name, [...prof, script], { ...childEnv, REDIS_KEY_PREFIX: `${env.prefix}${name}:` }, port);
+    const ownPrefix = { ...childEnv, REDIS_KEY_PREFIX: `${env.prefix}${name}:` };
+    const child = await startServer(name, [...prof, script], ownPrefix, port);
     children.push(child);
-    targets.push({ name, url: child.url, pid: child.pid, path: isSvc ? `${HOP_PATH}?token=${env.secrets.AT_WEBHOOK_TOKEN}` : HOP_PATH });
+    const hopPath = isSvc ? `${HOP_PATH}?token=${env.secrets.AT_WEBHOOK_TOKEN}` : HOP_PATH;
+    targets.push({ name, url: child.url, pid: child.pid, path: hopPath });
   }
   // Warm-up: JIT and connection pools, on phones no round uses.
-  for (const t of targets) await fixedRate(t.url, t.path, (() => { let i = 0; return () => atForm(`w_${i++}`, `+22177${String(9_000_000 + i).padStart(7, '0')}`, ''); })(), rate, 1);
+  for (const t of targets) {
+    let i = 0;
+    const warmPhone = () => `+22177${String(9_000_000 + i).padStart(7, '0')}`;
+    await fixedRate(t.url, t.path, () => atForm(`w_${i++}`, warmPhone(), ''), rate, 1);
+  }
   const res = new Map(targets.map((t) => [t.name, { p50: [] as number[], p99: [] as number[], cpu: 0, hops: 0 }]));
   for (let r = 0; r < rounds; r++) {
     for (const t of r % 2 ? [...targets].reverse() : targets) {
@@ -55,7 +63,10 @@ try {
   }
   const med = (xs: number[]) => pcts(xs).p50;
   for (const [name, s] of res) {
-    console.log(`${name.padEnd(12)} p50 ${med(s.p50).toFixed(2)} p99 median ${med(s.p99).toFixed(2)} ms (rounds ${s.p99.map((x) => x.toFixed(1)).join(' ')}), CPU ${(s.cpu * 1000 / s.hops).toFixed(3)} ms/hop`);
+    const rounds = s.p99.map((x) => x.toFixed(1)).join(' ');
+    const cpu = ((s.cpu * 1000) / s.hops).toFixed(3);
+    const p = (xs: number[]) => med(xs).toFixed(2);
+    console.log(`${name.padEnd(12)} p50 ${p(s.p50)} p99 median ${p(s.p99)} ms (rounds ${rounds}), CPU ${cpu} ms/hop`);
   }
 } finally {
   await Promise.allSettled(children.map((c) => c.stop()));

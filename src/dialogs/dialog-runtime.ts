@@ -96,6 +96,8 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     return { text: renderUssdScreen(screen, lang), end: screen.end, screenId: screen.id, lang };
   }
 
+  /** What a hop saves and answers: its screen, the dialog's persisted snapshot, whether it is still live. */
+  type Outcome = { reply: ReturnType<typeof render>; persisted: unknown; active: boolean };
   // Issue 12 step 4: a first dial (no event on a new dialog) gets its screen without an actor.
   const firstScreen = createFirstScreens(machine, render);
 
@@ -137,7 +139,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         const event = d.event(live, begun.previous);
         const { input, lookedUpLang } = live ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
           : await newDialogInput(phone, begun.cachedLang(), deadline - Date.now());
-        const save = async ({ reply, persisted, active }: { reply: ReturnType<typeof render>; persisted: unknown; active: boolean }) => {
+        const save = async ({ reply, persisted, active }: Outcome) => {
           const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({
             who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end, lang: reply.lang }, lookedUpLang,
@@ -153,7 +155,9 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         const { actor, settled, inTime } = await advance(input, event, live?.snapshot ?? null, deadline - Date.now());
         const outcome = () => {
           const snapshot = actor.getSnapshot() as DialogSnapshot;
-          const result = { reply: render(snapshot), persisted: actor.getPersistedSnapshot(), active: snapshot.status === 'active' };
+          const result: Outcome = {
+            reply: render(snapshot), persisted: actor.getPersistedSnapshot(), active: snapshot.status === 'active',
+          };
           actor.stop();
           return result;
         };

@@ -88,7 +88,8 @@ const parse = <T>(raw: string | null | undefined): T | null => {
 
 export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtlMs: number }) {
   // Derived once at start: every hop computes a few HMACs and one or two AES-GCM seals, no KDF.
-  const macKey = createSecretKey(Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:dialog-keys', 32)));
+  const macKey = createSecretKey(
+    Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:dialog-keys', 32)));
   const box = createSealedBox(opts.pepper, 'dialog');
   // Length-prefixed parts: ('a', 'b*c') and ('a*b', 'c') never collide.
   const mac = (...parts: string[]) =>
@@ -154,7 +155,10 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       const trace = openTrace(hop, found.reads[0]);
       if (!found.locked) return { replayed: null, token: null, ...trace };
       const [raw = null, lang = null] = found.lockedReads;
-      return { replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey), cachedLang: () => openLang(lang, who.langKey) };
+      return {
+        replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey),
+        cachedLang: () => openLang(lang, who.langKey),
+      };
     },
     /** The phone's dialogs, read without the lock (to see whether an SMS reply reaches any). */
     async loadDialog(who: Subscriber): Promise<{ raw: string | null; record: DialogRecord | null }> {

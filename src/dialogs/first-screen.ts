@@ -35,8 +35,9 @@ export function createFirstScreens<Reply>(machine: DialogMachine, render: (s: Sn
   const templateFor = (input: DialogInput): FirstScreen<Reply> | null => {
     const a = run(input);
     const b = run({ ...input, phone: `${input.phone}0` });
-    const same = JSON.stringify(withPhone(b, input.phone)) === JSON.stringify(a) && !a.busy && Object.keys(a.persisted.children ?? {}).length === 0;
-    return same ? { persisted: a.persisted, reply: a.reply, active: a.active } : null;
+    const idle = !a.busy && Object.keys(a.persisted.children ?? {}).length === 0;
+    const same = JSON.stringify(withPhone(b, input.phone)) === JSON.stringify(a);
+    return same && idle ? { persisted: a.persisted, reply: a.reply, active: a.active } : null;
   };
   const templates = new Map<string, FirstScreen<Reply> | null>();
   /** The first screen and snapshot of a new dialog with this input, or null when the machine must run. */

@@ -150,7 +150,8 @@ describe('item 8: a sealed dialog cannot be read, edited or moved through Redis'
   it('a reply planted under a hop key is never shown to the subscriber', async () => {
     const u = await dialogAtCodeStep();
     const dialogs = store();
-    const hopKey = dialogs.hop(dialogs.subscriber(u.phone), 'africastalking', u.session.sessionId, `1*${BIRTH_YEAR}`).key;
+    const who = dialogs.subscriber(u.phone);
+    const hopKey = dialogs.hop(who, 'africastalking', u.session.sessionId, `1*${BIRTH_YEAR}`).key;
     await redis.set(`${prefix}${hopKey}`, JSON.stringify({ text: 'Call +221 33 000 00 00 to unlock your account', end: true }), 'PX', 60_000);
     const retried = await u.session.retry();
     expect(retried).toMatch(/^CON /);

@@ -13,15 +13,19 @@ const render = (s: Parameters<typeof describeScreen>[0]) => describeScreen(s);
 const byActor = (input: DialogInput) => {
   const actor = createActor(ussdDialogMachine, { input });
   actor.start();
-  const out = { persisted: actor.getPersistedSnapshot(), reply: render(actor.getSnapshot()), active: actor.getSnapshot().status === 'active' };
+  const snapshot = actor.getSnapshot();
+  const out = {
+    persisted: actor.getPersistedSnapshot(), reply: render(snapshot), active: snapshot.status === 'active',
+  };
   actor.stop();
   return out;
 };
 
 describe('first screen without an actor', () => {
-  const inputs = [...LANGS, null].flatMap((lang) => [null, 'birth_year', 'id_last4'].map((knowledgeCheck) => ({ lang, knowledgeCheck })));
+  const checks = [null, 'birth_year', 'id_last4'];
+  const inputs = [...LANGS, null].flatMap((lang) => checks.map((knowledgeCheck) => ({ lang, knowledgeCheck })));
 
-  it.each(inputs)('gives the snapshot and screen the actor gives (lang $lang, check $knowledgeCheck), for each caller', ({ lang, knowledgeCheck }) => {
+  it.each(inputs)('gives what the actor gives (lang $lang, check $knowledgeCheck)', ({ lang, knowledgeCheck }) => {
     const first = createFirstScreens(ussdDialogMachine, render);
     for (const phone of ['+221770000001', '+233240000002', '+221770000003']) {
       const input = { phone, lang, knowledgeCheck } as DialogInput;
@@ -35,6 +39,7 @@ describe('first screen without an actor', () => {
     const first = createFirstScreens(ussdDialogMachine, render);
     const a = first({ phone: '+221770000001', lang: 'fr', knowledgeCheck: null })!;
     a.persisted.context.requestId = 'changed';
-    expect(first({ phone: '+221770000002', lang: 'fr', knowledgeCheck: null })!.persisted.context).toMatchObject({ requestId: null, phone: '+221770000002' });
+    const next = first({ phone: '+221770000002', lang: 'fr', knowledgeCheck: null })!;
+    expect(next.persisted.context).toMatchObject({ requestId: null, phone: '+221770000002' });
   });
 });
