@@ -1,6 +1,6 @@
 /**
  * Process CPU of the runtime's own work per hop, without I/O: the dialog runtime on the in-process
- * KvStore (the same store contract as Redis), the caller's language cached (no Postgres), no HTTP.
+ * KvStore (the same store contract as Redis), the caller's profile stubbed (no Postgres), no HTTP.
  * Stable where wall-clock figures are not (a shared machine): what sealing, keys, XState and the
  * runtime cost per hop kind. Usage: npx tsx bench/hop-cpu.ts [hops per kind = 20000]
  */
@@ -43,7 +43,7 @@ async function measure(name: string, hop: (i: number) => Promise<unknown>, prepa
 for (let i = 0; i < 5000; i++) await dial(phoneOf(9, i), `w${i}`);
 for (let round = 0; round < 2; round++) {
   const k = round * 4;
-  await measure('first dial (language cached)', (i) => dial(phoneOf(k + 1, i), `a${round}_${i}`));
+  await measure('first dial (profile stubbed, no PG)', (i) => dial(phoneOf(k + 1, i), `a${round}_${i}`));
   const redialed = (i: number) => phoneOf(k + 2, i), restored = (i: number) => phoneOf(k + 3, i);
   await measure('redial onto a live dialog', (i) => dial(redialed(i), `b${round}_${i}`),
     (i) => dial(redialed(i), `p${round}_${i}`));
