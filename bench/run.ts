@@ -154,6 +154,8 @@ function report(r: Results) {
   const pct = (a: number, b: number) => `${f((a / b) * 100)}%`;
   const x = (a: number, b: number) => `${f(a / b, 2)}x`;
   const t = r.throughput, l = r.latency, m = r.memory, fl = r.flow, en = r.enumeration;
+  // Issue 12 compares growth: what 10k live dialogs add to the process, not its idle size.
+  const growth = (name: string) => m[name]!.rssAfterMb - r.rssIdleMb[name]!;
   const targets = {
     throughputVsBaseline: t.service!.rps >= 0.6 * t.baseline!.rps,
     throughputVsPeer: t.service!.rps >= t.peer!.rps,
@@ -161,6 +163,7 @@ function report(r: Results) {
     p99Under15ms: l.service!.p99 <= 15,
     eldUnder20ms: fl.eldDuringResets.p99 < 20,
     redisUnder2KB: m.service!.bytesPerDialog < 2048,
+    rssGrowthVsBaseline: growth('service') <= 1.5 * growth('baseline'),
     enumerationIndistinguishable: en.indistinguishable,
   };
   const ok = (b: boolean) => (b ? 'met' : 'MISSED');
@@ -196,7 +199,8 @@ function report(r: Results) {
     ['  by key kind (service)', Object.entries(m.service!.bytesPerDialogByKind).map(([k, b]) => `${k} ${b}`).join(', '), '', '', '', ''],
     ['Redis B/dialog (INFO delta)', f(m.service!.infoDeltaPerDialog), f(m.baseline!.infoDeltaPerDialog), f(m.peer!.infoDeltaPerDialog), 'shared Redis: noisy', '-'],
     ['RSS idle -> after 10k dials, MB', `${r.rssIdleMb.service} -> ${m.service!.rssAfterMb}`, `${r.rssIdleMb.baseline} -> ${m.baseline!.rssAfterMb}`, `${r.rssIdleMb.peer} -> ${m.peer!.rssAfterMb}`,
-      `svc/base ${x(m.service!.rssAfterMb, m.baseline!.rssAfterMb)}`, '-'],
+      `growth svc/base ${x(growth('service'), growth('baseline'))}`,
+      `growth <=1.5x base ${ok(targets.rssGrowthVsBaseline)}`],
     [`PIN resets/s, ${fl.users} users`, f(fl.resetsPerSec, 2), `ceiling ${f(fl.ceilingResetsPerSec, 2)}`, '-', `of bcrypt ceiling ${pct(fl.resetsPerSec, fl.ceilingResetsPerSec)}`, `${fl.resets} done, ${fl.lateAnswers} late END, ${fl.failed} failed`],
     ['  reset p50/p99, ms', `${f(fl.resetMs.p50)}/${f(fl.resetMs.p99)}`, '', '', '', ''],
     ['hop p99 @100/s idle -> resets, ms', `${f(fl.hopIdle.p99, 1)} -> ${f(fl.hopDuringResets.p99, 1)}`, '', '', `x${f(fl.hopDuringResets.p99 / fl.hopIdle.p99, 1)}`, '-'],

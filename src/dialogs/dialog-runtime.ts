@@ -16,6 +16,7 @@ import { maskPhone, type Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DialogEffects } from './dialog-effects.js';
 import type { DialogProfiles } from './dialog-profile.js';
+import { createFirstScreens } from './first-screen.js';
 import type { DialogEntry, DialogRecord, DialogStore, Hop, Subscriber } from './dialog-store.js';
 import { languageOfPhone, politeEnd } from './polite-end.js';
 
@@ -82,7 +83,10 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     actor.start();
     if (event) actor.send(event);
     const settled = waitFor(actor as AnyActorRef, (s) => !s.hasTag('busy'), { timeout: lockTtlMs });
-    const inTime = await Promise.race([settled.then(() => true), sleep(settleWithinMs).then(() => false)]);
+    // The timer is cleared once settled: a bare sleep here left one ~5 s timer behind per hop.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => { timer = setTimeout(r, Math.max(0, settleWithinMs), false); });
+    const inTime = await Promise.race([settled.then(() => true), late]).finally(() => clearTimeout(timer));
     return { actor, settled, inTime };
   }
 
@@ -91,6 +95,11 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     const lang: Lang = snapshot.context.lang ?? 'fr';
     return { text: renderUssdScreen(screen, lang), end: screen.end, screenId: screen.id, lang };
   }
+
+  /** What a hop saves and answers: its screen, the dialog's persisted snapshot, whether it is still live. */
+  type Outcome = { reply: ReturnType<typeof render>; persisted: unknown; active: boolean };
+  // Issue 12 step 4: a first dial (no event on a new dialog) gets its screen without an actor.
+  const firstScreen = createFirstScreens(machine, render);
 
   interface Dispatch {
     who: Subscriber;
@@ -129,27 +138,33 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         const live = liveDialog(record, provider);
         const event = d.event(live, begun.previous);
         const { input, lookedUpLang } = live ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
-          : await newDialogInput(phone, begun.cachedLang, deadline - Date.now());
-        const { actor, settled, inTime } = await advance(input, event, live?.snapshot ?? null, deadline - Date.now());
-        const save = async () => {
-          const snapshot = actor.getSnapshot() as DialogSnapshot;
-          const reply = render(snapshot);
-          const persisted = actor.getPersistedSnapshot();
-          actor.stop();
+          : await newDialogInput(phone, begun.cachedLang(), deadline - Date.now());
+        const save = async ({ reply, persisted, active }: Outcome) => {
           const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({
             who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end, lang: reply.lang }, lookedUpLang,
-            anyLive: snapshot.status === 'active' || others.length > 0,
+            anyLive: active || others.length > 0,
             record: { version: (record?.version ?? 0) + 1, dialogs: { ...Object.fromEntries(others), [provider]: { snapshot: persisted, savedAt: Date.now() } } },
           });
           if (!saved) throw new Error('dialog changed under its lock');
           released = true;
           return reply;
         };
-        if (inTime) return await save();
+        const first = !live && !event ? firstScreen(input) : null;
+        if (first) return await save(first);
+        const { actor, settled, inTime } = await advance(input, event, live?.snapshot ?? null, deadline - Date.now());
+        const outcome = () => {
+          const snapshot = actor.getSnapshot() as DialogSnapshot;
+          const result: Outcome = {
+            reply: render(snapshot), persisted: actor.getPersistedSnapshot(), active: snapshot.status === 'active',
+          };
+          actor.stop();
+          return result;
+        };
+        if (inTime) return await save(outcome());
         // Too slow for the telco: answer now, finish and save in the background (the save unlocks).
         released = true;
-        void settled.then(save, () => actor.stop())
+        void settled.then(() => save(outcome()), () => actor.stop())
           .catch((err) => logger.error({ err: (err as Error).message, phone: maskPhone(phone) }, 'late dialog save failed'))
           .finally(() => store.unlock(d.who, token));
         return politeEnd('slow', (live?.snapshot as DialogSnapshot | undefined)?.context.lang ?? languageOfPhone(phone));
@@ -167,10 +182,11 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
      * latest input from a cumulative path.
      */
     async hop(phone: string, event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
+      const who = store.subscriber(phone);
       const reply = await dispatch({
-        who: store.subscriber(phone),
+        who,
         startedAt: Date.now(),
-        hop: store.hop(event.provider, event.providerSessionId, phone, event.hopId),
+        hop: store.hop(who, event.provider, event.providerSessionId, event.hopId),
         provider: () => event.provider,
         // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
         event: (live, previous) => {

@@ -12,7 +12,7 @@
  * phone does not open. Nothing typed (codes, PINs, passwords) is kept, not
  * even its length in clear: the session trace is sealed too.
  */
-import { createHmac, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
 import { LANGS, type Lang } from '../../machines/types.js';
 import { createSealedBox } from '../security/sealed-box.js';
@@ -32,6 +32,8 @@ export interface DialogRecord {
 /** The keys of one phone's dialogs, derived once per hop. */
 export interface Subscriber {
   phone: string;
+  /** The hash tag `{HMAC(phone)}` every key of this phone carries (one HMAC per hop, not one per key). */
+  tag: string;
   dialogKey: string;
   lockKey: string;
   langKey: string;
@@ -61,8 +63,11 @@ export type Begun =
   | {
     replayed: null; token: string; previous: PreviousPath | null; sessionEndedIn: Lang | null;
     raw: string | null; record: DialogRecord | null;
-    /** The caller's cached language (null: ask), or undefined when not cached. */
-    cachedLang: Lang | null | undefined;
+    /**
+     * The caller's cached language (null: ask), or undefined when not cached. Opened on demand:
+     * only a new dialog needs it, and a hop onto a live dialog is spared an AES-GCM open.
+     */
+    cachedLang: () => Lang | null | undefined;
   };
 
 /** A USSD session lasts ~180 s at most (Africa's Talking); keep its traces a little longer. */
@@ -83,7 +88,8 @@ const parse = <T>(raw: string | null | undefined): T | null => {
 
 export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtlMs: number }) {
   // Derived once at start: every hop computes a few HMACs and one or two AES-GCM seals, no KDF.
-  const macKey = Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:dialog-keys', 32));
+  const macKey = createSecretKey(
+    Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:dialog-keys', 32)));
   const box = createSealedBox(opts.pepper, 'dialog');
   // Length-prefixed parts: ('a', 'b*c') and ('a*b', 'c') never collide.
   const mac = (...parts: string[]) =>
@@ -119,10 +125,10 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
   return {
     subscriber: (phone: string): Subscriber => {
       const tag = tagOf(phone);
-      return { phone, dialogKey: `dialog:${tag}`, lockKey: `dialog-lock:${tag}`, langKey: `caller-lang:${tag}` };
+      return { phone, tag, dialogKey: `dialog:${tag}`, lockKey: `dialog-lock:${tag}`, langKey: `caller-lang:${tag}` };
     },
-    hop: (provider: string, sessionId: string, phone: string, hopId: string): Hop => {
-      const tag = tagOf(phone);
+    hop: (who: Subscriber, provider: string, sessionId: string, hopId: string): Hop => {
+      const { tag, phone } = who;
       return {
         key: `hop:${tag}:${mac('hop', provider, sessionId, phone, hopId)}`,
         sessionKey: `ussd-session:${tag}:${mac('session', provider, sessionId, phone)}`,
@@ -149,7 +155,10 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       const trace = openTrace(hop, found.reads[0]);
       if (!found.locked) return { replayed: null, token: null, ...trace };
       const [raw = null, lang = null] = found.lockedReads;
-      return { replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey), cachedLang: openLang(lang, who.langKey) };
+      return {
+        replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey),
+        cachedLang: () => openLang(lang, who.langKey),
+      };
     },
     /** The phone's dialogs, read without the lock (to see whether an SMS reply reaches any). */
     async loadDialog(who: Subscriber): Promise<{ raw: string | null; record: DialogRecord | null }> {
