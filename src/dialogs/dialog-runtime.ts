@@ -7,6 +7,7 @@
  * provider: a hop never continues a dialog another provider opened.
  */
 import { createActor, waitFor, type AnyActorRef, type Snapshot, type SnapshotFrom } from 'xstate';
+import { DeadlineExceeded, withDeadline } from '../../gateways/deadline.js';
 import type { DialogEvent, PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
 import { describeScreen } from '../../machines/screen.js';
 import type { DialogInput, DialogMachineEvent, Lang } from '../../machines/types.js';
@@ -53,12 +54,6 @@ const NOTHING_LIVE: ScreenReply & { screenId: string } = { text: '', end: true, 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The value of work, or a rejection once ms have passed (the hop must still answer in time). */
-function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('hop deadline passed')), Math.max(0, ms)); });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 // Time kept for rendering and saving after the machine settles.
 const SAVE_MARGIN_MS = 300;
 
@@ -72,7 +67,8 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   async function newDialogInput(phone: string, cachedLang: Lang | null | undefined, withinMs: number) {
     const cached = cachedLang === undefined ? null : deps.profiles.cachedInputFor(phone, cachedLang);
     if (cached) return { input: cached, lookedUpLang: undefined };
-    const input = await withinDeadline(deps.profiles.dialogInputFor(phone), withinMs);
+    // Past the deadline the hop answers "slow" or "unavailable"; the lookup is left to finish on its own.
+    const input = await withDeadline(withinMs, () => deps.profiles.dialogInputFor(phone), 'hop deadline passed');
     return { input, lookedUpLang: input.lang };
   }
 
@@ -83,10 +79,9 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     actor.start();
     if (event) actor.send(event);
     const settled = waitFor(actor as AnyActorRef, (s) => !s.hasTag('busy'), { timeout: lockTtlMs });
-    // The timer is cleared once settled: a bare sleep here left one ~5 s timer behind per hop.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((r) => { timer = setTimeout(r, Math.max(0, settleWithinMs), false); });
-    const inTime = await Promise.race([settled.then(() => true), late]).finally(() => clearTimeout(timer));
+    // Not settled in time is an answer (the hop says "slow" and saves later), not an error.
+    const inTime = await withDeadline(settleWithinMs, () => settled.then(() => true))
+      .catch((err: unknown) => (err instanceof DeadlineExceeded ? false : Promise.reject(err)));
     return { actor, settled, inTime };
   }
 
