@@ -12,7 +12,9 @@ export async function startFakeAt() {
   let sent = 0;
   const server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => { body += c; });
+    req.on('data', (c) => {
+      body += c;
+    });
     req.on('end', () => {
       const form = new URLSearchParams(body);
       const to = form.get('to') ?? '';
@@ -20,7 +22,16 @@ export async function startFakeAt() {
       if (code) codes.set(to, code);
       sent++;
       res.writeHead(201, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ SMSMessageData: { Message: 'Sent to 1/1', Recipients: [{ statusCode: 101, number: to, status: 'Success', cost: 'XOF 0', messageId: `ATXid_bench_${sent}` }] } }));
+      res.end(
+        JSON.stringify({
+          SMSMessageData: {
+            Message: 'Sent to 1/1',
+            Recipients: [
+              { statusCode: 101, number: to, status: 'Success', cost: 'XOF 0', messageId: `ATXid_bench_${sent}` },
+            ],
+          },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -28,6 +39,10 @@ export async function startFakeAt() {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/version1`,
     codeFor: (to: string) => codes.get(to) ?? null,
     sent: () => sent,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -20,11 +20,19 @@ const profiles = {
   knowledgeOnFile: async () => null,
 } as unknown as DialogProfiles;
 const runtime = createDialogRuntime({
-  store, effects: {} as DialogEffects, profiles, metrics: createMetrics(), logger: createLogger('silent'),
+  store,
+  effects: {} as DialogEffects,
+  profiles,
+  metrics: createMetrics(),
+  logger: createLogger('silent'),
   hopDeadlineMs: 5000,
 });
-const at = (phone: string, session: string) =>
-  ({ provider: 'africastalking', providerSessionId: session, phone, receivedAt: new Date() });
+const at = (phone: string, session: string) => ({
+  provider: 'africastalking',
+  providerSessionId: session,
+  phone,
+  receivedAt: new Date(),
+});
 const phoneOf = (kind: number, i: number) => `+2217${kind}${String(i).padStart(7, '0')}`;
 const dial = (phone: string, session: string) =>
   runtime.hop(phone, { ...at(phone, session), newSession: true, input: null, hopId: '' });
@@ -44,10 +52,17 @@ for (let i = 0; i < 5000; i++) await dial(phoneOf(9, i), `w${i}`);
 for (let round = 0; round < 2; round++) {
   const k = round * 4;
   await measure('first dial (profile stubbed, no PG)', (i) => dial(phoneOf(k + 1, i), `a${round}_${i}`));
-  const redialed = (i: number) => phoneOf(k + 2, i), restored = (i: number) => phoneOf(k + 3, i);
-  await measure('redial onto a live dialog', (i) => dial(redialed(i), `b${round}_${i}`),
-    (i) => dial(redialed(i), `p${round}_${i}`));
-  await measure('restore-and-transition (invalid 9)', (i) => type(restored(i), `c${round}_${i}`, '9'),
-    (i) => dial(restored(i), `c${round}_${i}`));
+  const redialed = (i: number) => phoneOf(k + 2, i),
+    restored = (i: number) => phoneOf(k + 3, i);
+  await measure(
+    'redial onto a live dialog',
+    (i) => dial(redialed(i), `b${round}_${i}`),
+    (i) => dial(redialed(i), `p${round}_${i}`),
+  );
+  await measure(
+    'restore-and-transition (invalid 9)',
+    (i) => type(restored(i), `c${round}_${i}`, '9'),
+    (i) => dial(restored(i), `c${round}_${i}`),
+  );
   await measure('retry answered from stored reply', (i) => type(restored(i), `c${round}_${i}`, '9'));
 }

@@ -21,13 +21,23 @@ const eld = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 eld.enable();
 const ms = (ns: number) => Math.max(0, Math.round(ns / 1e4) / 100 - RESOLUTION_MS);
 
-http.createServer((req, res) => {
-  const url = new URL(req.url ?? '/', 'http://side');
-  let body: unknown = {};
-  if (url.pathname === '/eld') body = { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), count: eld.count };
-  else if (url.pathname === '/eld/reset') eld.reset();
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(body));
-}).listen(Number(process.env.BENCH_SIDE_PORT), '127.0.0.1');
+http
+  .createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://side');
+    let body: unknown = {};
+    if (url.pathname === '/eld')
+      body = { p50: ms(eld.percentile(50)), p99: ms(eld.percentile(99)), max: ms(eld.max), count: eld.count };
+    else if (url.pathname === '/eld/reset') eld.reset();
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(body));
+  })
+  .listen(Number(process.env.BENCH_SIDE_PORT), '127.0.0.1');
 
-process.on('SIGTERM', () => void running.stop().then(() => process.exit(0), () => process.exit(1)));
+process.on(
+  'SIGTERM',
+  () =>
+    void running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    ),
+);

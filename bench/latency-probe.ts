@@ -27,10 +27,12 @@ try {
   for (const [name, script] of [...variants, ['baseline', 'bench/.build/baseline-server.js'] as [string, string]]) {
     const port = await freePort();
     const isSvc = name !== 'baseline';
-    const prof = process.env.BENCH_PROFILE && isSvc
-      ? ['--cpu-prof', '--cpu-prof-dir=bench/.build/prof', `--cpu-prof-name=probe-${name}-${Date.now()}.cpuprofile`]
-      : [];
-    const childEnv = isSvc ? serviceEnv(env, port, at.baseUrl)
+    const prof =
+      process.env.BENCH_PROFILE && isSvc
+        ? ['--cpu-prof', '--cpu-prof-dir=bench/.build/prof', `--cpu-prof-name=probe-${name}-${Date.now()}.cpuprofile`]
+        : [];
+    const childEnv = isSvc
+      ? serviceEnv(env, port, at.baseUrl)
       : { PORT: String(port), REDIS_URL, REDIS_KEY_PREFIX: `${env.prefix}base:` };
     const ownPrefix = { ...childEnv, REDIS_KEY_PREFIX: `${env.prefix}${name}:` };
     const child = await startServer(name, [...prof, script], ownPrefix, port);

@@ -23,9 +23,18 @@ function buildMenu(): UssdMenu {
     end: (id) => redis.del(key(id)),
   });
   const screen = (name: string, text: string) => () => void menu.session.set('screen', name).then(() => menu.con(text));
-  menu.startState({ run: screen('menu', 'Molam ID\n1. Nouveau code PIN\n2. Nouveau mot de passe'), next: { 1: 'pin.code', 2: 'password.code' } });
-  menu.state('pin.code', { run: screen('pin.code', 'Entrez le code a 6 chiffres recu par SMS\n0. Retour'), next: { '*^\\d{6}$': 'pin.new' } });
-  menu.state('pin.new', { run: screen('pin.new', 'Choisissez un nouveau code PIN: 4 a 6 chiffres\n00. Menu'), next: { '*^\\d{4,6}$': 'pin.done' } });
+  menu.startState({
+    run: screen('menu', 'Molam ID\n1. Nouveau code PIN\n2. Nouveau mot de passe'),
+    next: { 1: 'pin.code', 2: 'password.code' },
+  });
+  menu.state('pin.code', {
+    run: screen('pin.code', 'Entrez le code a 6 chiffres recu par SMS\n0. Retour'),
+    next: { '*^\\d{6}$': 'pin.new' },
+  });
+  menu.state('pin.new', {
+    run: screen('pin.new', 'Choisissez un nouveau code PIN: 4 a 6 chiffres\n00. Menu'),
+    next: { '*^\\d{4,6}$': 'pin.done' },
+  });
   menu.state('pin.done', { run: () => menu.end('Votre code PIN a ete modifie.') });
   menu.state('password.code', { run: () => menu.end('Bientot disponible.') });
   return menu;

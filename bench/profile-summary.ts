@@ -5,8 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
-const prof = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+const prof = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+};
 const top = Number(process.argv[3] ?? 25);
 
 const byId = new Map(prof.nodes.map((n) => [n.id, n]));
@@ -21,7 +30,8 @@ const where = (url: string) => {
   if (!url) return '(native/vm)';
   return url.replace(/^file:\/\/.*?\/(dist|bench\/\.build)\//, '$1/');
 };
-const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+const label = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
 
 const fnSelf = new Map<string, number>();
@@ -40,14 +50,22 @@ for (const [id, us] of selfUs) {
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const key = label(byId.get(cur)!);
-    if (!seen.has(key)) { seen.add(key); add(incl, key, us); }
+    if (!seen.has(key)) {
+      seen.add(key);
+      add(incl, key, us);
+    }
   }
 }
 
 const show = (title: string, m: Map<string, number>, filter: (k: string) => boolean = () => true) => {
   console.log(`\n${title}`);
-  [...m].filter(([k]) => filter(k)).sort((a, b) => b[1] - a[1]).slice(0, top)
-    .forEach(([k, us]) => console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`));
+  [...m]
+    .filter(([k]) => filter(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .forEach(([k, us]) =>
+      console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`),
+    );
 };
 console.log(`total sampled ${(total / 1e6).toFixed(1)} s`);
 show('self time by package/file', pkgSelf);

@@ -16,10 +16,11 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 /** The PIN every demo user has now (so the new one is checked against it: one more bcrypt). */
 export const CURRENT_PIN = '739164';
 
-const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-  const p = path.join(dir, e.name);
-  return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-}, 0);
+const newest = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
+    const p = path.join(dir, e.name);
+    return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
+  }, 0);
 
 /**
  * dist/server.js as `npm start` runs it: rebuilt with `npm run build` when
@@ -34,13 +35,26 @@ export async function buildAll(): Promise<string> {
   if (!existsSync(dist) || statSync(dist).mtimeMs < sources) {
     const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
     status = r.status === 0 ? 'rebuilt' : 'STALE (npm run build failed: work in progress in src/?)';
-    if (r.status !== 0) process.stderr.write(`${(r.stdout + r.stderr).split('\n').filter((l) => l.includes('error')).slice(0, 5).join('\n')}\n`);
+    if (r.status !== 0)
+      process.stderr.write(
+        `${(r.stdout + r.stderr)
+          .split('\n')
+          .filter((l) => l.includes('error'))
+          .slice(0, 5)
+          .join('\n')}\n`,
+      );
     if (!existsSync(dist)) spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   }
   await build({
     entryPoints: ['instrumented-server', 'baseline-server', 'peer-server'].map((n) => path.join(ROOT, `bench/${n}.ts`)),
-    outdir: path.join(ROOT, 'bench/.build'), bundle: true, platform: 'node', format: 'esm', target: 'node20',
-    packages: 'external', sourcemap: true, logLevel: 'warning',
+    outdir: path.join(ROOT, 'bench/.build'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    logLevel: 'warning',
   });
   return status;
 }
@@ -66,7 +80,9 @@ export async function createEnv(users: number, extra: { phone: string; country: 
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${dbName}`;
   const secrets = {
-    PEPPER: randomBytes(24).toString('hex'), JWT_RESET_SECRET: randomBytes(24).toString('hex'), AT_WEBHOOK_TOKEN: randomBytes(16).toString('hex'),
+    PEPPER: randomBytes(24).toString('hex'),
+    JWT_RESET_SECRET: randomBytes(24).toString('hex'),
+    AT_WEBHOOK_TOKEN: randomBytes(16).toString('hex'),
   };
   const db = createPostgresDatabase(url.toString());
   try {
@@ -74,10 +90,13 @@ export async function createEnv(users: number, extra: { phone: string; country: 
     const pinHash = await createSecretHasher({ pepper: secrets.PEPPER, cost: 12 }).hash(CURRENT_PIN);
     await db.query(
       `INSERT INTO molam_users (phone_e164, language, country, pin_hash)
-       SELECT '+22177' || lpad(i::text, 7, '0'), 'fr', 'SN', $1 FROM generate_series(0, $2::int - 1) i`, [pinHash, users]);
+       SELECT '+22177' || lpad(i::text, 7, '0'), 'fr', 'SN', $1 FROM generate_series(0, $2::int - 1) i`,
+      [pinHash, users],
+    );
     await db.query(
       `INSERT INTO molam_users (phone_e164, language, country, pin_hash) SELECT p, 'fr', c, $3 FROM unnest($1::text[], $2::text[]) AS x(p, c)`,
-      [extra.map((u) => u.phone), extra.map((u) => u.country), pinHash]);
+      [extra.map((u) => u.phone), extra.map((u) => u.country), pinHash],
+    );
     await db.query('ANALYZE molam_users');
   } finally {
     await db.close();
@@ -85,8 +104,14 @@ export async function createEnv(users: number, extra: { phone: string; country: 
   const monitor = new pg.Client({ connectionString: PG_ADMIN_URL });
   await monitor.connect();
   return {
-    dbName, dbUrl: url.toString(), prefix: `bench:${hex}:`, secrets,
-    backendPids: async () => (await monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName])).rows.map((r) => r.pid),
+    dbName,
+    dbUrl: url.toString(),
+    prefix: `bench:${hex}:`,
+    secrets,
+    backendPids: async () =>
+      (await monitor.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [dbName])).rows.map(
+        (r) => r.pid,
+      ),
     async drop() {
       await monitor.end();
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -99,9 +124,19 @@ export async function createEnv(users: number, extra: { phone: string; country: 
 
 /** Production settings; SMS go to Africa's Talking's API at `atBaseUrl` (the bench's loopback fake). */
 export const serviceEnv = (env: Env, port: number, atBaseUrl: string): Record<string, string> => ({
-  AT_USERNAME: 'molam-bench', AT_API_KEY: 'bench-not-a-real-key', AT_API_BASE_URL: atBaseUrl,
-  NODE_ENV: 'production', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', TRUST_PROXY: 'true',
-  DATABASE_URL: env.dbUrl, REDIS_URL, REDIS_KEY_PREFIX: `${env.prefix}svc:`, DEFAULT_COUNTRY: 'SN', ...env.secrets,
+  AT_USERNAME: 'molam-bench',
+  AT_API_KEY: 'bench-not-a-real-key',
+  AT_API_BASE_URL: atBaseUrl,
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  LOG_LEVEL: 'warn',
+  TRUST_PROXY: 'true',
+  DATABASE_URL: env.dbUrl,
+  REDIS_URL,
+  REDIS_KEY_PREFIX: `${env.prefix}svc:`,
+  DEFAULT_COUNTRY: 'SN',
+  ...env.secrets,
 });
 
 export async function scanKeys(redis: Redis, match: string): Promise<string[]> {

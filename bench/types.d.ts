@@ -17,7 +17,13 @@ declare module 'autocannon' {
     timeout?: number;
     requests?: Request[];
   }
-  interface Histogram { average: number; p50: number; p90: number; p99: number; max: number }
+  interface Histogram {
+    average: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+  }
   interface Result {
     requests: Histogram & { total: number };
     latency: Histogram;
@@ -26,7 +32,10 @@ declare module 'autocannon' {
     timeouts: number;
     non2xx: number;
   }
-  interface Instance { stop(): void; on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void }
+  interface Instance {
+    stop(): void;
+    on(event: 'response', fn: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+  }
   function autocannon(opts: Options, cb: (err: Error | null, result: Result) => void): Instance;
   export default autocannon;
 }
@@ -38,8 +47,15 @@ declare module 'ussd-menu-builder' {
     set(id: string, key: string, value: string): Promise<unknown>;
     end(id: string): Promise<unknown>;
   }
-  interface Session { get(key: string): Promise<unknown>; set(key: string, value: string): Promise<unknown> }
-  interface StateOptions { run: () => void; next?: Record<string, string>; defaultNext?: string }
+  interface Session {
+    get(key: string): Promise<unknown>;
+    set(key: string, value: string): Promise<unknown>;
+  }
+  interface StateOptions {
+    run: () => void;
+    next?: Record<string, string>;
+    defaultNext?: string;
+  }
   export default class UssdMenu {
     session: Session;
     val: string;

@@ -6,7 +6,10 @@
 
 /** Rejection of `withDeadline` when the deadline passes first. */
 export class DeadlineExceeded extends Error {
-  constructor(readonly ms: number, what = 'no answer') {
+  constructor(
+    readonly ms: number,
+    what = 'no answer',
+  ) {
     super(`${what} within ${ms} ms`);
     this.name = 'DeadlineExceeded';
   }
@@ -27,11 +30,14 @@ export async function withDeadline<T>(
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const late = new DeadlineExceeded(ms, what);
-      controller.abort(late);
-      reject(late);
-    }, Math.max(0, ms));
+    timer = setTimeout(
+      () => {
+        const late = new DeadlineExceeded(ms, what);
+        controller.abort(late);
+        reject(late);
+      },
+      Math.max(0, ms),
+    );
   });
   const running = Promise.resolve().then(() => work(controller.signal));
   running.catch(() => undefined);

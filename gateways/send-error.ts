@@ -59,14 +59,19 @@ export function maskRecipient(to: string): string {
 /** A network-level failure (no HTTP answer): connection refused, reset, DNS. */
 export function isNetworkError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(ECONN|ENOTFOUND|EAI_AGAIN|EPIPE|ETIMEDOUT|ECONNABORTED|EHOSTUNREACH|ENETUNREACH|ERR_SOCKET|UND_ERR)/.test(code);
+  return (
+    typeof code === 'string' &&
+    /^(ECONN|ENOTFOUND|EAI_AGAIN|EPIPE|ETIMEDOUT|ECONNABORTED|EHOSTUNREACH|ENETUNREACH|ERR_SOCKET|UND_ERR)/.test(code)
+  );
 }
 
 /** Axios timeouts (the SDKs' own socket timeouts) surface as these codes. */
 export function isTimeoutError(err: unknown): boolean {
   if (err instanceof DeadlineExceeded) return true;
   const e = err as { code?: unknown; name?: unknown } | null;
-  return e?.code === 'ECONNABORTED' || e?.code === 'ETIMEDOUT' || e?.name === 'TimeoutError' || e?.name === 'AbortError';
+  return (
+    e?.code === 'ECONNABORTED' || e?.code === 'ETIMEDOUT' || e?.name === 'TimeoutError' || e?.name === 'AbortError'
+  );
 }
 
 /** A default per-send deadline: the send runs after the USSD reply, so it may take longer than a hop. */

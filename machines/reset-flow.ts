@@ -1,12 +1,32 @@
 import { and, assign, fromPromise, setup } from 'xstate';
 import { DIALOG_KINDS } from './reset-kinds.js';
 import {
-  LANGS, MAX_KNOWLEDGE_FAILURES, MAX_MISMATCHES, MAX_PAGE,
-  type CancelResetInput, type CancelResetOutput, type CheckKnowledgeInput, type CheckKnowledgeOutput,
-  type CheckNewSecretInput, type CheckNewSecretOutput, type CompleteResetInput, type CompleteResetOutput,
-  type DialogContext, type DialogError, type DialogInput, type DialogMachineEvent, type ResetKind,
-  type RefusalReason, type ResendCodeInput, type ResendCodeOutput, type ScreenMeta, type SecretRejection,
-  type StartResetInput, type StartResetOutput, type VerifyCodeInput, type VerifyCodeOutput,
+  LANGS,
+  MAX_KNOWLEDGE_FAILURES,
+  MAX_MISMATCHES,
+  MAX_PAGE,
+  type CancelResetInput,
+  type CancelResetOutput,
+  type CheckKnowledgeInput,
+  type CheckKnowledgeOutput,
+  type CheckNewSecretInput,
+  type CheckNewSecretOutput,
+  type CompleteResetInput,
+  type CompleteResetOutput,
+  type DialogContext,
+  type DialogError,
+  type DialogInput,
+  type DialogMachineEvent,
+  type ResetKind,
+  type RefusalReason,
+  type ResendCodeInput,
+  type ResendCodeOutput,
+  type ScreenMeta,
+  type SecretRejection,
+  type StartResetInput,
+  type StartResetOutput,
+  type VerifyCodeInput,
+  type VerifyCodeOutput,
 } from './types.js';
 
 /** Root machine id: flow fragments target the shared END states as `#ussdDialog.<state>`. */
@@ -22,7 +42,10 @@ const providedByRuntime = <TOutput, TInput>() =>
 export const textOf = (event: DialogMachineEvent) => (event.type === 'INPUT' ? event.text : '');
 /** A code comes from the USSD screen or from an SMS reply, and is verified the same way. */
 export const codeOf = (event: DialogMachineEvent) => (event.type === 'SMS_CODE' ? event.code : textOf(event));
-const choice = (option: string) => ({ event }: { event: DialogMachineEvent }) => textOf(event) === option;
+const choice =
+  (option: string) =>
+  ({ event }: { event: DialogMachineEvent }) =>
+    textOf(event) === option;
 // setup() types guards with the dialog events only; done events carry the actor output.
 const outputOf = <T>(event: { type: string }) => (event as unknown as { output: T }).output;
 
@@ -79,16 +102,27 @@ export const dialogSetup = setup({
     setLanguage: assign({ lang: ({ event }) => LANGS[Number(textOf(event)) - 1] ?? null }),
     // knowledgeFailures survives a new flow on purpose: going back to the menu must not buy guesses.
     startFlow: assign((_, params: { kind: ResetKind }) => ({
-      kind: params.kind, requestId: null, attemptsLeft: null, retryAfterSeconds: null,
-      mismatches: 0, secretDigest: null, refusal: null, error: null, page: 0,
+      kind: params.kind,
+      requestId: null,
+      attemptsLeft: null,
+      retryAfterSeconds: null,
+      mismatches: 0,
+      secretDigest: null,
+      refusal: null,
+      error: null,
+      page: 0,
     })),
     forgetRequest: assign({ requestId: null, attemptsLeft: null, secretDigest: null, error: null, page: 0 }),
     forgetDigest: assign({ secretDigest: null }),
     countKnowledgeFailure: assign({ knowledgeFailures: ({ context }) => context.knowledgeFailures + 1 }),
     countMismatch: assign({ mismatches: ({ context }) => context.mismatches + 1 }),
     // Each is used only on the branch whose output carries the field.
-    rememberAttempts: assign({ attemptsLeft: ({ event }) => outputOf<{ attemptsLeft?: number }>(event).attemptsLeft ?? null }),
-    rememberWait: assign({ retryAfterSeconds: ({ event }) => outputOf<{ retryAfterSeconds?: number }>(event).retryAfterSeconds ?? null }),
+    rememberAttempts: assign({
+      attemptsLeft: ({ event }) => outputOf<{ attemptsLeft?: number }>(event).attemptsLeft ?? null,
+    }),
+    rememberWait: assign({
+      retryAfterSeconds: ({ event }) => outputOf<{ retryAfterSeconds?: number }>(event).retryAfterSeconds ?? null,
+    }),
     rememberRequest: assign({ requestId: ({ event }) => outputOf<{ requestId?: string }>(event).requestId ?? null }),
     rememberRefusal: assign({ refusal: ({ event }) => outputOf<{ reason?: RefusalReason }>(event).reason ?? null }),
     rememberDigest: assign({ secretDigest: ({ event }) => outputOf<{ digest?: string }>(event).digest ?? null }),
@@ -160,11 +194,17 @@ export const createResetFlow = (kind: ResetKind) =>
               id: 'checkKnowledge',
               src: 'checkKnowledge',
               input: ({ context, event }) => ({
-                phone: context.phone, question: context.knowledgeCheck ?? 'birth_year', answer: textOf(event),
+                phone: context.phone,
+                question: context.knowledgeCheck ?? 'birth_year',
+                answer: textOf(event),
               }),
               onDone: [
                 { guard: 'answerAccepted', target: 'sending' },
-                { guard: 'knowledgeTriesRemaining', target: 'askKnowledge', actions: ['countKnowledgeFailure', reask('answer_wrong')] },
+                {
+                  guard: 'knowledgeTriesRemaining',
+                  target: 'askKnowledge',
+                  actions: ['countKnowledgeFailure', reask('answer_wrong')],
+                },
                 { target: end('too_many_answers'), actions: 'countKnowledgeFailure' },
               ],
               onError: end('unavailable'),
@@ -265,7 +305,10 @@ export const createResetFlow = (kind: ResetKind) =>
               id: 'completeReset',
               src: 'completeReset',
               input: ({ context, event }) => ({
-                requestId: requestIdOf(context), kind, secret: textOf(event), digest: context.secretDigest ?? '',
+                requestId: requestIdOf(context),
+                kind,
+                secret: textOf(event),
+                digest: context.secretDigest ?? '',
               }),
               onDone: [
                 { guard: outcome('done'), target: end('done') },

@@ -38,7 +38,11 @@ export type DialogMachineEvent =
   | { type: 'NOT_ME' }; // the user replied STOP / NON / NOT ME: cancel
 
 // Effects, given by the runtime with machine.provide({ actors }).
-export interface StartResetInput { phone: string; kind: ResetKind; lang: Lang }
+export interface StartResetInput {
+  phone: string;
+  kind: ResetKind;
+  lang: Lang;
+}
 export type StartResetOutput =
   | { outcome: 'sent'; requestId: string; expiresInSeconds: number }
   | { outcome: 'rate_limited'; retryAfterSeconds: number }
@@ -46,10 +50,19 @@ export type StartResetOutput =
   | { outcome: 'blocked'; retryAfterSeconds: number }
   | { outcome: 'refused'; reason: RefusalReason };
 
-export interface CheckKnowledgeInput { phone: string; question: KnowledgeQuestion; answer: string }
-export interface CheckKnowledgeOutput { ok: boolean }
+export interface CheckKnowledgeInput {
+  phone: string;
+  question: KnowledgeQuestion;
+  answer: string;
+}
+export interface CheckKnowledgeOutput {
+  ok: boolean;
+}
 
-export interface VerifyCodeInput { requestId: string; code: string }
+export interface VerifyCodeInput {
+  requestId: string;
+  code: string;
+}
 export type VerifyCodeOutput =
   | { outcome: 'ok' }
   | { outcome: 'invalid'; attemptsLeft: number }
@@ -57,30 +70,41 @@ export type VerifyCodeOutput =
   | { outcome: 'locked'; retryAfterSeconds: number }
   | { outcome: 'expired' };
 
-export interface ResendCodeInput { requestId: string }
+export interface ResendCodeInput {
+  requestId: string;
+}
 export type ResendCodeOutput =
   | { outcome: 'sent' }
   | { outcome: 'cooldown'; retryAfterSeconds: number }
   | { outcome: 'limit' }
   | { outcome: 'expired' };
 
-export interface CheckNewSecretInput { requestId: string; kind: ResetKind; secret: string }
+export interface CheckNewSecretInput {
+  requestId: string;
+  kind: ResetKind;
+  secret: string;
+}
 /** digest: a keyed hash computed by the runtime; the plaintext never enters context. */
 /** spent: too many secrets were refused, the reset token is used up. */
 export type CheckNewSecretOutput =
-  | { ok: true; digest: string }
-  | { ok: false; reason: SecretRejection }
-  | { ok: false; spent: true };
+  { ok: true; digest: string } | { ok: false; reason: SecretRejection } | { ok: false; spent: true };
 
 /** secret is the confirmation entry; the runtime compares it against digest. */
-export interface CompleteResetInput { requestId: string; kind: ResetKind; secret: string; digest: string }
+export interface CompleteResetInput {
+  requestId: string;
+  kind: ResetKind;
+  secret: string;
+  digest: string;
+}
 export type CompleteResetOutput =
   | { outcome: 'done' }
   | { outcome: 'mismatch' }
   | { outcome: 'expired' }
   | { outcome: 'rejected'; reason: SecretRejection };
 
-export interface CancelResetInput { requestId: string }
+export interface CancelResetInput {
+  requestId: string;
+}
 export type CancelResetOutput = void;
 
 /** Why a screen is shown again; rendered as a one-line prefix. `code_resent` is a notice. */
@@ -137,7 +161,9 @@ export type ScreenId =
 
 /** Screens whose id depends on context (kind, question, refusal): resolved by describeScreen. */
 export type VariantScreen = 'knowledge' | 'new_secret' | 'confirm_secret' | 'done' | 'refused';
-export type ScreenKey = VariantScreen | Exclude<ScreenId, `knowledge_${string}` | `${'new' | 'confirm' | 'done'}_${ResetKind}` | `refused_${string}`>;
+export type ScreenKey =
+  | VariantScreen
+  | Exclude<ScreenId, `knowledge_${string}` | `${'new' | 'confirm' | 'done'}_${ResetKind}` | `refused_${string}`>;
 
 /** State meta: the screen a state shows; `end` flags END screens of non-final states. */
 export interface ScreenMeta {

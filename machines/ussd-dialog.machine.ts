@@ -44,7 +44,12 @@ export const ussdDialogMachine = dialogSetup.createMachine({
   context: ({ input }) => initialContext(input),
   initial: 'start',
   // STOP by SMS ends the dialog; a live request is cancelled first. Busy states hold it off.
-  on: { NOT_ME: [{ guard: 'hasRequest', target: '.cancelling' }, { target: '.cancelled', actions: 'clearError' }] },
+  on: {
+    NOT_ME: [
+      { guard: 'hasRequest', target: '.cancelling' },
+      { target: '.cancelled', actions: 'clearError' },
+    ],
+  },
   states: {
     start: { always: [{ guard: 'languageUnknown', target: 'language' }, { target: 'menu' }] },
     language: {
@@ -64,7 +69,9 @@ export const ussdDialogMachine = dialogSetup.createMachine({
         DIAL: { actions: 'clearError' },
         INPUT: [
           ...NAV,
-          ...RESET_KINDS.map((kind) => ({ guard: { type: 'choseKind', params: { kind } }, target: DIALOG_KINDS[kind].state }) as const),
+          ...RESET_KINDS.map(
+            (kind) => ({ guard: { type: 'choseKind', params: { kind } }, target: DIALOG_KINDS[kind].state }) as const,
+          ),
           { actions: reask('invalid_choice') },
         ],
       },

@@ -62,7 +62,10 @@ export interface AppOptions {
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 async function openDatabase(config: Config, logger: Logger): Promise<Database> {
-  if (config.databaseUrl) return createPostgresDatabase(config.databaseUrl, (err) => logger.warn({ err: err.message }, 'postgres idle client error'));
+  if (config.databaseUrl)
+    return createPostgresDatabase(config.databaseUrl, (err) =>
+      logger.warn({ err: err.message }, 'postgres idle client error'),
+    );
   logger.warn('DATABASE_URL is not set: using embedded PGlite (development only)');
   return createPgliteDatabase(config.pgliteDataDir);
 }
@@ -71,61 +74,130 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
   const db = await openDatabase(config, logger);
-  const redis = openRedisClient({ url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix }, logger);
+  const redis = openRedisClient(
+    { url: config.redisUrl, clusterNodes: config.redisClusterNodes, keyPrefix: config.redisKeyPrefix },
+    logger,
+  );
   if (redis) await redis.connect();
   if (!redis) logger.warn('REDIS_URL is not set: using the in-process store (development only)');
-  const kv: KvStore = redis ? createRedisKvStore(redis, { onUnreplicated: () => logger.warn('redis cluster: a commit reached no replica in time') }) : createMemoryKvStore();
+  const kv: KvStore = redis
+    ? createRedisKvStore(redis, {
+        onUnreplicated: () => logger.warn('redis cluster: a commit reached no replica in time'),
+      })
+    : createMemoryKvStore();
 
   if (config.migrateOnStart) await runMigrations(db);
-  const outbox: DevOutbox | undefined = config.isProduction ? undefined : createDevOutbox({ print: config.env === 'development' });
+  const outbox: DevOutbox | undefined = config.isProduction
+    ? undefined
+    : createDevOutbox({ print: config.env === 'development' });
   if (!config.isProduction && !config.databaseUrl) await seedDemoUsers(db);
   const messaging = createMessaging(config, metrics, outbox);
   const sender = options.sender ?? messaging.sender;
-  const pendingOtps = createPendingOtpMessages(kv, createSealedBox(config.pepper, 'otp-sms'), config.otpTtlSeconds * 1000);
+  const pendingOtps = createPendingOtpMessages(
+    kv,
+    createSealedBox(config.pepper, 'otp-sms'),
+    config.otpTtlSeconds * 1000,
+  );
 
   // Work that runs after the answer (sending a code): tracked so shutdown and tests can wait for it.
   const pending = new Set<Promise<unknown>>();
   // It starts on the next turn of the event loop, once the answer is on its way.
   const defer = (work: () => Promise<unknown>) => {
-    const p = new Promise<void>((resolve) => setImmediate(resolve)).then(work)
+    const p = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(work)
       .catch((err) => logger.error({ err: (err as Error).message }, 'deferred work failed'))
       .finally(() => pending.delete(p));
     pending.add(p);
   };
 
   const limiter = createRateLimiter({
-    redis, keyPrefix: '', pepper: config.pepper, limits: { ...config.rateLimits, ...options.limits },
+    redis,
+    keyPrefix: '',
+    pepper: config.pepper,
+    limits: { ...config.rateLimits, ...options.limits },
     onLimited: (scope) => metrics.rateLimited.inc({ scope }),
   });
   const tokens = createResetTokens({ secrets: [...config.jwtResetSecrets], ttlSeconds: config.resetTokenTtlSeconds });
   const hasher = options.hasher ?? createSecretHasher({ pepper: config.pepper, cost: config.bcryptCost });
   // Builds the password-strength dictionaries now rather than on the first user's request.
   warmPasswordPolicy();
-  const notifier = createNotifier({ sender, db, pendingOtps, metrics, logger, otpTtlSeconds: config.otpTtlSeconds, otpSmsDomain: config.otpSmsDomain });
+  const notifier = createNotifier({
+    sender,
+    db,
+    pendingOtps,
+    metrics,
+    logger,
+    otpTtlSeconds: config.otpTtlSeconds,
+    otpSmsDomain: config.otpSmsDomain,
+  });
   const events = createEventPipeline(config, { db, metrics, logger });
   const risk = createRisk(config, { redis, metrics, logger });
   const resets = createResetService({
-    risk: risk.monitor, simSwap: risk.simSwap, simSwapUnknownPolicy: config.simSwap.unknownPolicy, smsAllowedCountries: config.smsAllowedCountries,
+    risk: risk.monitor,
+    simSwap: risk.simSwap,
+    simSwapUnknownPolicy: config.simSwap.unknownPolicy,
+    smsAllowedCountries: config.smsAllowedCountries,
     emailEnabled: Boolean(config.ses) || !config.isProduction,
-    db, limiter, notifier, tokens, metrics, pepper: config.pepper, otpTtlSeconds: config.otpTtlSeconds,
-    resetTokenTtlSeconds: config.resetTokenTtlSeconds, defaultCountry: config.defaultCountry, defer,
+    db,
+    limiter,
+    notifier,
+    tokens,
+    metrics,
+    pepper: config.pepper,
+    otpTtlSeconds: config.otpTtlSeconds,
+    resetTokenTtlSeconds: config.resetTokenTtlSeconds,
+    defaultCountry: config.defaultCountry,
+    defer,
   });
   const credentials = createCredentialService({
-    db, hasher, tokens, notifier, metrics, limiter, resetTokenTtlSeconds: config.resetTokenTtlSeconds, defer, onOutboxWritten: events.notify,
+    db,
+    hasher,
+    tokens,
+    notifier,
+    metrics,
+    limiter,
+    resetTokenTtlSeconds: config.resetTokenTtlSeconds,
+    defer,
+    onOutboxWritten: events.notify,
   });
 
-  const profiles = createDialogProfiles(db, { pepper: config.pepper, defaultCountry: config.defaultCountry, knowledgePolicy: config.ussdKnowledgePolicy });
+  const profiles = createDialogProfiles(db, {
+    pepper: config.pepper,
+    defaultCountry: config.defaultCountry,
+    knowledgePolicy: config.ussdKnowledgePolicy,
+  });
   const dialogs = createDialogRuntime({
     // A dialog outlives its code and its reset step: resumable while the request is.
-    store: createDialogStore(kv, { pepper: config.pepper, dialogTtlMs: (config.otpTtlSeconds + config.resetTokenTtlSeconds) * 1000 }),
-    effects: createDialogEffects({ db, resets, credentials, hasher, limiter, logger, pepper: config.pepper, knowledgeOnFile: profiles.knowledgeOnFile }),
-    profiles, metrics, logger, hopDeadlineMs: config.ussdHopDeadlineMs,
+    store: createDialogStore(kv, {
+      pepper: config.pepper,
+      dialogTtlMs: (config.otpTtlSeconds + config.resetTokenTtlSeconds) * 1000,
+    }),
+    effects: createDialogEffects({
+      db,
+      resets,
+      credentials,
+      hasher,
+      limiter,
+      logger,
+      pepper: config.pepper,
+      knowledgeOnFile: profiles.knowledgeOnFile,
+    }),
+    profiles,
+    metrics,
+    logger,
+    hopDeadlineMs: config.ussdHopDeadlineMs,
   });
 
   const delivery = createDeliveryService({ db, pendingOtps, smsRouter: messaging.smsRouter, metrics, logger });
   const inbound = createInboundSmsService({
-    db, dispatchToDialog: (phone, event) => dialogs.sms(phone, event), kv, limiter, pepper: config.pepper, defaultCountry: config.defaultCountry,
-    ussdServiceCode: config.ussdServiceCode, onNotMe: (userId) => risk.monitor.onNotMe({ userId, channel: 'sms' }),
+    db,
+    dispatchToDialog: (phone, event) => dialogs.sms(phone, event),
+    kv,
+    limiter,
+    pepper: config.pepper,
+    defaultCountry: config.defaultCountry,
+    ussdServiceCode: config.ussdServiceCode,
+    onNotMe: (userId) => risk.monitor.onNotMe({ userId, channel: 'sms' }),
   });
 
   const router = new Router();
@@ -133,17 +205,32 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const atWebhookToken = webhookToken(config, config.atWebhookToken);
   resetRoutes(router, { resets, credentials });
   smsRoutes(router, {
-    inbound, delivery, notifier, metrics, defer, atWebhookToken,
-    twilioAuthToken: config.twilio?.token, twilioMounted: webhooks.twilio, publicBaseUrl: config.publicBaseUrl,
+    inbound,
+    delivery,
+    notifier,
+    metrics,
+    defer,
+    atWebhookToken,
+    twilioAuthToken: config.twilio?.token,
+    twilioMounted: webhooks.twilio,
+    publicBaseUrl: config.publicBaseUrl,
   });
   const ussdDeps = {
-    runtime: dialogs, sessions: createUssdSessions({ db, metrics }), metrics, logger, gateways: webhooks.ussd,
+    runtime: dialogs,
+    sessions: createUssdSessions({ db, metrics }),
+    metrics,
+    logger,
+    gateways: webhooks.ussd,
     defaultCountry: config.defaultCountry,
   };
   const answerUssdHop = createUssdHopAnswer(ussdDeps);
   ussdRoutes(router, ussdDeps, answerUssdHop);
   const ussdHopHandler = createUssdHopHandler({
-    gateways: webhooks.ussd, answer: answerUssdHop, metrics, logger, bodyLimitBytes: BODY_LIMIT_BYTES,
+    gateways: webhooks.ussd,
+    answer: answerUssdHop,
+    metrics,
+    logger,
+    bodyLimitBytes: BODY_LIMIT_BYTES,
   });
   opsRoutes(router, {
     mode: config.databaseUrl && redis ? 'services' : 'embedded',
@@ -171,13 +258,33 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // Errors are answered by errorMiddleware; this keeps koa from printing them a second time.
   koa.on('error', () => {});
   events.start();
-  const purge = createPurgeJob({ db, policy: config.retention, intervalMs: config.retention.purgeIntervalHours * 3_600_000, logger });
+  const purge = createPurgeJob({
+    db,
+    policy: config.retention,
+    intervalMs: config.retention.purgeIntervalHours * 3_600_000,
+    logger,
+  });
   purge.start();
 
   return {
-    config, logger, metrics, db, kv, redis, outbox, koa, metricsKoa, ussdHopHandler, events, risk, purge, services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
+    config,
+    logger,
+    metrics,
+    db,
+    kv,
+    redis,
+    outbox,
+    koa,
+    metricsKoa,
+    ussdHopHandler,
+    events,
+    risk,
+    purge,
+    services: { resets, credentials, notifier, limiter, dialogs, delivery, inbound },
     /** Waits for deferred work (sends) to finish. */
-    settle: async () => { while (pending.size > 0) await Promise.all([...pending]); },
+    settle: async () => {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
     async close() {
       await Promise.all([...pending]);
       await purge.close();

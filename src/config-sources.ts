@@ -7,9 +7,19 @@ import { readFileSync } from 'node:fs';
 
 /** Variables that also accept NAME_FILE: the secrets, and the URLs that carry a password. */
 export const FILE_BACKED = [
-  'DATABASE_URL', 'REDIS_URL', 'AMQP_URL', 'PEPPER', 'JWT_RESET_SECRET', 'JWT_SECRET',
-  'AT_WEBHOOK_TOKEN', 'HUBTEL_WEBHOOK_TOKEN', 'AT_USERNAME', 'AT_API_KEY',
-  'TWILIO_SID', 'TWILIO_TOKEN', 'SIRA_SIGNING_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'AMQP_URL',
+  'PEPPER',
+  'JWT_RESET_SECRET',
+  'JWT_SECRET',
+  'AT_WEBHOOK_TOKEN',
+  'HUBTEL_WEBHOOK_TOKEN',
+  'AT_USERNAME',
+  'AT_API_KEY',
+  'TWILIO_SID',
+  'TWILIO_TOKEN',
+  'SIRA_SIGNING_SECRET',
 ] as const;
 
 type Source = Record<string, string | undefined>;
@@ -20,7 +30,10 @@ const isSet = (v: string | undefined) => v !== undefined && v.trim() !== '';
  * the file's trailing newline (what `echo` and most editors leave) is dropped.
  * Problems name the variable and the path, never the content.
  */
-export function readSecretFiles(source: Source, names: readonly string[] = FILE_BACKED): { values: Source; problems: string[] } {
+export function readSecretFiles(
+  source: Source,
+  names: readonly string[] = FILE_BACKED,
+): { values: Source; problems: string[] } {
   const values: Source = { ...source };
   const problems: string[] = [];
   for (const name of names) {
@@ -44,7 +57,9 @@ export function applyJwtSecretAlias(values: Source): string[] {
   const alias = values.JWT_SECRET;
   if (!isSet(alias)) return [];
   if (isSet(values.JWT_RESET_SECRET)) {
-    return values.JWT_RESET_SECRET!.trim() === alias!.trim() ? [] : ['JWT_SECRET and JWT_RESET_SECRET are both set with different values: keep JWT_RESET_SECRET'];
+    return values.JWT_RESET_SECRET!.trim() === alias!.trim()
+      ? []
+      : ['JWT_SECRET and JWT_RESET_SECRET are both set with different values: keep JWT_RESET_SECRET'];
   }
   values.JWT_RESET_SECRET = alias;
   return [];

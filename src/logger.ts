@@ -5,7 +5,19 @@
  */
 import { pino, type Logger } from 'pino';
 
-const SECRET_KEYS = ['otp', 'code', 'pin', 'newPin', 'password', 'newPassword', 'token', 'resetToken', 'secret', 'authorization', 'pepper'];
+const SECRET_KEYS = [
+  'otp',
+  'code',
+  'pin',
+  'newPin',
+  'password',
+  'newPassword',
+  'token',
+  'resetToken',
+  'secret',
+  'authorization',
+  'pepper',
+];
 
 export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 
@@ -29,7 +41,10 @@ export function createLogger(level: string, destination?: pino.DestinationStream
  */
 export async function createReadableLogger(level: string): Promise<Logger> {
   const { default: pretty } = await import('pino-pretty');
-  return createLogger(level, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true }));
+  return createLogger(
+    level,
+    pretty({ sync: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service', singleLine: true }),
+  );
 }
 
 /** +221770000001 → +221*******01: keeps the country code and the last two digits. */

@@ -27,16 +27,26 @@ async function main() {
   }
   const dir = pgliteDir(config);
   // 30 s covers the previous server's drain (25 s) when the watcher restarts it.
-  const holder = dir && await waitForDataDir(dir, 30_000);
-  if (holder) fail(`PGLITE_DATA_DIR ${dir} is already open in process ${holder} (another npm run dev?): stop it first, one process per embedded database.`);
+  const holder = dir && (await waitForDataDir(dir, 30_000));
+  if (holder)
+    fail(
+      `PGLITE_DATA_DIR ${dir} is already open in process ${holder} (another npm run dev?): stop it first, one process per embedded database.`,
+    );
   // Readable lines for a developer; JSON everywhere else (production, tests, log collectors).
   const development = config.env === 'development';
   const app = await createApp(config, development ? { logger: await createReadableLogger(config.logLevel) } : {});
   if (dir) holdDataDir(dir);
   const running = await startHttpServer(app, config.port, config.host);
-  app.logger.info({
-    host: config.host, port: running.port, metricsPort: running.metrics?.port, env: config.env, mode: config.databaseUrl ? 'services' : 'embedded',
-  }, 'molam-id-password-reset listening');
+  app.logger.info(
+    {
+      host: config.host,
+      port: running.port,
+      metricsPort: running.metrics?.port,
+      env: config.env,
+      mode: config.databaseUrl ? 'services' : 'embedded',
+    },
+    'molam-id-password-reset listening',
+  );
   if (development) process.stdout.write(startUpBanner(app, running.port));
 
   let stopping = false;

@@ -11,7 +11,12 @@ import { randomInt } from 'node:crypto';
 import { mannWhitney, median, pcts, post } from '../lib.js';
 import type { Target } from './hops.js';
 
-const COUNTRIES = [['CI', '+22507', 8], ['KE', '+25471', 7], ['GH', '+23324', 7], ['ML', '+22376', 6]] as const;
+const COUNTRIES = [
+  ['CI', '+22507', 8],
+  ['KE', '+25471', 7],
+  ['GH', '+23324', 7],
+  ['ML', '+22376', 6],
+] as const;
 const UNKNOWN_FROM = 400_000;
 
 /** The k-th identifier: countries in turn, valid mobile numbers of each. */
@@ -25,9 +30,11 @@ export const enumerationUsers = (n: number) => Array.from({ length: n }, (_, k) 
 
 export async function enumeration(t: Target, o: { each: number; warmup: number }) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const pairs = (from: number, n: number) => Array.from({ length: n }, (_, i) => [
-    { known: true, id: enumPhone(from + i).phone }, { known: false, id: enumPhone(UNKNOWN_FROM + from + i).phone },
-  ]).flat();
+  const pairs = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => [
+      { known: true, id: enumPhone(from + i).phone },
+      { known: false, id: enumPhone(UNKNOWN_FROM + from + i).phone },
+    ]).flat();
   const shuffle = <T>(xs: T[]) => {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = randomInt(i + 1);
@@ -42,16 +49,31 @@ export async function enumeration(t: Target, o: { each: number; warmup: number }
   let bad = 0;
   for (const [i, item] of items.entries()) {
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    const r = await post(`${t.url}/v1/reset/start`, JSON.stringify({ kind: 'password', identifier: item.id }), 'application/json', { 'x-forwarded-for': ip }, agent);
+    const r = await post(
+      `${t.url}/v1/reset/start`,
+      JSON.stringify({ kind: 'password', identifier: item.id }),
+      'application/json',
+      { 'x-forwarded-for': ip },
+      agent,
+    );
     if (r.status !== 202) bad++;
     if (i >= 2 * o.warmup) (item.known ? known : unknown).push(r.ms);
   }
   agent.destroy();
-  const mk = median(known), mu = median(unknown);
+  const mk = median(known),
+    mu = median(unknown);
   const test = mannWhitney(known, unknown);
   const diffPct = ((mk - mu) / mu) * 100;
   return {
-    n: known.length, bad, knownMedianMs: mk, unknownMedianMs: mu, knownP95Ms: pcts(known).p95, unknownP95Ms: pcts(unknown).p95,
-    diffPct, z: test.z, p: test.p, indistinguishable: test.p > 0.01 && Math.abs(diffPct) < 5,
+    n: known.length,
+    bad,
+    knownMedianMs: mk,
+    unknownMedianMs: mu,
+    knownP95Ms: pcts(known).p95,
+    unknownP95Ms: pcts(unknown).p95,
+    diffPct,
+    z: test.z,
+    p: test.p,
+    indistinguishable: test.p > 0.01 && Math.abs(diffPct) < 5,
   };
 }

@@ -25,7 +25,13 @@ async function readCode(codeFor: (to: string) => string | null, to: string): Pro
 }
 
 /** One reset; returns null when it ended on the done screen, else where it went wrong. */
-async function resetOnce(t: Target, codeFor: (to: string) => string | null, phone: string, sid: string, agent: http.Agent): Promise<string | null> {
+async function resetOnce(
+  t: Target,
+  codeFor: (to: string) => string | null,
+  phone: string,
+  sid: string,
+  agent: http.Agent,
+): Promise<string | null> {
   const hop = async (text: string, expect: string) => {
     const r = await post(`${t.url}${t.path}`, atForm(sid, phone, text), FORM, {}, agent);
     return r.text.startsWith(expect) ? null : `${text || 'dial'} → ${r.status} ${r.text.slice(0, 60)}`;
@@ -34,12 +40,19 @@ async function resetOnce(t: Target, codeFor: (to: string) => string | null, phon
   if (fail) return fail;
   const code = await readCode(codeFor, phone);
   if (!code) return 'no code captured';
-  return (await hop(`1*${code}`, 'CON Choisissez'))
-    ?? (await hop(`1*${code}*${NEW_PIN}`, 'CON Entrez encore'))
-    ?? (await hop(`1*${code}*${NEW_PIN}*${NEW_PIN}`, 'END Votre code PIN a ete modifie'));
+  return (
+    (await hop(`1*${code}`, 'CON Choisissez')) ??
+    (await hop(`1*${code}*${NEW_PIN}`, 'CON Entrez encore')) ??
+    (await hop(`1*${code}*${NEW_PIN}*${NEW_PIN}`, 'END Votre code PIN a ete modifie'))
+  );
 }
 
-export async function resetFlow(t: Target, side: string, codeFor: (to: string) => string | null, o: { users: number; seconds: number; lightRate: number; idleSeconds: number; userFrom: number; lightFrom: number }) {
+export async function resetFlow(
+  t: Target,
+  side: string,
+  codeFor: (to: string) => string | null,
+  o: { users: number; seconds: number; lightRate: number; idleSeconds: number; userFrom: number; lightFrom: number },
+) {
   const light = phonePool(o.lightFrom, o.lightRate * (o.idleSeconds + o.seconds));
   let sid = 0;
   const dial = () => atForm(`light_${sid++}`, light(), '');
@@ -65,14 +78,25 @@ export async function resetFlow(t: Target, side: string, codeFor: (to: string) =
   };
   await getJson(`${side}/eld/reset`);
   const t0 = performance.now();
-  const [loaded] = await Promise.all([fixedRate(t.url, t.path, dial, o.lightRate, o.seconds), ...Array.from({ length: o.users }, (_, u) => user(u))]);
+  const [loaded] = await Promise.all([
+    fixedRate(t.url, t.path, dial, o.lightRate, o.seconds),
+    ...Array.from({ length: o.users }, (_, u) => user(u)),
+  ]);
   const elapsed = (performance.now() - t0) / 1000;
   const eldLoad = await getJson<Eld>(`${side}/eld`);
   agent.destroy();
   const hops = (r: typeof idle) => ({ p50: r.p50, p99: r.p99, bad: r.bad, total: r.total });
   return {
-    users: o.users, resets: durations.length, lateAnswers: late, failed: failures.length, failures: [...new Set(failures)].slice(0, 5),
-    resetsPerSec: durations.length / elapsed, resetMs: pcts(durations),
-    hopIdle: hops(idle), hopDuringResets: hops(loaded), eldIdle, eldDuringResets: eldLoad,
+    users: o.users,
+    resets: durations.length,
+    lateAnswers: late,
+    failed: failures.length,
+    failures: [...new Set(failures)].slice(0, 5),
+    resetsPerSec: durations.length / elapsed,
+    resetMs: pcts(durations),
+    hopIdle: hops(idle),
+    hopDuringResets: hops(loaded),
+    eldIdle,
+    eldDuringResets: eldLoad,
   };
 }

@@ -17,12 +17,18 @@ const newSession = () => `ATUid_${tag}_new_${fresh++}`;
 /** One dial per phone on the kind's own session, at max load (not measured). */
 async function dialAll(t: Target, kind: string, phones: string[], round: number) {
   let i = 0;
-  const body = () => { const p = phones[i++ % phones.length]!; return atForm(sessionOf(kind, round, p), p, ''); };
+  const body = () => {
+    const p = phones[i++ % phones.length]!;
+    return atForm(sessionOf(kind, round, p), p, '');
+  };
   const r = await maxLoad(t.url, t.path, body, { connections: 32, seconds: 60, amount: phones.length });
   if (r.bad) throw new Error(`${t.name}: ${r.bad} bad replies preparing ${kind}`);
 }
 
-export function hopKinds(redis: Redis, prefixOf: (t: Target) => string): Record<'cachedFirstDial' | 'redial' | 'restore', HopKind> {
+export function hopKinds(
+  redis: Redis,
+  prefixOf: (t: Target) => string,
+): Record<'cachedFirstDial' | 'redial' | 'restore', HopKind> {
   return {
     // The dialog expired (keys deleted here) while what the first dial cached about the caller is still there.
     cachedFirstDial: {

@@ -3,7 +3,12 @@ import type { Redis } from 'ioredis';
 import { atForm, cpuSeconds, dials, fixedRate, maxLoad, pcts, phone, phonePool, type LoadResult } from '../lib.js';
 
 /** A server under test: the service needs ?token= on the webhook path. */
-export interface Target { name: string; url: string; path: string; pid: number }
+export interface Target {
+  name: string;
+  url: string;
+  path: string;
+  pid: number;
+}
 
 type Run = LoadResult & { cpuMs?: number; redisCpuMs?: number; pgCpuMs?: number; redisCmds?: number };
 type Counter = 'cpuMs' | 'redisCpuMs' | 'pgCpuMs' | 'redisCmds';
@@ -13,9 +18,15 @@ const summary = (runs: Run[]) => {
   const total = sum(runs, 'total');
   const perHop = (k: Counter) => (runs[0]?.[k] === undefined ? undefined : sum(runs, k) / total);
   return {
-    rps: runs.reduce((s, r) => s + r.rps, 0) / runs.length, total, bad: sum(runs, 'bad'), ...pcts(runs.flatMap((r) => r.lat)),
+    rps: runs.reduce((s, r) => s + r.rps, 0) / runs.length,
+    total,
+    bad: sum(runs, 'bad'),
+    ...pcts(runs.flatMap((r) => r.lat)),
     rounds: runs.map((r) => Math.round(r.rps)),
-    cpuMsPerHop: perHop('cpuMs'), redisCpuMsPerHop: perHop('redisCpuMs'), pgCpuMsPerHop: perHop('pgCpuMs'), redisCmdsPerHop: perHop('redisCmds'),
+    cpuMsPerHop: perHop('cpuMs'),
+    redisCpuMsPerHop: perHop('redisCpuMs'),
+    pgCpuMsPerHop: perHop('pgCpuMs'),
+    redisCmdsPerHop: perHop('redisCmds'),
   };
 };
 
@@ -33,7 +44,18 @@ async function redisCounters(redis: Redis) {
  */
 /** CPU seconds of the Postgres backends serving the bench database (`pids` lists them now). */
 async function pgCpu(pids: () => Promise<number[]>, before?: Map<number, number>) {
-  const now = new Map((await pids()).map((pid) => [pid, (() => { try { return cpuSeconds(pid); } catch { return 0; } })()]));
+  const now = new Map(
+    (await pids()).map((pid) => [
+      pid,
+      (() => {
+        try {
+          return cpuSeconds(pid);
+        } catch {
+          return 0;
+        }
+      })(),
+    ]),
+  );
   if (!before) return { now, spent: 0 };
   return { now, spent: [...now].reduce((s, [pid, cpu]) => s + cpu - (before.get(pid) ?? 0), 0) };
 }
@@ -48,22 +70,39 @@ export interface HopKind {
   hop: (phone: string, round: number) => string;
 }
 
-export async function throughput(targets: Target[], redis: Redis, pgPids: () => Promise<number[]>,
-  o: { from: number; rounds: number; seconds: number; connections: number; perRound: number; kind?: HopKind }) {
+export async function throughput(
+  targets: Target[],
+  redis: Redis,
+  pgPids: () => Promise<number[]>,
+  o: { from: number; rounds: number; seconds: number; connections: number; perRound: number; kind?: HopKind },
+) {
   const runs = new Map<string, Run[]>(targets.map((t) => [t.name, []]));
   for (let r = 0; r < o.rounds; r++) {
     for (const t of r % 2 ? [...targets].reverse() : targets) {
       const from = o.from + r * o.perRound;
       const kind = o.kind;
-      if (kind?.prepare) await kind.prepare(t, Array.from({ length: o.perRound }, (_, i) => phone(from + i)), r);
+      if (kind?.prepare)
+        await kind.prepare(
+          t,
+          Array.from({ length: o.perRound }, (_, i) => phone(from + i)),
+          r,
+        );
       const pool = phonePool(from, o.perRound);
       // A prepared kind runs exactly its prepared phones once (a wrap would replay hops); others run for `seconds`.
       const body = kind ? () => kind.hop(pool(), r) : dials(pool);
       const [cpu0, redis0, pg0] = [cpuSeconds(t.pid), await redisCounters(redis), await pgCpu(pgPids)];
-      const run = await maxLoad(t.url, t.path, body, { connections: o.connections, seconds: o.seconds, ...(kind?.prepare ? { amount: o.perRound } : {}) });
+      const run = await maxLoad(t.url, t.path, body, {
+        connections: o.connections,
+        seconds: o.seconds,
+        ...(kind?.prepare ? { amount: o.perRound } : {}),
+      });
       const [cpu1, redis1, pg1] = [cpuSeconds(t.pid), await redisCounters(redis), await pgCpu(pgPids, pg0.now)];
       runs.get(t.name)!.push({
-        ...run, cpuMs: (cpu1 - cpu0) * 1000, redisCpuMs: (redis1.cpu - redis0.cpu) * 1000, pgCpuMs: pg1.spent * 1000, redisCmds: redis1.cmds - redis0.cmds,
+        ...run,
+        cpuMs: (cpu1 - cpu0) * 1000,
+        redisCpuMs: (redis1.cpu - redis0.cpu) * 1000,
+        pgCpuMs: pg1.spent * 1000,
+        redisCmds: redis1.cmds - redis0.cmds,
       });
     }
   }
@@ -82,13 +121,25 @@ export async function latency(targets: Target[], o: { from: number; rate: number
     for (const t of r % 2 ? [...targets].reverse() : targets) {
       const pool = phonePool(o.from + r * perRound, perRound);
       let sid = 0;
-      runs.get(t.name)!.push(await fixedRate(t.url, t.path, () => atForm(`lat_${r}_${sid++}`, pool(), ''), o.rate, o.seconds));
+      runs
+        .get(t.name)!
+        .push(await fixedRate(t.url, t.path, () => atForm(`lat_${r}_${sid++}`, pool(), ''), o.rate, o.seconds));
     }
   }
   const mid = (xs: number[]) => pcts(xs).p50;
-  return Object.fromEntries([...runs].map(([name, rs]) => [name, {
-    rps: rs.reduce((s, r) => s + r.rps, 0) / rs.length, total: sum(rs, 'total'), bad: sum(rs, 'bad'),
-    p50: mid(rs.map((r) => r.p50)), p95: mid(rs.map((r) => r.p95)), p99: mid(rs.map((r) => r.p99)),
-    roundsP99: rs.map((r) => Math.round(r.p99 * 10) / 10), pooledP99: pcts(rs.flatMap((r) => r.lat)).p99,
-  }]));
+  return Object.fromEntries(
+    [...runs].map(([name, rs]) => [
+      name,
+      {
+        rps: rs.reduce((s, r) => s + r.rps, 0) / rs.length,
+        total: sum(rs, 'total'),
+        bad: sum(rs, 'bad'),
+        p50: mid(rs.map((r) => r.p50)),
+        p95: mid(rs.map((r) => r.p95)),
+        p99: mid(rs.map((r) => r.p99)),
+        roundsP99: rs.map((r) => Math.round(r.p99 * 10) / 10),
+        pooledP99: pcts(rs.flatMap((r) => r.lat)).p99,
+      },
+    ]),
+  );
 }

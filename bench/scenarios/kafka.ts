@@ -19,8 +19,13 @@ import { pcts } from '../lib.js';
 export const BENCH_KAFKA_BROKERS = process.env.BENCH_KAFKA_BROKERS ?? '127.0.0.1:19092';
 export const BENCH_AMQP_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-export interface BrokerLatency { p50: number; p99: number; n: number; lost: number; error?: string }
-
+export interface BrokerLatency {
+  p50: number;
+  p99: number;
+  n: number;
+  lost: number;
+  error?: string;
+}
 
 /** One broker under test: its publisher, a consumer reporting event ids, and how to tear both down. */
 interface Side {
@@ -32,12 +37,24 @@ interface Side {
 async function kafkaSide(): Promise<Side> {
   const topic = `molam.id.events.bench.${randomUUID().slice(0, 8)}`;
   const bootstrapBrokers = BENCH_KAFKA_BROKERS.split(',');
-  const publisher = createKafkaPublisher({ brokers: bootstrapBrokers, clientId: 'molam-id-bench', topic: { name: topic, partitions: 1, replication: 1 } });
+  const publisher = createKafkaPublisher({
+    brokers: bootstrapBrokers,
+    clientId: 'molam-id-bench',
+    topic: { name: topic, partitions: 1, replication: 1 },
+  });
   await publisher.publish(passwordResetEvent()); // creates the topic before the consumer subscribes
-  const consumer = new Consumer({ clientId: 'molam-id-bench', groupId: `bench-${randomUUID()}`, bootstrapBrokers, deserializers: stringDeserializers });
+  const consumer = new Consumer({
+    clientId: 'molam-id-bench',
+    groupId: `bench-${randomUUID()}`,
+    bootstrapBrokers,
+    deserializers: stringDeserializers,
+  });
   const stream = await consumer.consume({ topics: [topic], mode: 'latest', autocommit: false, maxWaitTime: 500 });
   const listeners: Array<(id: string) => void> = [];
-  stream.on('data', (m) => { const id = m.headers.get('ce_id'); if (id) listeners.forEach((l) => l(id)); });
+  stream.on('data', (m) => {
+    const id = m.headers.get('ce_id');
+    if (id) listeners.forEach((l) => l(id));
+  });
   return {
     publisher,
     onConsumed: (l) => listeners.push(l),
@@ -60,7 +77,14 @@ async function rabbitSide(): Promise<Side> {
   const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
   await ch.bindQueue(queue, EVENTS_EXCHANGE, '#');
   const listeners: Array<(id: string) => void> = [];
-  await ch.consume(queue, (m) => { const id = m?.properties.messageId as string | undefined; if (id) listeners.forEach((l) => l(id)); }, { noAck: true });
+  await ch.consume(
+    queue,
+    (m) => {
+      const id = m?.properties.messageId as string | undefined;
+      if (id) listeners.forEach((l) => l(id));
+    },
+    { noAck: true },
+  );
   return {
     publisher,
     onConsumed: (l) => listeners.push(l),
@@ -72,16 +96,22 @@ async function rabbitSide(): Promise<Side> {
 }
 
 /** `events` per broker at `ratePerSec` in total (alternating brokers), after `warmup` unmeasured ones each. */
-export async function brokerLatency(o: { events: number; warmup: number; ratePerSec: number; settleMs?: number }): Promise<Record<'kafka' | 'rabbitmq', BrokerLatency>> {
+export async function brokerLatency(o: {
+  events: number;
+  warmup: number;
+  ratePerSec: number;
+  settleMs?: number;
+}): Promise<Record<'kafka' | 'rabbitmq', BrokerLatency>> {
   const opened = await Promise.allSettled([kafkaSide(), rabbitSide()]);
   const names = ['kafka', 'rabbitmq'] as const;
   const sent = names.map(() => new Map<string, number>());
   const latencies = names.map(() => [] as number[]);
   opened.forEach((side, i) => {
-    if (side.status === 'fulfilled') side.value.onConsumed((id) => {
-      const t0 = sent[i]!.get(id);
-      if (t0 !== undefined) latencies[i]!.push(performance.now() - t0);
-    });
+    if (side.status === 'fulfilled')
+      side.value.onConsumed((id) => {
+        const t0 = sent[i]!.get(id);
+        if (t0 !== undefined) latencies[i]!.push(performance.now() - t0);
+      });
   });
   const live = opened.flatMap((s, i) => (s.status === 'fulfilled' ? [{ i, side: s.value }] : []));
   const gapMs = 1000 / o.ratePerSec;
@@ -99,7 +129,14 @@ export async function brokerLatency(o: { events: number; warmup: number; ratePer
 
   const result = (i: number): BrokerLatency => {
     const side = opened[i]!;
-    if (side.status === 'rejected') return { p50: NaN, p99: NaN, n: 0, lost: 0, error: String((side.reason as Error)?.message ?? side.reason).slice(0, 120) };
+    if (side.status === 'rejected')
+      return {
+        p50: NaN,
+        p99: NaN,
+        n: 0,
+        lost: 0,
+        error: String((side.reason as Error)?.message ?? side.reason).slice(0, 120),
+      };
     const { p50, p99 } = pcts(latencies[i]!);
     return { p50, p99, n: latencies[i]!.length, lost: sent[i]!.size - latencies[i]!.length };
   };
@@ -108,6 +145,14 @@ export async function brokerLatency(o: { events: number; warmup: number; ratePer
 
 /** One row for the bench table: p50/p99 per broker, with the reason where a broker was missing. */
 export function brokerLatencyRow(r: Record<'kafka' | 'rabbitmq', BrokerLatency>): string[] {
-  const cell = (b: BrokerLatency) => (b.error ? `n/a (${b.error})` : `${b.p50.toFixed(1)}/${b.p99.toFixed(1)} (n=${b.n}, lost ${b.lost})`);
-  return ['publish-to-consume p50/p99, ms: Kafka | RabbitMQ', cell(r.kafka), cell(r.rabbitmq), '-', 'same run, alternating', '-'];
+  const cell = (b: BrokerLatency) =>
+    b.error ? `n/a (${b.error})` : `${b.p50.toFixed(1)}/${b.p99.toFixed(1)} (n=${b.n}, lost ${b.lost})`;
+  return [
+    'publish-to-consume p50/p99, ms: Kafka | RabbitMQ',
+    cell(r.kafka),
+    cell(r.rabbitmq),
+    '-',
+    'same run, alternating',
+    '-',
+  ];
 }

@@ -11,7 +11,11 @@ export async function liveDialogs(t: Target, redis: Redis, prefix: string, o: { 
   const before = new Set(await scanKeys(redis, `${prefix}*`));
   const usedBefore = await usedMemory(redis);
   const rssBefore = rssMb(t.pid);
-  const load = await maxLoad(t.url, t.path, dials(phonePool(o.from, o.dialogs)), { connections: 32, seconds: 90, amount: o.dialogs });
+  const load = await maxLoad(t.url, t.path, dials(phonePool(o.from, o.dialogs)), {
+    connections: 32,
+    seconds: 90,
+    amount: o.dialogs,
+  });
   const rssAfter = rssMb(t.pid);
   const usedAfter = await usedMemory(redis);
   const added = (await scanKeys(redis, `${prefix}*`)).filter((k) => !before.has(k));
@@ -27,10 +31,13 @@ export async function liveDialogs(t: Target, redis: Redis, prefix: string, o: { 
   const live = load.total - load.bad;
   const perDialog = (bytes: number) => Math.round(bytes / Math.max(1, live));
   return {
-    dialogs: live, bad: load.bad, keys: added.length,
+    dialogs: live,
+    bad: load.bad,
+    keys: added.length,
     bytesPerDialog: perDialog(sizes.reduce((s, b) => s + b, 0)),
     bytesPerDialogByKind: Object.fromEntries(Object.entries(byKind).map(([k, b]) => [k, perDialog(b)])),
     infoDeltaPerDialog: perDialog(usedAfter - usedBefore),
-    rssBeforeMb: Math.round(rssBefore), rssAfterMb: Math.round(rssAfter),
+    rssBeforeMb: Math.round(rssBefore),
+    rssAfterMb: Math.round(rssAfter),
   };
 }

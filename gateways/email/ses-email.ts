@@ -85,7 +85,12 @@ export function createSesEmailSender(config: SesEmailConfig): MessageSender {
       });
       try {
         const out = await withDeadline(timeoutMs, (abortSignal) => client.send(command, { abortSignal }));
-        if (!out.MessageId) throw new SendError({ provider: SES_EMAIL_PROVIDER, reason: 'transient', message: `SES answered without a MessageId (email to ${to})` });
+        if (!out.MessageId)
+          throw new SendError({
+            provider: SES_EMAIL_PROVIDER,
+            reason: 'transient',
+            message: `SES answered without a MessageId (email to ${to})`,
+          });
         return { provider: SES_EMAIL_PROVIDER, providerMessageId: out.MessageId };
       } catch (err) {
         if (err instanceof SendError) throw err;
@@ -98,7 +103,11 @@ export function createSesEmailSender(config: SesEmailConfig): MessageSender {
 function fromError(err: unknown, to: string, timeoutMs: number): SendError {
   const provider = SES_EMAIL_PROVIDER;
   if (isTimeoutError(err)) {
-    return new SendError({ provider, reason: 'timeout', message: `SES did not answer within ${timeoutMs} ms (email to ${to})` });
+    return new SendError({
+      provider,
+      reason: 'timeout',
+      message: `SES did not answer within ${timeoutMs} ms (email to ${to})`,
+    });
   }
   const e = err as { name?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: number } } | null;
   const name = typeof e?.name === 'string' ? e.name : 'Error';
@@ -106,7 +115,19 @@ function fromError(err: unknown, to: string, timeoutMs: number): SendError {
   let reason: SendFailureReason;
   if (CONFIG_ERRORS.has(name) || status === 403) reason = 'config';
   // No HTTP status: the request never got an answer (network) — worth another route.
-  else if (TRANSIENT_ERRORS.has(name) || e?.$fault === 'server' || status === undefined || status >= 500 || isNetworkError(err)) reason = 'transient';
+  else if (
+    TRANSIENT_ERRORS.has(name) ||
+    e?.$fault === 'server' ||
+    status === undefined ||
+    status >= 500 ||
+    isNetworkError(err)
+  )
+    reason = 'transient';
   else reason = 'rejected'; // MessageRejected and other client faults
-  return new SendError({ provider, reason, message: `SES refused the email to ${to}: ${name}${status ? ` (HTTP ${status})` : ''}`, providerCode: name });
+  return new SendError({
+    provider,
+    reason,
+    message: `SES refused the email to ${to}: ${name}${status ? ` (HTTP ${status})` : ''}`,
+    providerCode: name,
+  });
 }

@@ -36,7 +36,13 @@ const inboundSchema = z.object({
  */
 export function parseAfricasTalkingInboundSms(body: unknown): InboundSms {
   const p = parseWith(inboundSchema, body, "Africa's Talking inbound SMS");
-  const sms: InboundSms = { provider: 'africastalking', providerMessageId: p.id, from: p.from, to: p.to, text: p.text ?? '' };
+  const sms: InboundSms = {
+    provider: 'africastalking',
+    providerMessageId: p.id,
+    from: p.from,
+    to: p.to,
+    text: p.text ?? '',
+  };
   if (p.date !== undefined) sms.date = p.date;
   if (p.linkId !== undefined) sms.linkId = p.linkId;
   if (p.networkCode !== undefined) sms.networkCode = p.networkCode;

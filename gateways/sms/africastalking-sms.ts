@@ -104,7 +104,9 @@ export function createAfricasTalkingSmsSender(config: AfricasTalkingSmsConfig): 
   if (!config.username || !config.apiKey) {
     throw new Error("Africa's Talking SMS: username and apiKey are required");
   }
-  const base = (config.baseUrl ?? (config.username.toLowerCase() === 'sandbox' ? AT_SANDBOX_API_BASE_URL : AT_LIVE_API_BASE_URL)).replace(/\/+$/, '');
+  const base = (
+    config.baseUrl ?? (config.username.toLowerCase() === 'sandbox' ? AT_SANDBOX_API_BASE_URL : AT_LIVE_API_BASE_URL)
+  ).replace(/\/+$/, '');
   const smsUrl = `${new URL(base).href.replace(/\/+$/, '')}/messaging`;
   const timeoutMs = config.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const sms = AfricasTalking({ username: config.username, apiKey: config.apiKey }).SMS;
@@ -144,7 +146,12 @@ function looksLikeSendResponse(v: unknown): v is AtSendResponse {
 function fromRecipients(response: AtSendResponse, to: string): SendResult {
   const data = response.SMSMessageData;
   const recipient = data?.Recipients?.[0];
-  if (recipient && typeof recipient.statusCode === 'number' && ACCEPTED.has(recipient.statusCode) && recipient.messageId) {
+  if (
+    recipient &&
+    typeof recipient.statusCode === 'number' &&
+    ACCEPTED.has(recipient.statusCode) &&
+    recipient.messageId
+  ) {
     return { provider: AFRICASTALKING_SMS_PROVIDER, providerMessageId: recipient.messageId };
   }
   if (recipient && typeof recipient.statusCode === 'number') {
@@ -155,7 +162,11 @@ function fromRecipients(response: AtSendResponse, to: string): SendResult {
   }
   // No recipient: AT names the problem in SMSMessageData.Message (e.g. "InvalidSenderId").
   const summary = safeToken(data?.Message);
-  return fail(REASON_BY_NAME[summary] ?? 'rejected', `Africa's Talking accepted no recipient for ${to}: ${summary}`, summary);
+  return fail(
+    REASON_BY_NAME[summary] ?? 'rejected',
+    `Africa's Talking accepted no recipient for ${to}: ${summary}`,
+    summary,
+  );
 }
 
 function fail(reason: SendFailureReason, message: string, providerCode?: string | number): never {
@@ -165,12 +176,22 @@ function fail(reason: SendFailureReason, message: string, providerCode?: string 
 function fromTransportError(err: unknown, to: string, timeoutMs: number): SendError {
   const provider = AFRICASTALKING_SMS_PROVIDER;
   if (isTimeoutError(err)) {
-    return new SendError({ provider, reason: 'timeout', message: `Africa's Talking did not answer within ${timeoutMs} ms (SMS to ${to})` });
+    return new SendError({
+      provider,
+      reason: 'timeout',
+      message: `Africa's Talking did not answer within ${timeoutMs} ms (SMS to ${to})`,
+    });
   }
   const status = (err as { response?: { status?: unknown } } | null)?.response?.status;
   if (typeof status === 'number') {
-    const reason: SendFailureReason = status === 401 || status === 403 ? 'config' : status >= 500 || status === 429 ? 'transient' : 'rejected';
-    return new SendError({ provider, reason, message: `Africa's Talking answered HTTP ${status} (SMS to ${to})`, providerCode: status });
+    const reason: SendFailureReason =
+      status === 401 || status === 403 ? 'config' : status >= 500 || status === 429 ? 'transient' : 'rejected';
+    return new SendError({
+      provider,
+      reason,
+      message: `Africa's Talking answered HTTP ${status} (SMS to ${to})`,
+      providerCode: status,
+    });
   }
   if (isNetworkError(err)) {
     return new SendError({ provider, reason: 'transient', message: `Africa's Talking unreachable (SMS to ${to})` });

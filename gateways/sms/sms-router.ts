@@ -51,7 +51,10 @@ const PREFIX = /^\+[1-9]\d{0,14}$/;
 
 /** Parses SMS_ROUTES; throws SmsRoutesError naming the first bad entry. `known` = provider names that exist. */
 export function parseSmsRoutes(spec: string, known?: readonly string[]): SmsRoute[] {
-  const entries = spec.split(';').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = spec
+    .split(';')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   if (entries.length === 0) throw new SmsRoutesError('is empty; expected e.g. "+221:africastalking,twilio;*:twilio"');
   const routes: SmsRoute[] = [];
   entries.forEach((entry, i) => {
@@ -62,8 +65,12 @@ export function parseSmsRoutes(spec: string, known?: readonly string[]): SmsRout
     if (prefix !== '*' && !PREFIX.test(prefix)) {
       throw new SmsRoutesError(`${where}: prefix "${prefix}" must be "*" or "+" and up to 15 digits, e.g. "+221"`);
     }
-    if (routes.some((r) => r.prefix === prefix)) throw new SmsRoutesError(`${where}: prefix "${prefix}" is routed twice`);
-    const providers = entry.slice(colon + 1).split(',').map((p) => p.trim());
+    if (routes.some((r) => r.prefix === prefix))
+      throw new SmsRoutesError(`${where}: prefix "${prefix}" is routed twice`);
+    const providers = entry
+      .slice(colon + 1)
+      .split(',')
+      .map((p) => p.trim());
     if (providers.some((p) => p === '')) throw new SmsRoutesError(`${where}: empty provider name`);
     const dup = providers.find((p, j) => providers.indexOf(p) !== j);
     if (dup) throw new SmsRoutesError(`${where}: provider "${dup}" is listed twice`);
@@ -81,7 +88,8 @@ export function providersForNumber(routes: readonly SmsRoute[], to: string): rea
   if (!/^\+\d{6,15}$/.test(to)) return [];
   let best: SmsRoute | undefined;
   for (const route of routes) {
-    if (route.prefix !== '*' && to.startsWith(route.prefix) && route.prefix.length > (best?.prefix.length ?? 0)) best = route;
+    if (route.prefix !== '*' && to.startsWith(route.prefix) && route.prefix.length > (best?.prefix.length ?? 0))
+      best = route;
   }
   return (best ?? routes.find((r) => r.prefix === '*'))?.providers ?? [];
 }
@@ -116,18 +124,29 @@ export function createSmsRouter(options: {
     throw new SendError({
       provider: SMS_ROUTER,
       reason: attempts.at(-1)?.reason ?? 'rejected',
-      message: attempts.length > 0 ? `every SMS provider failed for ${maskRecipient(message.to)}: ${tried}` : `no SMS provider left for ${maskRecipient(message.to)}`,
+      message:
+        attempts.length > 0
+          ? `every SMS provider failed for ${maskRecipient(message.to)}: ${tried}`
+          : `no SMS provider left for ${maskRecipient(message.to)}`,
       attempts,
     });
   }
 
   function checkSms(message: OutboundMessage): readonly string[] {
     if (message.channel !== 'sms') {
-      throw new SendError({ provider: SMS_ROUTER, reason: 'config', message: `the SMS router got a ${message.channel} message` });
+      throw new SendError({
+        provider: SMS_ROUTER,
+        reason: 'config',
+        message: `the SMS router got a ${message.channel} message`,
+      });
     }
     const providers = providersFor(message.to);
     if (providers.length === 0) {
-      throw new SendError({ provider: SMS_ROUTER, reason: 'config', message: `no SMS route for ${maskRecipient(message.to)}` });
+      throw new SendError({
+        provider: SMS_ROUTER,
+        reason: 'config',
+        message: `no SMS route for ${maskRecipient(message.to)}`,
+      });
     }
     return providers;
   }
@@ -150,8 +169,14 @@ export function createChannelRouter(channels: { sms: MessageSender; email: Messa
   return {
     name: 'channel-router',
     async send(message) {
-      const sender = message.channel === 'sms' ? channels.sms : message.channel === 'email' ? channels.email : undefined;
-      if (!sender) throw new SendError({ provider: 'channel-router', reason: 'config', message: `unknown channel "${String(message.channel)}"` });
+      const sender =
+        message.channel === 'sms' ? channels.sms : message.channel === 'email' ? channels.email : undefined;
+      if (!sender)
+        throw new SendError({
+          provider: 'channel-router',
+          reason: 'config',
+          message: `unknown channel "${String(message.channel)}"`,
+        });
       return sender.send(message);
     },
   };

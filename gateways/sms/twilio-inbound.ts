@@ -49,8 +49,15 @@ const inboundSchema = z.object({
 export function parseTwilioInbound(params: unknown): InboundSms {
   const p = parseWith(inboundSchema, params, 'Twilio inbound SMS');
   const sid = p.MessageSid ?? p.SmsSid;
-  if (!sid) throw new GatewayError('invalid_payload', 'Twilio inbound SMS: field "MessageSid" is missing', 'MessageSid');
-  const sms: InboundSms = { provider: TWILIO_INBOUND_PROVIDER, providerMessageId: sid, from: p.From, to: p.To, text: p.Body ?? '' };
+  if (!sid)
+    throw new GatewayError('invalid_payload', 'Twilio inbound SMS: field "MessageSid" is missing', 'MessageSid');
+  const sms: InboundSms = {
+    provider: TWILIO_INBOUND_PROVIDER,
+    providerMessageId: sid,
+    from: p.From,
+    to: p.To,
+    text: p.Body ?? '',
+  };
   if (p.AccountSid) sms.accountSid = p.AccountSid;
   return sms;
 }
@@ -71,7 +78,8 @@ export function verifyTwilioSignature(input: {
 }
 
 // XML 1.0 forbids C0 controls other than tab/LF/CR, lone surrogates and U+FFFE/U+FFFF.
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 export function escapeXml(text: string): string {

@@ -78,7 +78,9 @@ export function createTwilioSmsSender(config: TwilioSmsConfig): MessageSender {
   const timeoutMs = config.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   // autoRetry stays off: a retry is the router's decision (next provider), not the SDK's.
   const httpOpts = { timeout: timeoutMs, autoRetry: false };
-  const httpClient = config.baseUrl ? new RebasedRequestClient(new URL(config.baseUrl), httpOpts) : new twilio.RequestClient(httpOpts);
+  const httpClient = config.baseUrl
+    ? new RebasedRequestClient(new URL(config.baseUrl), httpOpts)
+    : new twilio.RequestClient(httpOpts);
   const client = twilio(config.accountSid, config.authToken, { httpClient });
 
   return {
@@ -101,7 +103,12 @@ export function createTwilioSmsSender(config: TwilioSmsConfig): MessageSender {
       // A create that Twilio already marks failed carries its error code.
       if (created.errorCode || created.status === 'failed' || created.status === 'undelivered') {
         const code = created.errorCode ?? undefined;
-        throw new SendError({ provider: TWILIO_SMS_PROVIDER, reason: reasonFor(undefined, code), message: `Twilio failed the SMS to ${to} (error ${code ?? 'none'})`, providerCode: code });
+        throw new SendError({
+          provider: TWILIO_SMS_PROVIDER,
+          reason: reasonFor(undefined, code),
+          message: `Twilio failed the SMS to ${to} (error ${code ?? 'none'})`,
+          providerCode: code,
+        });
       }
       return { provider: TWILIO_SMS_PROVIDER, providerMessageId: created.sid };
     },
@@ -121,10 +128,19 @@ function fromError(err: unknown, to: string, timeoutMs: number): SendError {
     const code = typeof err.code === 'number' ? err.code : undefined;
     const reason = reasonFor(err.status, code);
     // err.message is Twilio's text; some echo the To number (21211), so it is not copied.
-    return new SendError({ provider, reason, message: `Twilio refused the SMS to ${to}: HTTP ${err.status}, error ${code ?? 'none'}`, providerCode: code ?? err.status });
+    return new SendError({
+      provider,
+      reason,
+      message: `Twilio refused the SMS to ${to}: HTTP ${err.status}, error ${code ?? 'none'}`,
+      providerCode: code ?? err.status,
+    });
   }
   if (isTimeoutError(err)) {
-    return new SendError({ provider, reason: 'timeout', message: `Twilio did not answer within ${timeoutMs} ms (SMS to ${to})` });
+    return new SendError({
+      provider,
+      reason: 'timeout',
+      message: `Twilio did not answer within ${timeoutMs} ms (SMS to ${to})`,
+    });
   }
   if (isNetworkError(err)) {
     return new SendError({ provider, reason: 'transient', message: `Twilio unreachable (SMS to ${to})` });

@@ -28,7 +28,15 @@
  */
 import { z } from 'zod';
 import type { DialogEvent, PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
-import { isRecord, optionalShortField, parseWith, phoneField, sessionIdField, stripControls, textField } from '../gateway-error.js';
+import {
+  isRecord,
+  optionalShortField,
+  parseWith,
+  phoneField,
+  sessionIdField,
+  stripControls,
+  textField,
+} from '../gateway-error.js';
 import type { UssdGateway, UssdSessionEnd } from './ussd-gateway.js';
 
 export const AFRICASTALKING_PROVIDER = 'africastalking';
@@ -97,7 +105,6 @@ export function renderAfricasTalkingUssd(reply: ScreenReply): string {
   return `${reply.end ? 'END ' : 'CON '}${reply.text}`;
 }
 
-
 // Only identity is required. Everything else is informational and read
 // leniently: a malformed count must not lose the end-of-session signal.
 // `input` and `lastAppResponse` are deliberately not read: the path holds the
@@ -141,7 +148,12 @@ function toStatus(value: unknown): UssdSessionEnd['status'] {
 
 /** Form bodies carry numbers as strings ("3"); JSON relays may send numbers. */
 function toCount(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,12}$/.test(value.trim()) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,12}$/.test(value.trim())
+        ? Number(value)
+        : NaN;
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 

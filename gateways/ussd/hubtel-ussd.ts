@@ -22,13 +22,30 @@
  */
 import { z } from 'zod';
 import type { DialogEvent, ScreenReply } from '../../machines/dialog-event.js';
-import { GatewayError, isRecord, optionalShortField, parseWith, phoneField, sessionIdField, textField } from '../gateway-error.js';
+import {
+  GatewayError,
+  isRecord,
+  optionalShortField,
+  parseWith,
+  phoneField,
+  sessionIdField,
+  textField,
+} from '../gateway-error.js';
 import type { UssdGateway, UssdParsed, UssdSessionEnd } from './ussd-gateway.js';
 
 export const HUBTEL_PROVIDER = 'hubtel';
 const WHAT = 'Hubtel USSD payload';
 
-const FIELDS = ['Type', 'Message', 'ServiceCode', 'Operator', 'ClientState', 'Mobile', 'SessionId', 'Sequence'] as const;
+const FIELDS = [
+  'Type',
+  'Message',
+  'ServiceCode',
+  'Operator',
+  'ClientState',
+  'Mobile',
+  'SessionId',
+  'Sequence',
+] as const;
 
 const requestSchema = z.object({
   Type: z.string().max(32),
@@ -40,7 +57,13 @@ const requestSchema = z.object({
   Mobile: phoneField,
   SessionId: sessionIdField,
   // The SDK types it as int, the sample sends "1": accept both.
-  Sequence: z.union([z.number().int().min(0).max(999_999), z.string().regex(/^\d{1,6}$/).transform(Number)]),
+  Sequence: z.union([
+    z.number().int().min(0).max(999_999),
+    z
+      .string()
+      .regex(/^\d{1,6}$/)
+      .transform(Number),
+  ]),
 });
 
 /**

@@ -55,8 +55,12 @@ export function parseNaloUssd(body: unknown, receivedAt: Date = new Date()): Uss
   return { kind: 'hop', event, echo: { USERID: req.USERID, MSISDN: req.MSISDN } };
 }
 
-export const renderNaloUssd = (reply: ScreenReply, echo: NaloEcho): NaloUssdResponse =>
-  ({ USERID: echo.USERID, MSISDN: echo.MSISDN, MSG: reply.text, MSGTYPE: !reply.end });
+export const renderNaloUssd = (reply: ScreenReply, echo: NaloEcho): NaloUssdResponse => ({
+  USERID: echo.USERID,
+  MSISDN: echo.MSISDN,
+  MSG: reply.text,
+  MSGTYPE: !reply.end,
+});
 
 export const naloUssd: UssdGateway<NaloEcho> = {
   provider: NALO_PROVIDER,

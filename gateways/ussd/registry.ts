@@ -9,9 +9,4 @@ import { hubtelUssd } from './hubtel-ussd.js';
 import { naloUssd } from './nalo-ussd.js';
 import type { UssdGateway } from './ussd-gateway.js';
 
-export const USSD_GATEWAYS: readonly UssdGateway[] = [
-  africasTalkingUssd,
-  hubtelUssd,
-  arkeselUssd,
-  naloUssd,
-];
+export const USSD_GATEWAYS: readonly UssdGateway[] = [africasTalkingUssd, hubtelUssd, arkeselUssd, naloUssd];

@@ -27,8 +27,7 @@ export interface UssdSessionEnd {
  * and user ids); undefined for providers whose reply carries none.
  */
 export type UssdParsed<Echo> =
-  | { kind: 'hop'; event: DialogEvent; echo: Echo }
-  | { kind: 'end'; end: UssdSessionEnd; echo: Echo };
+  { kind: 'hop'; event: DialogEvent; echo: Echo } | { kind: 'end'; end: UssdSessionEnd; echo: Echo };
 
 /** The latest input from a provider that sends the whole typed path (Africa's Talking). */
 export type LatestInputOf = (hopId: string, previous: PreviousPath | null) => string;

@@ -4,7 +4,8 @@ import { parseS3Target, type S3Target } from './s3-upload.js';
 
 const HOUR = 3_600_000;
 const UNITS: Record<string, number> = { h: HOUR, d: 24 * HOUR, w: 7 * 24 * HOUR };
-export const ARCHIVE_USAGE = 'usage: npm run audit:archive -- --older-than 90d --out <dir> [--max-rows N] [--upload s3://bucket/prefix]';
+export const ARCHIVE_USAGE =
+  'usage: npm run audit:archive -- --older-than 90d --out <dir> [--max-rows N] [--upload s3://bucket/prefix]';
 
 /**
  * "90d" → milliseconds. No minimum here: the database refuses an age under
@@ -27,12 +28,18 @@ export interface ArchiveArgs {
 export function parseArchiveArgs(argv: string[]): ArchiveArgs {
   const { values } = parseArgs({
     args: argv,
-    options: { 'older-than': { type: 'string' }, out: { type: 'string' }, 'max-rows': { type: 'string' }, upload: { type: 'string' } },
+    options: {
+      'older-than': { type: 'string' },
+      out: { type: 'string' },
+      'max-rows': { type: 'string' },
+      upload: { type: 'string' },
+    },
     strict: true,
   });
   if (!values['older-than'] || !values.out) throw new Error(ARCHIVE_USAGE);
   const maxRows = values['max-rows'] === undefined ? undefined : Number(values['max-rows']);
-  if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows > 0)) throw new Error('--max-rows must be a positive integer');
+  if (maxRows !== undefined && !(Number.isInteger(maxRows) && maxRows > 0))
+    throw new Error('--max-rows must be a positive integer');
   const upload = values.upload === undefined ? undefined : parseS3Target(values.upload);
   return { olderThanMs: parseAge(values['older-than']), outDir: values.out, maxRows, upload };
 }

@@ -48,7 +48,13 @@ export interface ArchiveResult {
   resumed: boolean;
 }
 
-interface ManifestRow { id: string; from_id: string; to_id: string; cutoff: Date; file_name: string }
+interface ManifestRow {
+  id: string;
+  from_id: string;
+  to_id: string;
+  cutoff: Date;
+  file_name: string;
+}
 
 const pad = (id: string) => id.padStart(12, '0');
 export const archiveFileName = (fromId: string, toId: string) => `molam_audit_${pad(fromId)}-${pad(toId)}.ndjson.gz`;
@@ -61,33 +67,53 @@ async function checkArchiveRights(tx: Queryable, olderThanMs: number): Promise<D
             make_interval(secs => $1::float8 / 1000) < molam_audit_retention() AS too_young,
             molam_audit_retention()::text AS retention,
             EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = 'molam_audit_archiver'
-                    AND pg_has_role(current_user, r.oid, 'MEMBER')) AS archiver`, [olderThanMs]);
+                    AND pg_has_role(current_user, r.oid, 'MEMBER')) AS archiver`,
+    [olderThanMs],
+  );
   const check = rows[0]!;
   if (check.too_young) {
-    throw new Error(`audit rows are kept ${check.retention} (molam_audit_retention(), sql/014): --older-than must be at least that`);
+    throw new Error(
+      `audit rows are kept ${check.retention} (molam_audit_retention(), sql/014): --older-than must be at least that`,
+    );
   }
   if (!check.archiver) {
-    throw new Error('this login is not a member of molam_audit_archiver: run the archive with the archiver\'s DATABASE_URL');
+    throw new Error(
+      "this login is not a member of molam_audit_archiver: run the archive with the archiver's DATABASE_URL",
+    );
   }
   return check.cutoff;
 }
 
 /** Step 1: the pending range, an earlier run's or a new one; undefined when nothing is old enough. */
-async function planRange(db: Database, o: ArchiveOptions): Promise<{ plan: ManifestRow; resumed: boolean } | undefined> {
+async function planRange(
+  db: Database,
+  o: ArchiveOptions,
+): Promise<{ plan: ManifestRow; resumed: boolean } | undefined> {
   return db.transaction(async (tx) => {
     const cutoff = await checkArchiveRights(tx, o.olderThanMs);
-    const pending = await tx.query<ManifestRow>(`SELECT ${MANIFEST} FROM molam_audit_archives WHERE status = 'pending'`);
+    const pending = await tx.query<ManifestRow>(
+      `SELECT ${MANIFEST} FROM molam_audit_archives WHERE status = 'pending'`,
+    );
     if (pending.rows[0]) return { plan: pending.rows[0], resumed: true };
     const { rows } = await tx.query<{ from_id: string | null; to_id: string | null; n: number }>(
       `SELECT min(id)::text AS from_id, max(id)::text AS to_id, count(*)::int AS n
          FROM (SELECT id FROM molam_audit_log WHERE occurred_at < $1 ORDER BY id LIMIT $2) old`,
-      [cutoff, o.maxRows ?? 500_000]);
+      [cutoff, o.maxRows ?? 500_000],
+    );
     const range = rows[0];
     if (!range?.from_id || !range.to_id) return undefined;
     const created = await tx.query<ManifestRow>(
       `INSERT INTO molam_audit_archives (from_id, to_id, cutoff, row_count, file_name, out_dir)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING ${MANIFEST}`,
-      [range.from_id, range.to_id, cutoff, range.n, archiveFileName(range.from_id, range.to_id), path.resolve(o.outDir)]);
+      [
+        range.from_id,
+        range.to_id,
+        cutoff,
+        range.n,
+        archiveFileName(range.from_id, range.to_id),
+        path.resolve(o.outDir),
+      ],
+    );
     if (!created.rows[0]) throw new Error('another audit archive run started at the same time; run again');
     return { plan: created.rows[0], resumed: false };
   });
@@ -104,7 +130,8 @@ async function* ndjsonLines(db: Queryable, plan: ManifestRow, pageSize: number, 
          FROM molam_audit_log
         WHERE id > $1 AND id <= $2 AND occurred_at < $3
         ORDER BY molam_audit_log.id LIMIT $4`, // qualified: a bare "id" would sort by the text alias
-      [after, plan.to_id, plan.cutoff, pageSize]);
+      [after, plan.to_id, plan.cutoff, pageSize],
+    );
     if (rows.length === 0) return;
     counter.rows += rows.length;
     after = rows[rows.length - 1]!.id;
@@ -131,9 +158,18 @@ async function writeRange(db: Database, o: ArchiveOptions, plan: ManifestRow, re
   const tmp = path.join(o.outDir, `.${plan.file_name}.${randomBytes(6).toString('hex')}.tmp`);
   const hash = createHash('sha256');
   const counter = { rows: 0 };
-  const tap = new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } });
-  await pipeline(ndjsonLines(db, plan, o.pageSize ?? 5000, counter), createGzip({ level: 9 }), tap,
-    createWriteStream(tmp, { flags: 'wx', mode: 0o640 }));
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(
+    ndjsonLines(db, plan, o.pageSize ?? 5000, counter),
+    createGzip({ level: 9 }),
+    tap,
+    createWriteStream(tmp, { flags: 'wx', mode: 0o640 }),
+  );
   await fsync(tmp, 'r+');
   await rename(tmp, file);
   await fsync(o.outDir, 'r'); // the rename itself must survive a power loss before rows are deleted
@@ -141,19 +177,33 @@ async function writeRange(db: Database, o: ArchiveOptions, plan: ManifestRow, re
 }
 
 /** Step 3: delete exactly what the file holds, and close the range. False when another run closed it first. */
-async function deleteRange(db: Database, plan: ManifestRow, written: { rows: number; sha256: string }, outDir: string): Promise<boolean> {
+async function deleteRange(
+  db: Database,
+  plan: ManifestRow,
+  written: { rows: number; sha256: string },
+  outDir: string,
+): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query(`SELECT 1 FROM molam_audit_archives WHERE id = $1 AND status = 'pending' FOR UPDATE`, [plan.id]);
+    const { rows } = await tx.query(
+      `SELECT 1 FROM molam_audit_archives WHERE id = $1 AND status = 'pending' FOR UPDATE`,
+      [plan.id],
+    );
     if (rows.length === 0) return false;
-    const deleted = await tx.query('DELETE FROM molam_audit_log WHERE id BETWEEN $1 AND $2 AND occurred_at < $3',
-      [plan.from_id, plan.to_id, plan.cutoff]);
+    const deleted = await tx.query('DELETE FROM molam_audit_log WHERE id BETWEEN $1 AND $2 AND occurred_at < $3', [
+      plan.from_id,
+      plan.to_id,
+      plan.cutoff,
+    ]);
     if (deleted.rowCount !== written.rows) {
       // A row appeared in the range after the file was written: keep everything, the next run rewrites the file.
-      throw new Error(`audit archive ${plan.file_name}: ${deleted.rowCount} rows to delete but ${written.rows} written; nothing deleted`);
+      throw new Error(
+        `audit archive ${plan.file_name}: ${deleted.rowCount} rows to delete but ${written.rows} written; nothing deleted`,
+      );
     }
     await tx.query(
       `UPDATE molam_audit_archives SET status = 'archived', row_count = $2, sha256 = $3, out_dir = $4, archived_at = now() WHERE id = $1`,
-      [plan.id, written.rows, written.sha256, path.resolve(outDir)]);
+      [plan.id, written.rows, written.sha256, path.resolve(outDir)],
+    );
     return true;
   });
 }
@@ -167,6 +217,12 @@ export async function archiveAuditLog(o: ArchiveOptions): Promise<ArchiveResult>
   await o.afterFileWritten?.(written.file);
   const closed = await deleteRange(o.db, plan, written, o.outDir);
   return {
-    archived: closed ? written.rows : 0, cutoff: plan.cutoff, file: written.file, fromId: plan.from_id, toId: plan.to_id, sha256: written.sha256, resumed,
+    archived: closed ? written.rows : 0,
+    cutoff: plan.cutoff,
+    file: written.file,
+    fromId: plan.from_id,
+    toId: plan.to_id,
+    sha256: written.sha256,
+    resumed,
   };
 }

@@ -29,8 +29,15 @@ export function parseS3Target(text: string): S3Target {
 const uploadEnvSchema = z.object({
   ARCHIVE_S3_REGION: z.string().optional(),
   AWS_REGION: z.string().optional(),
-  ARCHIVE_S3_ENDPOINT: z.string().url().optional().or(z.literal('').transform(() => undefined)),
-  ARCHIVE_S3_FORCE_PATH_STYLE: z.enum(['true', 'false', '']).optional().transform((v) => v === 'true'),
+  ARCHIVE_S3_ENDPOINT: z
+    .string()
+    .url()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  ARCHIVE_S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false', ''])
+    .optional()
+    .transform((v) => v === 'true'),
 });
 
 export interface S3UploadConfig {
@@ -57,9 +64,16 @@ export interface UploadedArchive {
 }
 
 /** Creates the uploader; `credentials` only for tests (production uses the default chain). */
-export function createS3ArchiveUploader(config: S3UploadConfig, target: S3Target, credentials?: S3ClientConfig['credentials']) {
+export function createS3ArchiveUploader(
+  config: S3UploadConfig,
+  target: S3Target,
+  credentials?: S3ClientConfig['credentials'],
+) {
   const client = new S3Client({
-    region: config.region, endpoint: config.endpoint, forcePathStyle: config.forcePathStyle, credentials,
+    region: config.region,
+    endpoint: config.endpoint,
+    forcePathStyle: config.forcePathStyle,
+    credentials,
     // Content-MD5 below proves integrity; the SDK's default CRC trailer (aws-chunked) is not spoken by every S3-compatible store.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     maxAttempts: 3,
@@ -70,11 +84,16 @@ export function createS3ArchiveUploader(config: S3UploadConfig, target: S3Target
       // One archive is at most --max-rows rows (default 500 000, tens of MB gzipped): read whole for the MD5.
       const body = await readFile(file);
       const key = [target.prefix, path.basename(file)].filter(Boolean).join('/');
-      const out = await client.send(new PutObjectCommand({
-        Bucket: target.bucket, Key: key, Body: body, ContentType: 'application/gzip',
-        ContentMD5: createHash('md5').update(body).digest('base64'),
-        Metadata: { sha256: createHash('sha256').update(body).digest('hex') },
-      }));
+      const out = await client.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/gzip',
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+          Metadata: { sha256: createHash('sha256').update(body).digest('hex') },
+        }),
+      );
       return { url: `s3://${target.bucket}/${key}`, etag: out.ETag };
     },
     close: () => client.destroy(),

@@ -23,7 +23,11 @@ async function main(argv: string[]): Promise<void> {
   const db = await openConfiguredDatabase(loadDatabaseConfig(process.env));
   let uploaded: UploadedArchive | undefined;
   try {
-    const afterFileWritten = uploader && (async (file: string) => { uploaded = await uploader.upload(file); });
+    const afterFileWritten =
+      uploader &&
+      (async (file: string) => {
+        uploaded = await uploader.upload(file);
+      });
     const result = await archiveAuditLog({ db, outDir, olderThanMs, maxRows, afterFileWritten });
     process.stdout.write(`${JSON.stringify({ ...result, uploaded: uploaded?.url })}\n`);
   } finally {

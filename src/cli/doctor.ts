@@ -27,11 +27,16 @@ async function main(): Promise<number> {
   const { values: env, problems } = readSecretFiles(process.env);
   const webhooks = webhookUrls(env);
   const results: CheckResult[] = [
-    ...problems.map((p): CheckResult => ({ name: 'secret files', status: 'fail', detail: p, fix: 'fix the NAME_FILE path, or set NAME only' })),
+    ...problems.map((p): CheckResult => ({
+      name: 'secret files',
+      status: 'fail',
+      detail: p,
+      fix: 'fix the NAME_FILE path, or set NAME only',
+    })),
     checkConfiguration(process.env),
-    ...await Promise.all([checkDatabase(env), checkRedis(env)]),
-    ...await checkBrokers(env),
-    ...await checkProviders(env),
+    ...(await Promise.all([checkDatabase(env), checkRedis(env)])),
+    ...(await checkBrokers(env)),
+    ...(await checkProviders(env)),
     webhooks.result,
   ];
   const out = [
@@ -44,12 +49,21 @@ async function main(): Promise<number> {
   ];
   const failures = results.filter((r) => r.status === 'fail').length;
   const warnings = results.filter((r) => r.status === 'warn').length;
-  out.push(failures === 0 ? `Nothing to fix${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.` : `${failures} problem${failures > 1 ? 's' : ''} to fix${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}.`);
+  out.push(
+    failures === 0
+      ? `Nothing to fix${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}.`
+      : `${failures} problem${failures > 1 ? 's' : ''} to fix${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}.`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   return failures === 0 ? 0 : 1;
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-  process.stderr.write(`doctor failed: ${(err as Error).message}\n`);
-  process.exitCode = 2;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`doctor failed: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -11,9 +11,10 @@ import path from 'node:path';
 import type { Database } from './database.js';
 
 /** sql/ sits at the repository root: two levels up from src/db/, one up from the dist/ bundle. */
-export const SQL_DIR = ['../../sql/', '../sql/']
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((dir) => existsSync(path.join(dir, '006_password_pin_reset.sql'))) ?? path.resolve('sql');
+export const SQL_DIR =
+  ['../../sql/', '../sql/']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+    .find((dir) => existsSync(path.join(dir, '006_password_pin_reset.sql'))) ?? path.resolve('sql');
 
 // One lock id for every instance: replicas starting together migrate one at a time.
 const MIGRATION_LOCK_ID = 60_06_2025;
@@ -52,4 +53,3 @@ export async function runMigrations(db: Database, dir = SQL_DIR): Promise<Migrat
   });
   return result;
 }
-

@@ -51,6 +51,8 @@ export function holdDataDir(dir: string): void {
   process.on('exit', () => {
     try {
       if (readFileSync(file, 'utf8').trim() === String(process.pid)) rmSync(file, { force: true });
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   });
 }

@@ -59,7 +59,9 @@ export function createDialogEffects(deps: DialogEffectDeps) {
     startReset: logged<M.StartResetOutput, M.StartResetInput>('startReset', deps.logger, async (input) => {
       try {
         const r = await deps.resets.startForPhone(input);
-        return r.outcome === 'sent' ? { outcome: 'sent', requestId: r.requestId, expiresInSeconds: r.expiresInSeconds } : r;
+        return r.outcome === 'sent'
+          ? { outcome: 'sent', requestId: r.requestId, expiresInSeconds: r.expiresInSeconds }
+          : r;
       } catch (err) {
         if (codeOf(err) === 'channel_refused') return { outcome: 'refused', reason: 'not_served' };
         if (codeOf(err) !== 'rate_limited') throw err;
@@ -67,19 +69,26 @@ export function createDialogEffects(deps: DialogEffectDeps) {
       }
     }),
 
-    checkKnowledge: logged<M.CheckKnowledgeOutput, M.CheckKnowledgeInput>('checkKnowledge', deps.logger, async (input) => {
-      // Past 3 wrong answers in 7 days every answer is refused, so new dials buy no new guesses.
-      const exhausted = await deps.limiter.isExhausted('knowledgeFailuresPerPhone', input.phone);
-      const onFile = await deps.knowledgeOnFile(input.phone, input.question);
-      // Keyed hashes compared in constant time; no answer on file never matches.
-      const ok = !exhausted && onFile !== null && digestsEqual(onFile, knowledgeDigest(deps.pepper, input.answer));
-      if (!ok) await deps.limiter.consume('knowledgeFailuresPerPhone', input.phone).catch(() => undefined);
-      await insertAuditEntry(deps.db, {
-        action: 'reset.knowledge_checked', outcome: ok ? 'ok' : 'failed', channel: 'ussd', subject: maskPhone(input.phone),
-        details: { question: input.question },
-      });
-      return { ok };
-    }),
+    checkKnowledge: logged<M.CheckKnowledgeOutput, M.CheckKnowledgeInput>(
+      'checkKnowledge',
+      deps.logger,
+      async (input) => {
+        // Past 3 wrong answers in 7 days every answer is refused, so new dials buy no new guesses.
+        const exhausted = await deps.limiter.isExhausted('knowledgeFailuresPerPhone', input.phone);
+        const onFile = await deps.knowledgeOnFile(input.phone, input.question);
+        // Keyed hashes compared in constant time; no answer on file never matches.
+        const ok = !exhausted && onFile !== null && digestsEqual(onFile, knowledgeDigest(deps.pepper, input.answer));
+        if (!ok) await deps.limiter.consume('knowledgeFailuresPerPhone', input.phone).catch(() => undefined);
+        await insertAuditEntry(deps.db, {
+          action: 'reset.knowledge_checked',
+          outcome: ok ? 'ok' : 'failed',
+          channel: 'ussd',
+          subject: maskPhone(input.phone),
+          details: { question: input.question },
+        });
+        return { ok };
+      },
+    ),
 
     verifyCode: logged<M.VerifyCodeOutput, M.VerifyCodeInput>('verifyCode', deps.logger, async (input) => {
       try {
@@ -87,12 +96,16 @@ export function createDialogEffects(deps: DialogEffectDeps) {
         return { outcome: 'ok' };
       } catch (err) {
         switch (codeOf(err)) {
-          case 'otp_invalid': return { outcome: 'invalid', attemptsLeft: Number((err as AppError).data.attemptsLeft) };
+          case 'otp_invalid':
+            return { outcome: 'invalid', attemptsLeft: Number((err as AppError).data.attemptsLeft) };
           case 'request_locked':
-          case 'rate_limited': return { outcome: 'locked', retryAfterSeconds: waitOf(err) };
+          case 'rate_limited':
+            return { outcome: 'locked', retryAfterSeconds: waitOf(err) };
           case 'otp_expired':
-          case 'request_not_found': return { outcome: 'expired' };
-          default: throw err;
+          case 'request_not_found':
+            return { outcome: 'expired' };
+          default:
+            throw err;
         }
       }
     }),
@@ -105,26 +118,33 @@ export function createDialogEffects(deps: DialogEffectDeps) {
         const code = codeOf(err);
         if (code === 'rate_limited') {
           const { reason, retryAfterSeconds } = (err as AppError).data;
-          return reason === 'send_cap' ? { outcome: 'limit' } : { outcome: 'cooldown', retryAfterSeconds: Number(retryAfterSeconds) };
+          return reason === 'send_cap'
+            ? { outcome: 'limit' }
+            : { outcome: 'cooldown', retryAfterSeconds: Number(retryAfterSeconds) };
         }
-        if (code === 'otp_expired' || code === 'request_not_found' || code === 'request_locked') return { outcome: 'expired' };
+        if (code === 'otp_expired' || code === 'request_not_found' || code === 'request_locked')
+          return { outcome: 'expired' };
         throw err;
       }
     }),
 
-    checkNewSecret: logged<M.CheckNewSecretOutput, M.CheckNewSecretInput>('checkNewSecret', deps.logger, async (input) => {
-      const row = await verifiedRequest(input.requestId);
-      if (!row) return { ok: false, reason: 'format' };
-      try {
-        await deps.credentials.checkNewSecret(row, input.secret);
-        return { ok: true, digest: secretDigest(row.id, input.secret) };
-      } catch (err) {
-        // token_used: the refusals used up the token; the dialog ends saying so.
-        if (codeOf(err) === 'token_used') return { ok: false, spent: true };
-        if (codeOf(err) !== 'weak_secret') throw err;
-        return { ok: false, reason: (err as AppError).data.reason as M.SecretRejection };
-      }
-    }),
+    checkNewSecret: logged<M.CheckNewSecretOutput, M.CheckNewSecretInput>(
+      'checkNewSecret',
+      deps.logger,
+      async (input) => {
+        const row = await verifiedRequest(input.requestId);
+        if (!row) return { ok: false, reason: 'format' };
+        try {
+          await deps.credentials.checkNewSecret(row, input.secret);
+          return { ok: true, digest: secretDigest(row.id, input.secret) };
+        } catch (err) {
+          // token_used: the refusals used up the token; the dialog ends saying so.
+          if (codeOf(err) === 'token_used') return { ok: false, spent: true };
+          if (codeOf(err) !== 'weak_secret') throw err;
+          return { ok: false, reason: (err as AppError).data.reason as M.SecretRejection };
+        }
+      },
+    ),
 
     completeReset: logged<M.CompleteResetOutput, M.CompleteResetInput>('completeReset', deps.logger, async (input) => {
       if (!digestsEqual(secretDigest(input.requestId, input.secret), input.digest)) return { outcome: 'mismatch' };
@@ -136,7 +156,8 @@ export function createDialogEffects(deps: DialogEffectDeps) {
         return { outcome: 'done' };
       } catch (err) {
         const code = codeOf(err);
-        if (code === 'weak_secret') return { outcome: 'rejected', reason: (err as AppError).data.reason as M.SecretRejection };
+        if (code === 'weak_secret')
+          return { outcome: 'rejected', reason: (err as AppError).data.reason as M.SecretRejection };
         if (code === 'token_used' || code === 'token_invalid') return { outcome: 'expired' };
         throw err;
       }

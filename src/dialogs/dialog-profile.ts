@@ -10,12 +10,16 @@ import { findDialogProfile, type DialogProfileRow } from '../queries/users.queri
 import { normalizePhone } from '../services/identifiers.js';
 import { knowledgeDigest } from './dialog-effects.js';
 
-export function createDialogProfiles(db: Queryable, opts: { pepper: string; defaultCountry: string; knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> }) {
+export function createDialogProfiles(
+  db: Queryable,
+  opts: { pepper: string; defaultCountry: string; knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> },
+) {
   const find = (phone: string) => findDialogProfile(db, phone);
 
   const onFile = (row: DialogProfileRow | undefined, question: KnowledgeQuestion) => {
     if (!row) return null;
-    if (question === 'birth_year') return row.birth_year === null ? null : knowledgeDigest(opts.pepper, String(row.birth_year));
+    if (question === 'birth_year')
+      return row.birth_year === null ? null : knowledgeDigest(opts.pepper, String(row.birth_year));
     return row.national_id_last4_digest;
   };
 
@@ -31,7 +35,7 @@ export function createDialogProfiles(db: Queryable, opts: { pepper: string; defa
     async dialogInputFor(phone: string): Promise<DialogInput> {
       const row = await find(phone);
       const country = row?.country ?? normalizePhone(phone, opts.defaultCountry)?.country ?? null;
-      const question = country ? opts.knowledgePolicy.get(country) ?? null : null;
+      const question = country ? (opts.knowledgePolicy.get(country) ?? null) : null;
       return {
         phone,
         lang: row && isLang(row.language) ? row.language : languageOfCountry(country),

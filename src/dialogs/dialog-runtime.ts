@@ -35,7 +35,8 @@ export type DeriveInput = (hopId: string, previous: PreviousPath | null) => stri
 
 type DialogSnapshot = SnapshotFrom<typeof ussdDialogMachine>;
 
-const isLive = (entry: DialogEntry | undefined): entry is DialogEntry => (entry?.snapshot as { status?: string } | undefined)?.status === 'active';
+const isLive = (entry: DialogEntry | undefined): entry is DialogEntry =>
+  (entry?.snapshot as { status?: string } | undefined)?.status === 'active';
 const liveDialog = (record: DialogRecord | null, provider: string) => {
   const entry = record?.dialogs[provider];
   return isLive(entry) ? entry : null;
@@ -44,7 +45,8 @@ const requestIdOf = (entry: DialogEntry) => (entry.snapshot as DialogSnapshot).c
 
 /** The live dialog an SMS reply reaches: the latest one with a reset under way, else the latest one. */
 function smsTarget(record: DialogRecord | null): string | null {
-  const live = Object.entries(record?.dialogs ?? {}).filter(([, e]) => isLive(e))
+  const live = Object.entries(record?.dialogs ?? {})
+    .filter(([, e]) => isLive(e))
     .sort(([, a], [, b]) => Number(requestIdOf(b) !== null) - Number(requestIdOf(a) !== null) || b.savedAt - a.savedAt);
   return live[0]?.[0] ?? null;
 }
@@ -73,15 +75,21 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   }
 
   /** Restores (or creates) the dialog, sends one event, waits until no effect is running. */
-  async function advance(input: DialogInput, event: DialogMachineEvent | null, snapshot: unknown, settleWithinMs: number) {
+  async function advance(
+    input: DialogInput,
+    event: DialogMachineEvent | null,
+    snapshot: unknown,
+    settleWithinMs: number,
+  ) {
     // A restored actor takes its context from the snapshot; input only seeds a new dialog.
     const actor = createActor(machine, { input, ...(snapshot ? { snapshot: snapshot as Snapshot<unknown> } : {}) });
     actor.start();
     if (event) actor.send(event);
     const settled = waitFor(actor as AnyActorRef, (s) => !s.hasTag('busy'), { timeout: lockTtlMs });
     // Not settled in time is an answer (the hop says "slow" and saves later), not an error.
-    const inTime = await withDeadline(settleWithinMs, () => settled.then(() => true))
-      .catch((err: unknown) => (err instanceof DeadlineExceeded ? false : Promise.reject(err)));
+    const inTime = await withDeadline(settleWithinMs, () => settled.then(() => true)).catch((err: unknown) =>
+      err instanceof DeadlineExceeded ? false : Promise.reject(err),
+    );
     return { actor, settled, inTime };
   }
 
@@ -132,14 +140,23 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         if (!provider) return NOTHING_LIVE;
         const live = liveDialog(record, provider);
         const event = d.event(live, begun.previous);
-        const { input, lookedUpLang } = live ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
+        const { input, lookedUpLang } = live
+          ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
           : await newDialogInput(phone, begun.cachedLang(), deadline - Date.now());
         const save = async ({ reply, persisted, active }: Outcome) => {
           const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({
-            who: d.who, previousRaw: raw, lockToken: token, hop: d.hop, reply: { text: reply.text, end: reply.end, lang: reply.lang }, lookedUpLang,
+            who: d.who,
+            previousRaw: raw,
+            lockToken: token,
+            hop: d.hop,
+            reply: { text: reply.text, end: reply.end, lang: reply.lang },
+            lookedUpLang,
             anyLive: active || others.length > 0,
-            record: { version: (record?.version ?? 0) + 1, dialogs: { ...Object.fromEntries(others), [provider]: { snapshot: persisted, savedAt: Date.now() } } },
+            record: {
+              version: (record?.version ?? 0) + 1,
+              dialogs: { ...Object.fromEntries(others), [provider]: { snapshot: persisted, savedAt: Date.now() } },
+            },
           });
           if (!saved) throw new Error('dialog changed under its lock');
           released = true;
@@ -151,7 +168,9 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         const outcome = () => {
           const snapshot = actor.getSnapshot() as DialogSnapshot;
           const result: Outcome = {
-            reply: render(snapshot), persisted: actor.getPersistedSnapshot(), active: snapshot.status === 'active',
+            reply: render(snapshot),
+            persisted: actor.getPersistedSnapshot(),
+            active: snapshot.status === 'active',
           };
           actor.stop();
           return result;
@@ -159,10 +178,19 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         if (inTime) return await save(outcome());
         // Too slow for the telco: answer now, finish and save in the background (the save unlocks).
         released = true;
-        void settled.then(() => save(outcome()), () => actor.stop())
-          .catch((err) => logger.error({ err: (err as Error).message, phone: maskPhone(phone) }, 'late dialog save failed'))
+        void settled
+          .then(
+            () => save(outcome()),
+            () => actor.stop(),
+          )
+          .catch((err) =>
+            logger.error({ err: (err as Error).message, phone: maskPhone(phone) }, 'late dialog save failed'),
+          )
           .finally(() => store.unlock(d.who, token));
-        return politeEnd('slow', (live?.snapshot as DialogSnapshot | undefined)?.context.lang ?? languageOfPhone(phone));
+        return politeEnd(
+          'slow',
+          (live?.snapshot as DialogSnapshot | undefined)?.context.lang ?? languageOfPhone(phone),
+        );
       } finally {
         // A saved hop released the lock with its commit, a late save does it itself; any other path does it here.
         if (!released) await store.unlock(d.who, token).catch(() => false);
@@ -186,7 +214,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
         event: (live, previous) => {
           if (event.newSession || previous === null) return live ? { type: 'DIAL' } : null;
-          const input = deriveInput ? deriveInput(event.hopId, previous) : event.input ?? '';
+          const input = deriveInput ? deriveInput(event.hopId, previous) : (event.input ?? '');
           return { type: 'INPUT', text: input.trim() };
         },
       });
@@ -199,7 +227,12 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
       const who = store.subscriber(phone);
       const { record } = await store.loadDialog(who);
       if (!smsTarget(record)) return { handled: false, screenId: NOTHING_LIVE.screenId };
-      const reply = await dispatch({ who, startedAt: Date.now(), provider: smsTarget, event: (live) => (live ? event : null) });
+      const reply = await dispatch({
+        who,
+        startedAt: Date.now(),
+        provider: smsTarget,
+        event: (live) => (live ? event : null),
+      });
       return { handled: reply !== NOTHING_LIVE, screenId: reply.screenId };
     },
   };

@@ -61,14 +61,18 @@ export type Begun =
   | { replayed: ScreenReply }
   | { replayed: null; token: null; previous: PreviousPath | null; sessionEndedIn: Lang | null }
   | {
-    replayed: null; token: string; previous: PreviousPath | null; sessionEndedIn: Lang | null;
-    raw: string | null; record: DialogRecord | null;
-    /**
-     * The caller's cached language (null: ask), or undefined when not cached. Opened on demand:
-     * only a new dialog needs it, and a hop onto a live dialog is spared an AES-GCM open.
-     */
-    cachedLang: () => Lang | null | undefined;
-  };
+      replayed: null;
+      token: string;
+      previous: PreviousPath | null;
+      sessionEndedIn: Lang | null;
+      raw: string | null;
+      record: DialogRecord | null;
+      /**
+       * The caller's cached language (null: ask), or undefined when not cached. Opened on demand:
+       * only a new dialog needs it, and a hop onto a live dialog is spared an AES-GCM open.
+       */
+      cachedLang: () => Lang | null | undefined;
+    };
 
 /** A USSD session lasts ~180 s at most (Africa's Talking); keep its traces a little longer. */
 const SESSION_TTL_MS = 10 * 60_000;
@@ -89,15 +93,21 @@ const parse = <T>(raw: string | null | undefined): T | null => {
 export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtlMs: number }) {
   // Derived once at start: every hop computes a few HMACs and one or two AES-GCM seals, no KDF.
   const macKey = createSecretKey(
-    Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:dialog-keys', 32)));
+    Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:dialog-keys', 32)),
+  );
   const box = createSealedBox(opts.pepper, 'dialog');
   // Length-prefixed parts: ('a', 'b*c') and ('a*b', 'c') never collide.
   const mac = (...parts: string[]) =>
-    createHmac('sha256', macKey).update(parts.map((p) => `${p.length}:${p}`).join('')).digest('base64url').slice(0, 32);
+    createHmac('sha256', macKey)
+      .update(parts.map((p) => `${p.length}:${p}`).join(''))
+      .digest('base64url')
+      .slice(0, 32);
 
   const sameMac = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-  const pathMac = (hop: Omit<Hop, 'key' | 'sessionKey' | 'hopId'>, path: string) => mac('path', hop.provider, hop.sessionId, hop.phone, path);
-  const openJson = <T>(raw: string | null | undefined, key: string): T | null => (raw ? parse<T>(box.open(raw, key)) : null);
+  const pathMac = (hop: Omit<Hop, 'key' | 'sessionKey' | 'hopId'>, path: string) =>
+    mac('path', hop.provider, hop.sessionId, hop.phone, path);
+  const openJson = <T>(raw: string | null | undefined, key: string): T | null =>
+    raw ? parse<T>(box.open(raw, key)) : null;
   const openRecord = (raw: string | null, key: string): DialogRecord | null => {
     const record = openJson<DialogRecord>(raw, key);
     if (!record || typeof record.dialogs !== 'object' || record.dialogs === null) return null;
@@ -105,14 +115,18 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
     const fresh = Object.entries(record.dialogs).filter(([, e]) => Date.now() - e.savedAt < opts.dialogTtlMs);
     return { version: record.version, dialogs: Object.fromEntries(fresh) };
   };
-  const previousPath = (hop: Hop, trace: SessionTrace | null): PreviousPath | null => trace && {
-    length: trace.length,
-    is: (text) => text.length === trace.length && sameMac(pathMac(hop, text), trace.mac),
-  };
+  const previousPath = (hop: Hop, trace: SessionTrace | null): PreviousPath | null =>
+    trace && {
+      length: trace.length,
+      is: (text) => text.length === trace.length && sameMac(pathMac(hop, text), trace.mac),
+    };
   const openTrace = (hop: Hop | undefined, raw: string | null | undefined) => {
     const trace = hop ? openJson<SessionTrace>(raw, hop.sessionKey) : null;
     const valid = hop && trace && Number.isInteger(trace.length) && typeof trace.mac === 'string' ? trace : null;
-    return { previous: valid && previousPath(hop!, valid), sessionEndedIn: LANGS.find((l) => l === valid?.endedIn) ?? null };
+    return {
+      previous: valid && previousPath(hop!, valid),
+      sessionEndedIn: LANGS.find((l) => l === valid?.endedIn) ?? null,
+    };
   };
   const openLang = (raw: string | null | undefined, key: string): Lang | null | undefined => {
     const cached = openJson<{ lang: unknown }>(raw, key);
@@ -132,7 +146,10 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       return {
         key: `hop:${tag}:${mac('hop', provider, sessionId, phone, hopId)}`,
         sessionKey: `ussd-session:${tag}:${mac('session', provider, sessionId, phone)}`,
-        provider, sessionId, phone, hopId,
+        provider,
+        sessionId,
+        phone,
+        hopId,
       };
     },
 
@@ -143,9 +160,13 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
      */
     async begin(who: Subscriber, hop: Hop | undefined, lockTtlMs: number): Promise<Begun> {
       const token = randomUUID();
-      const attempt = (stopIf: string | undefined) => kv.lockAndRead({
-        stopIf, reads: hop ? [hop.sessionKey] : [], lock: { key: who.lockKey, value: token, ttlMs: lockTtlMs }, lockedReads: [who.dialogKey, who.langKey],
-      });
+      const attempt = (stopIf: string | undefined) =>
+        kv.lockAndRead({
+          stopIf,
+          reads: hop ? [hop.sessionKey] : [],
+          lock: { key: who.lockKey, value: token, ttlMs: lockTtlMs },
+          lockedReads: [who.dialogKey, who.langKey],
+        });
       let found = await attempt(hop?.key);
       while (found.stopped !== null) {
         const replayed = openJson<ScreenReply>(found.stopped, hop!.key);
@@ -156,7 +177,11 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       if (!found.locked) return { replayed: null, token: null, ...trace };
       const [raw = null, lang = null] = found.lockedReads;
       return {
-        replayed: null, token, ...trace, raw, record: openRecord(raw, who.dialogKey),
+        replayed: null,
+        token,
+        ...trace,
+        raw,
+        record: openRecord(raw, who.dialogKey),
         cachedLang: () => openLang(lang, who.langKey),
       };
     },
@@ -173,17 +198,46 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
      * With nothing live left the record is kept briefly (its END reply may be asked again).
      */
     commit(c: {
-      who: Subscriber; previousRaw: string | null; record: DialogRecord; anyLive: boolean; lockToken: string; hop?: Hop; reply?: ScreenReply & { lang: Lang };
+      who: Subscriber;
+      previousRaw: string | null;
+      record: DialogRecord;
+      anyLive: boolean;
+      lockToken: string;
+      hop?: Hop;
+      reply?: ScreenReply & { lang: Lang };
       /** The language a Postgres lookup just gave, to cache (undefined: nothing looked up). */
       lookedUpLang?: Lang | null;
     }): Promise<boolean> {
       const { dialogKey, lockKey, langKey } = c.who;
-      const writes = [{ key: dialogKey, value: box.seal(JSON.stringify(c.record), dialogKey), ttlMs: c.anyLive ? opts.dialogTtlMs : 1000 }];
-      if (c.lookedUpLang !== undefined) writes.push({ key: langKey, value: box.seal(JSON.stringify({ lang: c.lookedUpLang }), langKey), ttlMs: CALLER_LANG_TTL_MS });
+      const writes = [
+        {
+          key: dialogKey,
+          value: box.seal(JSON.stringify(c.record), dialogKey),
+          ttlMs: c.anyLive ? opts.dialogTtlMs : 1000,
+        },
+      ];
+      if (c.lookedUpLang !== undefined)
+        writes.push({
+          key: langKey,
+          value: box.seal(JSON.stringify({ lang: c.lookedUpLang }), langKey),
+          ttlMs: CALLER_LANG_TTL_MS,
+        });
       if (c.hop && c.reply) {
-        writes.push({ key: c.hop.key, value: box.seal(JSON.stringify({ text: c.reply.text, end: c.reply.end }), c.hop.key), ttlMs: SESSION_TTL_MS });
-        const trace: SessionTrace = { length: c.hop.hopId.length, mac: pathMac(c.hop, c.hop.hopId), ...(c.reply.end ? { endedIn: c.reply.lang } : {}) };
-        writes.push({ key: c.hop.sessionKey, value: box.seal(JSON.stringify(trace), c.hop.sessionKey), ttlMs: SESSION_TTL_MS });
+        writes.push({
+          key: c.hop.key,
+          value: box.seal(JSON.stringify({ text: c.reply.text, end: c.reply.end }), c.hop.key),
+          ttlMs: SESSION_TTL_MS,
+        });
+        const trace: SessionTrace = {
+          length: c.hop.hopId.length,
+          mac: pathMac(c.hop, c.hop.hopId),
+          ...(c.reply.end ? { endedIn: c.reply.lang } : {}),
+        };
+        writes.push({
+          key: c.hop.sessionKey,
+          value: box.seal(JSON.stringify(trace), c.hop.sessionKey),
+          ttlMs: SESSION_TTL_MS,
+        });
       }
       // COMMIT: releasing the lock in the same step saves a round trip on every hop.
       return kv.commit(writes, { key: dialogKey, equals: c.previousRaw }, { key: lockKey, value: c.lockToken });

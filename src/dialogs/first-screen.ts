@@ -23,14 +23,17 @@ export function createFirstScreens<Reply>(machine: DialogMachine, render: (s: Sn
     actor.start();
     const snapshot = actor.getSnapshot();
     const first = {
-      persisted: actor.getPersistedSnapshot() as unknown as FirstScreen<Reply>['persisted'], reply: render(snapshot),
-      active: snapshot.status === 'active', busy: snapshot.hasTag('busy'),
+      persisted: actor.getPersistedSnapshot() as unknown as FirstScreen<Reply>['persisted'],
+      reply: render(snapshot),
+      active: snapshot.status === 'active',
+      busy: snapshot.hasTag('busy'),
     };
     actor.stop();
     return first;
   };
   const withPhone = (first: FirstScreen<Reply>, phone: string): FirstScreen<Reply> => ({
-    ...first, persisted: { ...first.persisted, context: { ...first.persisted.context, phone } },
+    ...first,
+    persisted: { ...first.persisted, context: { ...first.persisted.context, phone } },
   });
   const templateFor = (input: DialogInput): FirstScreen<Reply> | null => {
     const a = run(input);

@@ -38,6 +38,8 @@ export function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     work,
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: `no answer within ${ms} ms` })), ms); }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: `no answer within ${ms} ms` })), ms);
+    }),
   ]).finally(() => clearTimeout(timer));
 }

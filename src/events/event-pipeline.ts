@@ -13,15 +13,30 @@ import { createKafkaPublisher } from './kafka-publisher.js';
 import { createOutboxRelay } from './outbox-relay.js';
 import { createRabbitMqPublisher } from './rabbitmq-publisher.js';
 
-export function createEventPipeline(config: Config, { db, metrics, logger }: { db: Database; metrics: Metrics; logger: Logger }) {
+export function createEventPipeline(
+  config: Config,
+  { db, metrics, logger }: { db: Database; metrics: Metrics; logger: Logger },
+) {
   const publishers: EventPublisher[] = [];
-  if (config.amqp.enabled && config.amqp.url) publishers.push(createRabbitMqPublisher({ url: config.amqp.url, logger }));
+  if (config.amqp.enabled && config.amqp.url)
+    publishers.push(createRabbitMqPublisher({ url: config.amqp.url, logger }));
   const { kafka } = config;
   if (kafka.enabled) {
-    publishers.push(createKafkaPublisher({ brokers: [...kafka.brokers], clientId: kafka.clientId, topic: kafka.topic, sasl: kafka.sasl, tls: kafka.tls }));
+    publishers.push(
+      createKafkaPublisher({
+        brokers: [...kafka.brokers],
+        clientId: kafka.clientId,
+        topic: kafka.topic,
+        sasl: kafka.sasl,
+        tls: kafka.tls,
+      }),
+    );
   }
   const eventMetrics = createEventMetrics(metrics.registry);
-  const relay = publishers.length === 0 ? undefined : createOutboxRelay({ db, publisher: createFanoutPublisher(publishers), metrics: eventMetrics, logger });
+  const relay =
+    publishers.length === 0
+      ? undefined
+      : createOutboxRelay({ db, publisher: createFanoutPublisher(publishers), metrics: eventMetrics, logger });
   return {
     relay,
     /** Wakes the relay right after a transaction wrote an event. */

@@ -44,7 +44,9 @@ export function createFanoutPublisher(publishers: readonly EventPublisher[]): Ev
     name: publishers.map((p) => p.name).join('+'),
     async publish(event) {
       const results = await Promise.allSettled(publishers.map((p) => p.publish(event)));
-      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${publishers[i]!.name}: ${errorText(r.reason)}`] : []));
+      const failed = results.flatMap((r, i) =>
+        r.status === 'rejected' ? [`${publishers[i]!.name}: ${errorText(r.reason)}`] : [],
+      );
       if (failed.length > 0) throw new Error(failed.join('; '));
     },
     async close() {

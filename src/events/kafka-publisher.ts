@@ -58,7 +58,10 @@ export interface KafkaProducerConfig {
   tls?: Record<string, never>;
 }
 
-export type KafkaProducerFactory = (config: KafkaProducerConfig, topic: KafkaTopicSettings) => Promise<KafkaProducerLike>;
+export type KafkaProducerFactory = (
+  config: KafkaProducerConfig,
+  topic: KafkaTopicSettings,
+) => Promise<KafkaProducerLike>;
 
 export interface KafkaPublisherOptions extends KafkaSecurity {
   /** KAFKA_BROKERS, already split: ['kafka1:9092', 'kafka2:9092'] */
@@ -71,7 +74,9 @@ export interface KafkaPublisherOptions extends KafkaSecurity {
   createProducer?: KafkaProducerFactory;
 }
 
-export function kafkaProducerConfig(options: Pick<KafkaPublisherOptions, 'brokers' | 'clientId' | 'sasl' | 'tls'>): KafkaProducerConfig {
+export function kafkaProducerConfig(
+  options: Pick<KafkaPublisherOptions, 'brokers' | 'clientId' | 'sasl' | 'tls'>,
+): KafkaProducerConfig {
   if (options.brokers.length === 0) throw new Error('kafka: KAFKA_BROKERS is empty');
   return {
     clientId: options.clientId,

@@ -10,7 +10,13 @@ import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { EventMetrics } from './event-metrics.js';
 import { errorText, type EventPublisher, type OutboxEvent } from './event-publisher.js';
-import { claimDueEvents, markEventFailed, markEventsPublished, readOutboxBacklog, type ClaimedEvent } from './outbox-store.js';
+import {
+  claimDueEvents,
+  markEventFailed,
+  markEventsPublished,
+  readOutboxBacklog,
+  type ClaimedEvent,
+} from './outbox-store.js';
 import { retryDelayMs } from '../retry-delay.js';
 
 export interface OutboxRelayOptions {
@@ -38,9 +44,11 @@ export interface BatchResult {
   failed: number;
 }
 
-
 const toOutboxEvent = (row: ClaimedEvent): OutboxEvent => ({
-  id: row.id, type: row.event_type, aggregateId: row.aggregate_id, envelope: row.payload,
+  id: row.id,
+  type: row.event_type,
+  aggregateId: row.aggregate_id,
+  envelope: row.payload,
 });
 
 export function createOutboxRelay(options: OutboxRelayOptions) {
@@ -68,10 +76,14 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
       const attempts = row.attempts + 1;
       const retryIn = retryDelayMs(attempts, baseMs, maxMs, random);
       metrics?.publishFailures.inc({ type: row.event_type });
-      logger?.warn({ eventId: row.id, type: row.event_type, attempts, retryInMs: retryIn, err: errorText(err) }, 'event publish failed');
+      logger?.warn(
+        { eventId: row.id, type: row.event_type, attempts, retryInMs: retryIn, err: errorText(err) },
+        'event publish failed',
+      );
       // If even this write fails, the lease runs out and the row is simply claimed again.
-      await markEventFailed(db, row.id, retryIn, errorText(err))
-        .catch((dbErr: unknown) => logger?.warn({ eventId: row.id, err: errorText(dbErr) }, 'could not record a failed publish'));
+      await markEventFailed(db, row.id, retryIn, errorText(err)).catch((dbErr: unknown) =>
+        logger?.warn({ eventId: row.id, err: errorText(dbErr) }, 'could not record a failed publish'),
+      );
       return false;
     }
   }
@@ -82,7 +94,10 @@ export function createOutboxRelay(options: OutboxRelayOptions) {
     // One row per aggregate per batch (see claimDueEvents), so publishing them concurrently keeps per-user order.
     const outcomes = await Promise.all(rows.map(publishOne));
     const published = rows.filter((_, i) => outcomes[i]);
-    await markEventsPublished(db, published.map((r) => r.id));
+    await markEventsPublished(
+      db,
+      published.map((r) => r.id),
+    );
     for (const row of published) metrics?.published.inc({ type: row.event_type });
     return { claimed: rows.length, published: published.length, failed: rows.length - published.length };
   }

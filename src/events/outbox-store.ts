@@ -36,7 +36,8 @@ export async function claimDueEvents(db: Queryable, limit: number, leaseMs: numb
      UPDATE molam_outbox o SET next_attempt_at = now() + make_interval(secs => $2::float8)
        FROM due WHERE o.id = due.id
      RETURNING o.id, o.seq::text AS seq, o.aggregate_id, o.event_type, o.payload, o.attempts`,
-    [limit, leaseMs / 1000]);
+    [limit, leaseMs / 1000],
+  );
   return rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
 }
 
@@ -45,7 +46,9 @@ export async function markEventsPublished(db: Queryable, ids: readonly string[])
   if (ids.length === 0) return;
   await db.query(
     `UPDATE molam_outbox SET published_at = now(), last_error = NULL
-      WHERE id = ANY($1::uuid[]) AND published_at IS NULL`, [ids]);
+      WHERE id = ANY($1::uuid[]) AND published_at IS NULL`,
+    [ids],
+  );
 }
 
 /** Records a failed attempt and when to try again. */
@@ -54,7 +57,8 @@ export async function markEventFailed(db: Queryable, id: string, retryInMs: numb
     `UPDATE molam_outbox
         SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2::float8), last_error = $3
       WHERE id = $1 AND published_at IS NULL`,
-    [id, retryInMs / 1000, error]);
+    [id, retryInMs / 1000, error],
+  );
 }
 
 export interface OutboxBacklog {
@@ -66,6 +70,7 @@ export async function readOutboxBacklog(db: Queryable): Promise<OutboxBacklog> {
   const { rows } = await db.query<{ backlog: number; oldest_age: number }>(
     `SELECT count(*)::int AS backlog,
             COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age
-       FROM molam_outbox WHERE published_at IS NULL`);
+       FROM molam_outbox WHERE published_at IS NULL`,
+  );
   return { backlog: rows[0]?.backlog ?? 0, oldestAgeSeconds: rows[0]?.oldest_age ?? 0 };
 }

@@ -91,7 +91,11 @@ export function createRabbitMqPublisher(options: RabbitMqPublisherOptions): Even
       logger?.warn({ err: errorText(err) }, 'rabbitmq connection lost');
     });
     model.on('reconnect-scheduled', (info: { attempt: number; delay: number; error: Error }) =>
-      logger?.warn({ attempt: info.attempt, delayMs: info.delay, err: errorText(info.error) }, 'rabbitmq reconnect scheduled'));
+      logger?.warn(
+        { attempt: info.attempt, delayMs: info.delay, err: errorText(info.error) },
+        'rabbitmq reconnect scheduled',
+      ),
+    );
     // Without a listener an 'error' event would crash the process.
     model.on('error', (err: Error) => logger?.warn({ err: errorText(err) }, 'rabbitmq connection error'));
     return model;
@@ -102,7 +106,10 @@ export function createRabbitMqPublisher(options: RabbitMqPublisherOptions): Even
     if (!ch || closed) return Promise.reject(new Error('rabbitmq: not connected'));
     const { routingKey, body, options: props } = amqpMessageOf(event);
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`rabbitmq: no confirm within ${confirmTimeoutMs} ms`)), confirmTimeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`rabbitmq: no confirm within ${confirmTimeoutMs} ms`)),
+        confirmTimeoutMs,
+      );
       try {
         ch.publish(exchange, routingKey, body, props, (err: unknown) => {
           clearTimeout(timer);

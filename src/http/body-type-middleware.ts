@@ -13,9 +13,13 @@ export function bodyTypeMiddleware(): Middleware {
     // An empty body (Content-Length: 0) is no body: the route's field checks answer it.
     const hasBody = Boolean(ctx.request.length) || ctx.get('transfer-encoding') !== '';
     if (hasBody && ['POST', 'PUT', 'PATCH'].includes(ctx.method) && !ctx.is(...READABLE_BODY_TYPES)) {
-      throw new AppError('unsupported_media_type', 'Send the body as application/json (provider webhooks: application/x-www-form-urlencoded)', {
-        expected: 'application/json',
-      });
+      throw new AppError(
+        'unsupported_media_type',
+        'Send the body as application/json (provider webhooks: application/x-www-form-urlencoded)',
+        {
+          expected: 'application/json',
+        },
+      );
     }
     await next();
   };

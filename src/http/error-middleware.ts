@@ -13,13 +13,18 @@ import type { Logger } from '../logger.js';
 function fromHttpError(err: { status?: number; type?: string }): AppError | undefined {
   // The field name comes from our schema, never from the payload: safe to show.
   if (isGatewayError(err)) return new AppError(err.code, err.message, err.field ? { field: err.field } : {});
-  if (err.status === 413 || err.type === 'entity.too.large') return new AppError('payload_too_large', 'Request body is too large');
-  if (err.status === 415) return new AppError('unsupported_media_type', 'Send the body as application/json', { expected: 'application/json' });
+  if (err.status === 413 || err.type === 'entity.too.large')
+    return new AppError('payload_too_large', 'Request body is too large');
+  if (err.status === 415)
+    return new AppError('unsupported_media_type', 'Send the body as application/json', {
+      expected: 'application/json',
+    });
   if (err.status === 400 || err.type === 'entity.parse.failed' || err instanceof SyntaxError) {
     return new AppError('invalid_request', 'Malformed request body');
   }
   if (err.status === 404) return new AppError('not_found', 'Not found');
-  if (isDependencyDown(err)) return new AppError('service_unavailable', 'The service is temporarily unavailable. Please try again shortly.');
+  if (isDependencyDown(err))
+    return new AppError('service_unavailable', 'The service is temporarily unavailable. Please try again shortly.');
   return undefined;
 }
 
@@ -34,7 +39,8 @@ function throwForEmptyStatus(status: number, allow: string): void {
 export function errorResponse(raw: unknown, logger: Logger, route: string) {
   const err = isAppError(raw) ? raw : fromHttpError(raw as { status?: number; type?: string });
   if (!err) logger.error({ err: raw, route }, 'unhandled error');
-  else if (err.code === 'service_unavailable') logger.warn({ err: (raw as Error).message, route }, 'dependency unavailable');
+  else if (err.code === 'service_unavailable')
+    logger.warn({ err: (raw as Error).message, route }, 'dependency unavailable');
   const safe = err ?? new AppError('internal_error', 'Something went wrong on our side. Please try again.');
   const headers: Record<string, string> = {};
   if (safe.code === 'rate_limited' && typeof safe.data.retryAfterSeconds === 'number') {

@@ -23,7 +23,8 @@ type BodyKind = 'json' | 'form';
 function bodyKind(contentType: string | undefined): BodyKind | undefined {
   const mediaType = (contentType ?? '').split(';', 1)[0]!.trim().toLowerCase();
   if (mediaType === 'application/x-www-form-urlencoded') return 'form';
-  if (mediaType === 'application/json' || (mediaType.startsWith('application/') && mediaType.endsWith('+json'))) return 'json';
+  if (mediaType === 'application/json' || (mediaType.startsWith('application/') && mediaType.endsWith('+json')))
+    return 'json';
   return undefined;
 }
 
@@ -52,7 +53,13 @@ function parseBody(kind: BodyKind, text: string): unknown {
   return value;
 }
 
-function send(res: ServerResponse, status: number, type: string, payload: string, headers: Record<string, string> = {}) {
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  payload: string,
+  headers: Record<string, string> = {},
+) {
   res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(payload) });
   res.end(payload);
 }
@@ -69,14 +76,25 @@ export interface UssdHopHandlerDeps {
 export function createUssdHopHandler({ gateways, answer, metrics, logger, bodyLimitBytes }: UssdHopHandlerDeps) {
   const byPath = new Map(gateways.map((mounted) => [mounted.gateway.path, mounted]));
 
-  async function serve(mounted: MountedUssdGateway, kind: BodyKind, search: string, req: IncomingMessage, res: ServerResponse) {
+  async function serve(
+    mounted: MountedUssdGateway,
+    kind: BodyKind,
+    search: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) {
     const route = mounted.gateway.path;
     const end = metrics.requestDuration.startTimer();
     let status = 200;
     try {
       const body = parseBody(kind, await readBody(req, bodyLimitBytes));
       const reply = await answer(mounted, body, parseQuery(search));
-      send(res, 200, `${reply.contentType}; charset=utf-8`, typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+      send(
+        res,
+        200,
+        `${reply.contentType}; charset=utf-8`,
+        typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body),
+      );
     } catch (err) {
       const answered = errorResponse(err, logger, route);
       status = answered.status;

@@ -22,14 +22,21 @@ export interface WebhookToken {
   required: boolean;
 }
 
-export const webhookToken = (config: Pick<Config, 'isProduction'>, value: string | undefined): WebhookToken =>
-  ({ value, required: config.isProduction });
+export const webhookToken = (config: Pick<Config, 'isProduction'>, value: string | undefined): WebhookToken => ({
+  value,
+  required: config.isProduction,
+});
 
 /**
  * Throws 403 (and counts it) unless the request carries the configured token.
  * Outside production a webhook without a configured token stays open (local testing).
  */
-export function requireWebhookToken(query: Context['query'], token: WebhookToken, metrics: Metrics, provider = 'africastalking'): void {
+export function requireWebhookToken(
+  query: Context['query'],
+  token: WebhookToken,
+  metrics: Metrics,
+  provider = 'africastalking',
+): void {
   if (!token.value && !token.required) return;
   const given = typeof query.token === 'string' ? query.token : '';
   // A missing token in production never matches: defence in depth behind mountedWebhooks().

@@ -7,9 +7,10 @@ import { CATALOGS } from './catalogs/index.js';
 export const USSD_MAX_CHARS = 182;
 
 /** Each language's USSD texts, by code. */
-export const USSD_CATALOGS = Object.fromEntries(
-  LANGS.map((lang) => [lang, CATALOGS[lang].ussd]),
-) as Record<Lang, UssdTexts>;
+export const USSD_CATALOGS = Object.fromEntries(LANGS.map((lang) => [lang, CATALOGS[lang].ussd])) as Record<
+  Lang,
+  UssdTexts
+>;
 
 /** Short wait for a screen: "45 s", "12 min", "3 h" (never longer than 7 characters). */
 export function formatWait(seconds: number, units: UssdTexts['units']): string {

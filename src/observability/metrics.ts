@@ -98,7 +98,23 @@ export function createMetrics() {
     registers: [registry],
   });
 
-  return { smsSent, smsDeliveryReports, smsDeliverySeconds, dependencyUp, ussdHops, ussdSessions, webhookAuthFailures, registry, requestDuration, otpFailures, otpVerifications, resetRequests, resetsCompleted, rateLimited, messagesSent };
+  return {
+    smsSent,
+    smsDeliveryReports,
+    smsDeliverySeconds,
+    dependencyUp,
+    ussdHops,
+    ussdSessions,
+    webhookAuthFailures,
+    registry,
+    requestDuration,
+    otpFailures,
+    otpVerifications,
+    resetRequests,
+    resetsCompleted,
+    rateLimited,
+    messagesSent,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -36,6 +36,17 @@ export async function insertAuditEntry(db: Queryable, e: AuditEntry): Promise<vo
   await db.query(
     `INSERT INTO molam_audit_log (action, outcome, user_id, request_id, kind, channel, country, subject, actor_ip, details)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [e.action, e.outcome ?? 'ok', e.userId ?? null, e.requestId ?? null, e.kind ?? null, e.channel ?? null,
-      e.country ?? null, e.subject ?? null, e.ip ?? null, JSON.stringify(e.details ?? {})]);
+    [
+      e.action,
+      e.outcome ?? 'ok',
+      e.userId ?? null,
+      e.requestId ?? null,
+      e.kind ?? null,
+      e.channel ?? null,
+      e.country ?? null,
+      e.subject ?? null,
+      e.ip ?? null,
+      JSON.stringify(e.details ?? {}),
+    ],
+  );
 }

@@ -9,6 +9,10 @@ export interface OutboxEvent {
 }
 
 export async function insertOutboxEvent(tx: Queryable, e: OutboxEvent): Promise<void> {
-  await tx.query('INSERT INTO molam_outbox (id, aggregate_id, event_type, payload) VALUES ($1, $2, $3, $4)',
-    [e.id, e.aggregateId, e.type, JSON.stringify(e.payload)]);
+  await tx.query('INSERT INTO molam_outbox (id, aggregate_id, event_type, payload) VALUES ($1, $2, $3, $4)', [
+    e.id,
+    e.aggregateId,
+    e.type,
+    JSON.stringify(e.payload),
+  ]);
 }

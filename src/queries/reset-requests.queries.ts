@@ -49,7 +49,9 @@ export interface NewResetRequest {
 export function createResetRequestQueries(db: Queryable) {
   return {
     async findResetRequestById(id: string): Promise<ResetRequestRow | undefined> {
-      const { rows } = await db.query<ResetRequestRow>(`SELECT ${COLUMNS} FROM molam_reset_requests WHERE id = $1`, [id]);
+      const { rows } = await db.query<ResetRequestRow>(`SELECT ${COLUMNS} FROM molam_reset_requests WHERE id = $1`, [
+        id,
+      ]);
       return rows[0];
     },
 
@@ -63,7 +65,9 @@ export function createResetRequestQueries(db: Queryable) {
       const { rows } = await db.query<ResetRequestRow & { expired: boolean }>(
         `UPDATE molam_reset_requests SET attempts = attempts + 1, updated_at = now()
          WHERE id = $1 AND status = 'pending' AND attempts < max_attempts
-         RETURNING ${COLUMNS}, otp_expires_at <= now() AS expired`, [id]);
+         RETURNING ${COLUMNS}, otp_expires_at <= now() AS expired`,
+        [id],
+      );
       return rows[0];
     },
 
@@ -71,19 +75,25 @@ export function createResetRequestQueries(db: Queryable) {
     async lockPendingRequest(id: string): Promise<void> {
       await db.query(
         `UPDATE molam_reset_requests SET status = 'locked', locked_at = now(), updated_at = now()
-         WHERE id = $1 AND status = 'pending'`, [id]);
+         WHERE id = $1 AND status = 'pending'`,
+        [id],
+      );
     },
 
     /**
      * Seconds left of the cool-off that follows the latest lock of an account
      * (any kind) or of one request (a decoy has no account); 0 when none.
      */
-    async lockCoolOffSecondsLeft(owner: { userId: string | null; requestId: string | null }, coolOffSeconds: number): Promise<number> {
+    async lockCoolOffSecondsLeft(
+      owner: { userId: string | null; requestId: string | null },
+      coolOffSeconds: number,
+    ): Promise<number> {
       const { rows } = await db.query<{ left: number | null }>(
         `SELECT ceil(extract(epoch FROM max(locked_at) + make_interval(secs => $3) - now()))::int AS left
          FROM molam_reset_requests
          WHERE (user_id = $1 OR id = $2) AND locked_at > now() - make_interval(secs => $3)`,
-        [owner.userId, owner.requestId, coolOffSeconds]);
+        [owner.userId, owner.requestId, coolOffSeconds],
+      );
       return Math.max(0, rows[0]?.left ?? 0);
     },
 
@@ -96,25 +106,34 @@ export function createResetRequestQueries(db: Queryable) {
       const { rows } = await db.query<{ secret_checks: number }>(
         `UPDATE molam_reset_requests SET secret_checks = secret_checks + 1, updated_at = now()
          WHERE id = $1 AND status = 'verified' AND token_used_at IS NULL AND secret_checks < $2
-         RETURNING secret_checks`, [id, maxChecks]);
+         RETURNING secret_checks`,
+        [id, maxChecks],
+      );
       return rows[0]?.secret_checks;
     },
 
     /** Gives a check back when its compares never ran (the hasher was too busy to take them). */
     async returnSecretCheck(id: string): Promise<void> {
-      await db.query(`UPDATE molam_reset_requests SET secret_checks = secret_checks - 1 WHERE id = $1 AND secret_checks > 0`, [id]);
+      await db.query(
+        `UPDATE molam_reset_requests SET secret_checks = secret_checks - 1 WHERE id = $1 AND secret_checks > 0`,
+        [id],
+      );
     },
 
     /** Spends the token of a verified request without a new secret (too many were refused). */
     async spendTokenWithoutReset(id: string): Promise<void> {
       await db.query(
         `UPDATE molam_reset_requests SET token_used_at = now(), status = 'cancelled', updated_at = now()
-         WHERE id = $1 AND status = 'verified' AND token_used_at IS NULL`, [id]);
+         WHERE id = $1 AND status = 'verified' AND token_used_at IS NULL`,
+        [id],
+      );
     },
 
     async markRequestStatus(id: string, from: ResetStatus, to: ResetStatus): Promise<boolean> {
       const { rowCount } = await db.query(
-        `UPDATE molam_reset_requests SET status = $3, updated_at = now() WHERE id = $1 AND status = $2`, [id, from, to]);
+        `UPDATE molam_reset_requests SET status = $3, updated_at = now() WHERE id = $1 AND status = $2`,
+        [id, from, to],
+      );
       return rowCount === 1;
     },
 
@@ -122,14 +141,17 @@ export function createResetRequestQueries(db: Queryable) {
       const { rows } = await db.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM molam_reset_requests
          WHERE user_id = $1 AND kind = $2 AND status = 'completed' AND completed_at > now() - make_interval(days => $3)`,
-        [userId, kind, days]);
+        [userId, kind, days],
+      );
       return rows[0]?.n ?? 0;
     },
 
     async cancelLiveRequest(id: string): Promise<Pick<ResetRequestRow, 'user_id' | 'kind' | 'channel'> | undefined> {
       const { rows } = await db.query<Pick<ResetRequestRow, 'user_id' | 'kind' | 'channel'>>(
         `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
-         WHERE id = $1 AND status IN ('pending', 'verified') RETURNING user_id, kind, channel`, [id]);
+         WHERE id = $1 AND status IN ('pending', 'verified') RETURNING user_id, kind, channel`,
+        [id],
+      );
       return rows[0];
     },
 
@@ -137,7 +159,9 @@ export function createResetRequestQueries(db: Queryable) {
     async cancelLiveRequestsOfUser(userId: string): Promise<number> {
       const { rows } = await db.query<{ id: string }>(
         `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
-         WHERE user_id = $1 AND status IN ('pending', 'verified') RETURNING id`, [userId]);
+         WHERE user_id = $1 AND status IN ('pending', 'verified') RETURNING id`,
+        [userId],
+      );
       return rows.length;
     },
 
@@ -145,7 +169,9 @@ export function createResetRequestQueries(db: Queryable) {
     async markRequestVerified(id: string, tokenJti: string): Promise<boolean> {
       const { rowCount } = await db.query(
         `UPDATE molam_reset_requests SET status = 'verified', verified_at = now(), token_jti = $2, updated_at = now()
-         WHERE id = $1 AND status = 'pending'`, [id, tokenJti]);
+         WHERE id = $1 AND status = 'pending'`,
+        [id, tokenJti],
+      );
       return rowCount === 1;
     },
 
@@ -154,14 +180,22 @@ export function createResetRequestQueries(db: Queryable) {
      * the send cap is not reached. The try counter is left as it is: a resend
      * never buys more guesses.
      */
-    async replaceCodeOfPendingRequest(id: string, otpHash: string, ttlSeconds: number, cooldownSeconds: number, maxSends: number) {
+    async replaceCodeOfPendingRequest(
+      id: string,
+      otpHash: string,
+      ttlSeconds: number,
+      cooldownSeconds: number,
+      maxSends: number,
+    ) {
       const { rows } = await db.query<ResetRequestRow>(
         `UPDATE molam_reset_requests
          SET otp_hash = $2, otp_expires_at = now() + make_interval(secs => $3), send_count = send_count + 1,
              last_sent_at = now(), updated_at = now()
          WHERE id = $1 AND status = 'pending' AND otp_expires_at > now()
            AND last_sent_at <= now() - make_interval(secs => $4) AND send_count < $5
-         RETURNING ${COLUMNS}`, [id, otpHash, ttlSeconds, cooldownSeconds, maxSends]);
+         RETURNING ${COLUMNS}`,
+        [id, otpHash, ttlSeconds, cooldownSeconds, maxSends],
+      );
       return rows[0];
     },
   };
@@ -174,21 +208,31 @@ export async function insertResetRequest(tx: Queryable, r: NewResetRequest): Pro
   if (r.userId) await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2))`, [r.userId, r.kind]);
   await tx.query(
     `UPDATE molam_reset_requests SET status = 'cancelled', updated_at = now()
-     WHERE user_id = $1 AND kind = $2 AND status IN ('pending', 'verified')`, [r.userId, r.kind]);
+     WHERE user_id = $1 AND kind = $2 AND status IN ('pending', 'verified')`,
+    [r.userId, r.kind],
+  );
   await tx.query(
     `INSERT INTO molam_reset_requests
        (id, user_id, subject_digest, kind, channel, country, otp_hash, otp_expires_at, max_attempts, request_ip)
      VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8), $9, $10)`,
-    [r.id, r.userId, r.subjectDigest, r.kind, r.channel, r.country, r.otpHash, r.ttlSeconds, r.maxAttempts, r.ip]);
+    [r.id, r.userId, r.subjectDigest, r.kind, r.channel, r.country, r.otpHash, r.ttlSeconds, r.maxAttempts, r.ip],
+  );
 }
 
 /** Spends the single-use token and closes the request; false when it was already spent. */
-export async function consumeResetToken(tx: Queryable, id: string, jti: string, maxAgeSeconds: number): Promise<string | null | false> {
+export async function consumeResetToken(
+  tx: Queryable,
+  id: string,
+  jti: string,
+  maxAgeSeconds: number,
+): Promise<string | null | false> {
   const { rows } = await tx.query<{ user_id: string | null }>(
     `UPDATE molam_reset_requests
      SET token_used_at = now(), status = 'completed', completed_at = now(), updated_at = now()
      WHERE id = $1 AND token_jti = $2 AND status = 'verified' AND token_used_at IS NULL
        AND verified_at > now() - make_interval(secs => $3)
-     RETURNING user_id`, [id, jti, maxAgeSeconds]);
+     RETURNING user_id`,
+    [id, jti, maxAgeSeconds],
+  );
   return rows.length === 0 ? false : rows[0]!.user_id;
 }

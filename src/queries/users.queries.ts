@@ -18,12 +18,16 @@ export function createUserQueries(db: Queryable) {
   return {
     async findActiveUserByPhone(phone: string): Promise<UserRow | undefined> {
       const { rows } = await db.query<UserRow>(
-        `SELECT ${COLUMNS} FROM molam_users WHERE phone_e164 = $1 AND status = 'active'`, [phone]);
+        `SELECT ${COLUMNS} FROM molam_users WHERE phone_e164 = $1 AND status = 'active'`,
+        [phone],
+      );
       return rows[0];
     },
     async findActiveUserByEmail(email: string): Promise<UserRow | undefined> {
       const { rows } = await db.query<UserRow>(
-        `SELECT ${COLUMNS} FROM molam_users WHERE email = $1 AND status = 'active'`, [email]);
+        `SELECT ${COLUMNS} FROM molam_users WHERE email = $1 AND status = 'active'`,
+        [email],
+      );
       return rows[0];
     },
     async findUserById(id: string): Promise<UserRow | undefined> {
@@ -37,7 +41,8 @@ export function createUserQueries(db: Queryable) {
          ON CONFLICT (phone_e164) DO UPDATE SET email = COALESCE(EXCLUDED.email, molam_users.email),
            language = EXCLUDED.language, country = COALESCE(EXCLUDED.country, molam_users.country), updated_at = now()
          RETURNING ${COLUMNS}`,
-        [user.phone ?? null, user.email ?? null, user.language, user.country ?? null]);
+        [user.phone ?? null, user.email ?? null, user.language, user.country ?? null],
+      );
       return rows[0]!;
     },
   };
@@ -54,7 +59,8 @@ export interface DialogProfileRow {
 export async function findDialogProfile(db: Queryable, phone: string): Promise<DialogProfileRow | undefined> {
   const { rows } = await db.query<DialogProfileRow>(
     `SELECT language, country, birth_year, national_id_last4_digest FROM molam_users WHERE phone_e164 = $1 AND status = 'active'`,
-    [phone]);
+    [phone],
+  );
   return rows[0];
 }
 
@@ -64,6 +70,11 @@ export async function setBirthYear(db: Queryable, userId: string, birthYear: num
 }
 
 /** Writes inside the reset-completion transaction. */
-export async function setUserCredential(tx: Queryable, userId: string, column: 'password_hash' | 'pin_hash', hash: string) {
+export async function setUserCredential(
+  tx: Queryable,
+  userId: string,
+  column: 'password_hash' | 'pin_hash',
+  hash: string,
+) {
   await tx.query(`UPDATE molam_users SET ${column} = $2, updated_at = now() WHERE id = $1`, [userId, hash]);
 }

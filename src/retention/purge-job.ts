@@ -37,7 +37,8 @@ export function createPurgeJob({ db, policy, intervalMs, logger, batchSize }: Pu
   }
 
   // A failed run (database away) is logged and retried at the next tick, never thrown into the timer.
-  const tick = () => runNow().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'retention purge failed'));
+  const tick = () =>
+    runNow().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'retention purge failed'));
 
   return {
     runNow,

@@ -65,15 +65,27 @@ export interface PurgeResult extends PurgeCounts {
 /** One batch under the purge lock; undefined when another instance holds it. */
 async function deleteBatch(db: Database, sql: string, days: number, batchSize: number): Promise<number | undefined> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [PURGE_LOCK_ID]);
+    const { rows } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      PURGE_LOCK_ID,
+    ]);
     if (!rows[0]?.locked) return undefined;
     return (await tx.query(sql, [days, batchSize])).rowCount;
   });
 }
 
 /** Deletes everything past retention, batch by batch. Idempotent: a second run finds nothing. */
-export async function purgeExpiredRows(db: Database, policy: RetentionPolicy, batchSize = PURGE_BATCH_SIZE): Promise<PurgeResult> {
-  const result: PurgeResult = { decoyRequests: 0, resetRequests: 0, outboundMessages: 0, outboxEvents: 0, yielded: false };
+export async function purgeExpiredRows(
+  db: Database,
+  policy: RetentionPolicy,
+  batchSize = PURGE_BATCH_SIZE,
+): Promise<PurgeResult> {
+  const result: PurgeResult = {
+    decoyRequests: 0,
+    resetRequests: 0,
+    outboundMessages: 0,
+    outboxEvents: 0,
+    yielded: false,
+  };
   for (const name of Object.keys(PURGE_STATEMENTS) as (keyof PurgeCounts)[]) {
     const statement = PURGE_STATEMENTS[name];
     for (;;) {

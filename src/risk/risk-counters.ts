@@ -32,7 +32,10 @@ const bucketsOf = (key: string, windowMs: number, now: number) => {
  * before that): names carry IPs, user ids and request ids, which Redis must not hold in clear.
  * Distinct members (user ids) are stored the same way; counting them needs no clear value.
  */
-export function createRedisRiskCounters(redis: RedisClient, opts: { pepper: string; clock?: () => number }): RiskCounters {
+export function createRedisRiskCounters(
+  redis: RedisClient,
+  opts: { pepper: string; clock?: () => number },
+): RiskCounters {
   const clock = opts.clock ?? Date.now;
   const macKey = Buffer.from(hkdfSync('sha256', opts.pepper, Buffer.alloc(0), 'molam-id:risk-keys', 32));
   const mac = (value: string) => createHmac('sha256', macKey).update(value).digest('base64url').slice(0, 32);
@@ -42,7 +45,12 @@ export function createRedisRiskCounters(redis: RedisClient, opts: { pepper: stri
   return {
     async increment(key, windowMs, by = 1) {
       const { size, keys } = bucketsOf(k(key), windowMs, clock());
-      const res = await redis.multi().incrby(keys[0]!, by).pexpire(keys[0]!, windowMs + size).mget(...keys).exec();
+      const res = await redis
+        .multi()
+        .incrby(keys[0]!, by)
+        .pexpire(keys[0]!, windowMs + size)
+        .mget(...keys)
+        .exec();
       const mget = res?.[2]?.[1] as Array<string | null> | undefined;
       if (!mget) throw new Error('risk counters: redis transaction failed');
       return sum(mget);
@@ -52,8 +60,12 @@ export function createRedisRiskCounters(redis: RedisClient, opts: { pepper: stri
     },
     async addDistinct(key, member, windowMs) {
       const now = clock();
-      const res = await redis.multi()
-        .zadd(k(key), now, mac(member)).zremrangebyscore(k(key), '-inf', now - windowMs).zcard(k(key)).pexpire(k(key), windowMs)
+      const res = await redis
+        .multi()
+        .zadd(k(key), now, mac(member))
+        .zremrangebyscore(k(key), '-inf', now - windowMs)
+        .zcard(k(key))
+        .pexpire(k(key), windowMs)
         .exec();
       const count = res?.[2]?.[1];
       if (typeof count !== 'number') throw new Error('risk counters: redis transaction failed');

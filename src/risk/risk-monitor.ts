@@ -38,10 +38,17 @@ export interface RiskThresholds {
 
 const MINUTE = 60_000;
 export const DEFAULT_RISK_THRESHOLDS: RiskThresholds = {
-  otpFailureRate: 0.4, otpWindowMs: 15 * MINUTE, otpMinSample: 20,
-  bruteForceWindowMs: 15 * MINUTE, bruteForceIpFailures: 10, bruteForceSubjectFailures: 6,
-  resetWindowMs: 60 * MINUTE, resetsPerUser: 3, usersPerIp: 5,
-  simSwapMemoryMs: 72 * 60 * MINUTE, dedupeWindowMs: 10 * MINUTE,
+  otpFailureRate: 0.4,
+  otpWindowMs: 15 * MINUTE,
+  otpMinSample: 20,
+  bruteForceWindowMs: 15 * MINUTE,
+  bruteForceIpFailures: 10,
+  bruteForceSubjectFailures: 6,
+  resetWindowMs: 60 * MINUTE,
+  resetsPerUser: 3,
+  usersPerIp: 5,
+  simSwapMemoryMs: 72 * 60 * MINUTE,
+  dedupeWindowMs: 10 * MINUTE,
 };
 
 export interface OtpResult {
@@ -72,16 +79,30 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
 
   /** Runs an evaluation in the background; errors end in the log. */
   function background(work: () => Promise<void>): void {
-    const p = Promise.resolve().then(work)
+    const p = Promise.resolve()
+      .then(work)
       .catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'risk evaluation failed'))
       .finally(() => pending.delete(p));
     pending.add(p);
   }
 
-  async function raise(signal: RiskSignalName, key: string, severity: RiskSignal['severity'], data: Data): Promise<void> {
+  async function raise(
+    signal: RiskSignalName,
+    key: string,
+    severity: RiskSignal['severity'],
+    data: Data,
+  ): Promise<void> {
     if (!(await counters.claim(`dedupe:${key}`, t.dedupeWindowMs))) return;
     metrics?.signals.inc({ signal });
-    sender.send({ id: randomUUID(), signal, source: 'molam-id-password-reset', occurredAt: new Date(clock()).toISOString(), severity, key, data });
+    sender.send({
+      id: randomUUID(),
+      signal,
+      source: 'molam-id-password-reset',
+      occurredAt: new Date(clock()).toISOString(),
+      severity,
+      key,
+      data,
+    });
   }
 
   async function checkOtpRate(scope: string, country: string | null): Promise<void> {
@@ -90,8 +111,13 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
     const rate = failures / sample;
     if (sample < t.otpMinSample || rate <= t.otpFailureRate) return;
     await raise('otp_anomaly', `otp_anomaly:${scope}`, scope === 'global' ? 'high' : 'medium', {
-      scope: scope === 'global' ? 'global' : 'country', country, failureRate: Number(rate.toFixed(3)), failures, sample,
-      threshold: t.otpFailureRate, windowSeconds: t.otpWindowMs / 1000,
+      scope: scope === 'global' ? 'global' : 'country',
+      country,
+      failureRate: Number(rate.toFixed(3)),
+      failures,
+      sample,
+      threshold: t.otpFailureRate,
+      windowSeconds: t.otpWindowMs / 1000,
     });
   }
 
@@ -99,7 +125,10 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
     const failures = await counters.increment(`bf:${target}:${value}`, t.bruteForceWindowMs);
     if (failures < limit) return;
     await raise('brute_force_attempt', `brute_force_attempt:${target}:${value}`, 'high', {
-      target, [target === 'ip' ? 'ip' : 'subjectDigest']: value, failures, windowSeconds: t.bruteForceWindowMs / 1000,
+      target,
+      [target === 'ip' ? 'ip' : 'subjectDigest']: value,
+      failures,
+      windowSeconds: t.bruteForceWindowMs / 1000,
     });
   }
 
@@ -110,7 +139,10 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
     /** After every OTP check (reset-service verify). */
     onOtpResult(r: OtpResult): void {
       background(async () => {
-        const scopes: Array<[string, string | null]> = [['global', null], ...(r.country ? [[`country:${r.country}`, r.country] as [string, string]] : [])];
+        const scopes: Array<[string, string | null]> = [
+          ['global', null],
+          ...(r.country ? [[`country:${r.country}`, r.country] as [string, string]] : []),
+        ];
         if (r.ok) {
           // A success only grows the sample; verdicts are taken on failures.
           await Promise.all(scopes.map(([scope]) => counters.increment(`otp:all:${scope}`, t.otpWindowMs)));
@@ -128,21 +160,35 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
      * After a reset request is stored (reset-service start). userId is null for an unknown
      * identifier; pass its subjectDigest so one IP probing many numbers still counts.
      */
-    onResetRequested(r: { userId: string | null; ip: string | null; country: string | null; subjectDigest?: string }): void {
+    onResetRequested(r: {
+      userId: string | null;
+      ip: string | null;
+      country: string | null;
+      subjectDigest?: string;
+    }): void {
       const who = r.userId ?? r.subjectDigest;
       if (!who) return;
       background(async () => {
         if (r.ip) {
           const users = await counters.addDistinct(`resets:ip:${r.ip}`, who, t.resetWindowMs);
           if (users >= t.usersPerIp) {
-            await suspicious('one_ip_many_users', r.ip, 'high', { ip: r.ip, users, windowSeconds: t.resetWindowMs / 1000 });
+            await suspicious('one_ip_many_users', r.ip, 'high', {
+              ip: r.ip,
+              users,
+              windowSeconds: t.resetWindowMs / 1000,
+            });
           }
         }
         if (!r.userId) return;
         const userId = r.userId;
         const resets = await counters.increment(`resets:user:${userId}`, t.resetWindowMs);
         if (resets >= t.resetsPerUser) {
-          await suspicious('many_resets_for_user', userId, 'medium', { userId, resets, country: r.country, windowSeconds: t.resetWindowMs / 1000 });
+          await suspicious('many_resets_for_user', userId, 'medium', {
+            userId,
+            resets,
+            country: r.country,
+            windowSeconds: t.resetWindowMs / 1000,
+          });
         }
         if (await counters.hasFlag(`simswap:${userId}`)) {
           await suspicious('reset_after_sim_swap', userId, 'high', { userId, country: r.country });
@@ -152,9 +198,13 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
 
     /** A "not me" reply to the confirmation SMS, or the cancel link. */
     onNotMe(r: { userId: string; requestId?: string | null; channel?: string | null }): void {
-      background(() => suspicious('not_me', r.requestId ?? r.userId, 'high', {
-        userId: r.userId, requestId: r.requestId ?? null, channel: r.channel ?? null,
-      }));
+      background(() =>
+        suspicious('not_me', r.requestId ?? r.userId, 'high', {
+          userId: r.userId,
+          requestId: r.requestId ?? null,
+          channel: r.channel ?? null,
+        }),
+      );
     },
 
     /** After a SIM-swap check made for a reset: a swap marks the user's resets suspicious for a while. */
@@ -162,7 +212,11 @@ export function createRiskMonitor(options: RiskMonitorOptions) {
       if (r.status !== 'swapped') return;
       background(async () => {
         await counters.setFlag(`simswap:${r.userId}`, t.simSwapMemoryMs);
-        await suspicious('reset_after_sim_swap', r.userId, 'high', { userId: r.userId, country: r.country ?? null, requestId: r.requestId ?? null });
+        await suspicious('reset_after_sim_swap', r.userId, 'high', {
+          userId: r.userId,
+          country: r.country ?? null,
+          requestId: r.requestId ?? null,
+        });
       });
     },
 

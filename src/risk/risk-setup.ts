@@ -13,12 +13,16 @@ import { createRiskMonitor } from './risk-monitor.js';
 import { createSimSwapChecker } from './sim-swap.js';
 import { createSiraSender } from './sira-sender.js';
 
-export function createRisk(config: Config, { redis, metrics, logger }: { redis: RedisClient | undefined; metrics: Metrics; logger: Logger }) {
+export function createRisk(
+  config: Config,
+  { redis, metrics, logger }: { redis: RedisClient | undefined; metrics: Metrics; logger: Logger },
+) {
   const riskMetrics = createRiskMetrics(metrics.registry);
   const { sira } = config;
-  const sender = sira.enabled && sira.webhookUrl && sira.signingSecret
-    ? createSiraSender({ url: sira.webhookUrl, secret: sira.signingSecret, metrics: riskMetrics, logger })
-    : undefined;
+  const sender =
+    sira.enabled && sira.webhookUrl && sira.signingSecret
+      ? createSiraSender({ url: sira.webhookUrl, secret: sira.signingSecret, metrics: riskMetrics, logger })
+      : undefined;
   const monitor = createRiskMonitor({
     counters: redis ? createRedisRiskCounters(redis, { pepper: config.pepper }) : createMemoryRiskCounters(),
     sender: sender ?? { send: () => {} },
@@ -27,7 +31,12 @@ export function createRisk(config: Config, { redis, metrics, logger }: { redis: 
     logger,
   });
   const simSwap = config.simSwap.url
-    ? createSimSwapChecker({ url: config.simSwap.url, maxAgeHours: config.simSwap.maxAgeHours, metrics: riskMetrics, logger })
+    ? createSimSwapChecker({
+        url: config.simSwap.url,
+        maxAgeHours: config.simSwap.maxAgeHours,
+        metrics: riskMetrics,
+        logger,
+      })
     : undefined;
   return {
     monitor,

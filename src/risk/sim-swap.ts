@@ -34,7 +34,10 @@ export function createSimSwapChecker(options: SimSwapCheckerOptions) {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (options.accessToken) headers.authorization = `Bearer ${await options.accessToken()}`;
     const res = await doFetch(endpoint, {
-      method: 'POST', headers, body: JSON.stringify({ phoneNumber, maxAge }), signal: AbortSignal.timeout(timeoutMs),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ phoneNumber, maxAge }),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -52,7 +55,10 @@ export function createSimSwapChecker(options: SimSwapCheckerOptions) {
         status = await ask(phoneE164, maxAge);
       } catch (err) {
         status = 'unknown';
-        options.logger?.warn({ phone: maskPhone(phoneE164), err: (err as Error).message }, 'SIM swap check failed: unknown');
+        options.logger?.warn(
+          { phone: maskPhone(phoneE164), err: (err as Error).message },
+          'SIM swap check failed: unknown',
+        );
       }
       options.metrics?.simSwapChecks.inc({ result: status });
       return status;

@@ -35,8 +35,14 @@ export function signSiraBody(secret: string, timestamp: number, body: string): s
 }
 
 /** What SIRA (or a test receiver) runs: constant-time compare, timestamp within tolerance. */
-export function verifySiraSignature(secret: string, body: string, timestamp: string | undefined, signature: string | undefined,
-  nowSeconds = Math.floor(Date.now() / 1000), toleranceSeconds = 300): boolean {
+export function verifySiraSignature(
+  secret: string,
+  body: string,
+  timestamp: string | undefined,
+  signature: string | undefined,
+  nowSeconds = Math.floor(Date.now() / 1000),
+  toleranceSeconds = 300,
+): boolean {
   const ts = Number(timestamp);
   if (!signature || !Number.isInteger(ts) || Math.abs(nowSeconds - ts) > toleranceSeconds) return false;
   const expected = Buffer.from(signSiraBody(secret, ts, body));
@@ -64,7 +70,12 @@ export interface SiraSenderOptions {
   fetch?: typeof fetch;
 }
 
-interface Item { signal: RiskSignal; body: string; attempts: number; notBefore: number }
+interface Item {
+  signal: RiskSignal;
+  body: string;
+  attempts: number;
+  notBefore: number;
+}
 
 export function createSiraSender(options: SiraSenderOptions) {
   const { metrics, logger } = options;
@@ -106,7 +117,10 @@ export function createSiraSender(options: SiraSenderOptions) {
       }
       throw new Error(`HTTP ${res.status}`);
     } catch (err) {
-      logger?.warn({ signal: item.signal.signal, attempt: item.attempts + 1, err: (err as Error).message }, 'SIRA delivery failed');
+      logger?.warn(
+        { signal: item.signal.signal, attempt: item.attempts + 1, err: (err as Error).message },
+        'SIRA delivery failed',
+      );
       return 'retry';
     }
   }
@@ -141,7 +155,10 @@ export function createSiraSender(options: SiraSenderOptions) {
     }
     if (timer === undefined && queue.length > 0 && active < concurrency) {
       const wait = Math.max(0, Math.min(...queue.map((q) => q.notBefore)) - now);
-      timer = setTimeout(() => { timer = undefined; pump(); }, wait);
+      timer = setTimeout(() => {
+        timer = undefined;
+        pump();
+      }, wait);
       timer.unref();
     }
     if (queue.length === 0 && active === 0) {

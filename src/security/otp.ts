@@ -8,7 +8,9 @@ const DIGEST_BYTES = 32;
 /** A fresh 6-digit one-time code from the CSPRNG, zero-padded ("004217"). */
 export function generateOtp(): string {
   // randomInt is uniform over [0, 10^6) (rejection sampling, no modulo bias).
-  return randomInt(0, 10 ** OTP_DIGITS).toString().padStart(OTP_DIGITS, '0');
+  return randomInt(0, 10 ** OTP_DIGITS)
+    .toString()
+    .padStart(OTP_DIGITS, '0');
 }
 
 /** HMAC-SHA256 (keyed by the pepper) of `${requestId}:${otp}`, hex: the only form an OTP is stored in. */

@@ -71,7 +71,9 @@ export function checkPasswordPolicy(password: string, userInputs: string[] = [])
 function isSingleKnownWord(sequence: MatchExtended[], password: string): boolean {
   const [only] = sequence;
   if (sequence.length !== 1 || only === undefined || only.token !== password) return false;
-  return 'dictionaryName' in only && (only.dictionaryName === 'passwords-common' || only.dictionaryName === 'userInputs');
+  return (
+    'dictionaryName' in only && (only.dictionaryName === 'passwords-common' || only.dictionaryName === 'userInputs')
+  );
 }
 
 /** Adds the forms people reuse: the local part of an email, the digits of a phone number and its national part. */

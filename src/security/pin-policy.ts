@@ -8,6 +8,7 @@ const PIN_FORMAT = /^[0-9]{4,6}$/;
  * PINs from leaked-PIN lists) plus keypad shapes (2580 is the middle column).
  * Entries that are repeats or runs are caught earlier and listed only for reading.
  */
+// prettier-ignore
 export const COMMON_PINS: ReadonlySet<string> = new Set([
   // 4 digits, DataGenetics order
   '1234', '1111', '0000', '1212', '7777', '1004', '2000', '4444', '2222', '6969',

@@ -8,7 +8,6 @@ const ALG = 'HS256';
 // HS256 keys shorter than the hash output weaken the MAC (RFC 7518 §3.2).
 const MIN_SECRET_BYTES = 32;
 
-
 /** What a reset token carries: the request it completes, its single-use id, and the credential kind. */
 export interface ResetTokenClaims {
   requestId: string;

@@ -32,7 +32,9 @@ export const QUEUED_PER_SLOT = 8;
 
 /** The bcrypt queue is full: retry shortly (HTTP 503 with Retry-After; USSD ends politely). */
 export const hasherBusyError = () =>
-  new AppError('service_unavailable', 'The service is busy. Please try again in a few seconds.', { retryAfterSeconds: 5 });
+  new AppError('service_unavailable', 'The service is busy. Please try again in a few seconds.', {
+    retryAfterSeconds: 5,
+  });
 
 /**
  * Runs at most `limit` tasks at once, with at most `maxWaiting` waiting. bcrypt
@@ -72,11 +74,16 @@ export function createConcurrencyGate(limit: number, maxWaiting = Number.POSITIV
 
 /** Hashes and verifies PINs and passwords: bcrypt(cost) over an HMAC-with-pepper of the secret. */
 export function createSecretHasher({
-  pepper, cost, maxConcurrent = Math.max(1, availableParallelism() - 1), maxQueued = QUEUED_PER_SLOT * maxConcurrent,
+  pepper,
+  cost,
+  maxConcurrent = Math.max(1, availableParallelism() - 1),
+  maxQueued = QUEUED_PER_SLOT * maxConcurrent,
 }: SecretHasherOptions) {
   if (pepper.length === 0) throw new Error('secret hasher: pepper must not be empty');
   if (!Number.isInteger(cost) || cost < MIN_BCRYPT_COST || cost > MAX_BCRYPT_COST) {
-    throw new Error(`secret hasher: bcrypt cost must be an integer in ${MIN_BCRYPT_COST}..${MAX_BCRYPT_COST}, got ${cost}`);
+    throw new Error(
+      `secret hasher: bcrypt cost must be an integer in ${MIN_BCRYPT_COST}..${MAX_BCRYPT_COST}, got ${cost}`,
+    );
   }
 
   // The pre-hash is 44 base64 characters: bcrypt never sees more than its

@@ -31,14 +31,16 @@ export function createAccountLockout({ db, limiter, metrics, audit }: AccountLoc
   const requests = createResetRequestQueries(db);
   const users = createUserQueries(db);
   // A decoy has no account: its identifier stands in, so guessing on decoys is limited alike.
-  const accountKey = (userId: string | null, subjectDigest: string) => (userId ? `user:${userId}` : `subject:${subjectDigest}`);
+  const accountKey = (userId: string | null, subjectDigest: string) =>
+    userId ? `user:${userId}` : `subject:${subjectDigest}`;
 
   const budgetWait = async (key: string) =>
     Math.max(...(await Promise.all(GUESS_LIMITS.map((name) => limiter.secondsUntilFree(name, key)))));
 
   async function secondsLeft(userId: string | null, requestId: string | null, key: string): Promise<number> {
     const [lock, budget] = await Promise.all([
-      requests.lockCoolOffSecondsLeft({ userId, requestId }, LOCK_COOL_OFF_SECONDS), budgetWait(key),
+      requests.lockCoolOffSecondsLeft({ userId, requestId }, LOCK_COOL_OFF_SECONDS),
+      budgetWait(key),
     ]);
     return Math.max(lock, budget);
   }
@@ -75,7 +77,8 @@ export function createAccountLockout({ db, limiter, metrics, audit }: AccountLoc
     },
 
     /** Seconds until the account of a locked request may get a code again. */
-    secondsUntilUnlocked: (row: RequestOwner) => secondsLeft(row.user_id, row.id, accountKey(row.user_id, row.subject_digest)),
+    secondsUntilUnlocked: (row: RequestOwner) =>
+      secondsLeft(row.user_id, row.id, accountKey(row.user_id, row.subject_digest)),
 
     coolOffOfAccount,
 

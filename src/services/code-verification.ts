@@ -40,10 +40,19 @@ export function createCodeVerifier(deps: CodeVerifierDeps) {
   const requests = createResetRequestQueries(deps.db);
 
   async function verify(input: { requestId: string; otp: string; ip: string | null }) {
-    if (input.ip) await limit('verifyPerIp', input.ip, { action: 'reset.rate_limited', requestId: input.requestId, ip: input.ip });
+    if (input.ip)
+      await limit('verifyPerIp', input.ip, { action: 'reset.rate_limited', requestId: input.requestId, ip: input.ip });
     const row = await requests.takeTryOnPendingRequest(input.requestId);
     if (!row) throw await refusalWithoutTry(input.requestId);
-    const entry: AuditEntry = { action: 'reset.code_failed', userId: row.user_id, requestId: row.id, kind: row.kind, channel: row.channel, country: row.country, ip: input.ip };
+    const entry: AuditEntry = {
+      action: 'reset.code_failed',
+      userId: row.user_id,
+      requestId: row.id,
+      kind: row.kind,
+      channel: row.channel,
+      country: row.country,
+      ip: input.ip,
+    };
     if (row.expired) {
       await requests.markRequestStatus(row.id, 'pending', 'expired');
       await recordFailure(row, entry, 'expired');
@@ -57,7 +66,13 @@ export function createCodeVerifier(deps: CodeVerifierDeps) {
     const jti = randomUUID();
     if (!(await requests.markRequestVerified(row.id, jti))) throw goneError('verified');
     metrics.otpVerifications.inc({ kind: row.kind, result: 'ok' });
-    deps.risk?.onOtpResult({ kind: row.kind, country: row.country, ip: input.ip, subjectDigest: row.subject_digest, ok: true });
+    deps.risk?.onOtpResult({
+      kind: row.kind,
+      country: row.country,
+      ip: input.ip,
+      subjectDigest: row.subject_digest,
+      ok: true,
+    });
     await audit({ ...entry, action: 'reset.verified' });
     const resetToken = await tokens.sign({ requestId: row.id, jti, kind: row.kind });
     return { resetToken, expiresInSeconds: deps.resetTokenTtlSeconds, kind: row.kind };
@@ -68,14 +83,21 @@ export function createCodeVerifier(deps: CodeVerifierDeps) {
     const existing = await requests.findResetRequestById(requestId);
     if (!existing) return new AppError('request_not_found', 'No such reset request');
     // Still pending: a concurrent wrong code took the last try and is locking it now.
-    if (existing.status === 'pending' || existing.status === 'locked') return lockedError(await lockout.secondsUntilUnlocked(existing));
+    if (existing.status === 'pending' || existing.status === 'locked')
+      return lockedError(await lockout.secondsUntilUnlocked(existing));
     return goneError(existing.status);
   }
 
   /** outcome tells a lock after a compare ('wrong_code') from one without ('account_cap'). */
   async function recordFailure(row: ResetRequestRow, entry: AuditEntry, reason: Failure, outcome: string = reason) {
     metrics.otpFailures.inc({ kind: row.kind, reason });
-    deps.risk?.onOtpResult({ kind: row.kind, country: row.country, ip: entry.ip ?? null, subjectDigest: row.subject_digest, ok: false });
+    deps.risk?.onOtpResult({
+      kind: row.kind,
+      country: row.country,
+      ip: entry.ip ?? null,
+      subjectDigest: row.subject_digest,
+      ok: false,
+    });
     metrics.otpVerifications.inc({ kind: row.kind, result: reason });
     await audit({ ...entry, action: FAILURE_ACTIONS[reason], outcome });
   }

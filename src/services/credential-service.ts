@@ -11,7 +11,11 @@ import { insertAuditEntry } from '../queries/audit.queries.js';
 import { findRecentCredentialHashes, insertCredentialHistory } from '../queries/credential-history.queries.js';
 import { insertOutboxEvent } from '../queries/outbox.queries.js';
 import type { ResetKind } from '../../machines/types.js';
-import { consumeResetToken, createResetRequestQueries, type ResetRequestRow } from '../queries/reset-requests.queries.js';
+import {
+  consumeResetToken,
+  createResetRequestQueries,
+  type ResetRequestRow,
+} from '../queries/reset-requests.queries.js';
 import { createUserQueries, setUserCredential, type UserRow } from '../queries/users.queries.js';
 import { currentCredential, RESET_KIND_SPECS, type ResetBodyField } from '../reset-kinds.js';
 import type { SecretRejection } from '../security/secret-rejection.js';
@@ -67,12 +71,20 @@ export function createCredentialService(deps: CredentialServiceDeps) {
    * is taken from the token's allowance first, in the statement that checks it,
    * so concurrent completes on one token run at most MAX_SECRET_CHECKS of them.
    */
-  async function isRecentSecret(row: ResetRequestRow, user: UserRow, secret: string): Promise<{ recent: boolean; checksTaken: number }> {
+  async function isRecentSecret(
+    row: ResetRequestRow,
+    user: UserRow,
+    secret: string,
+  ): Promise<{ recent: boolean; checksTaken: number }> {
     const checksTaken = await requests.takeSecretCheck(row.id, MAX_SECRET_CHECKS);
-    if (checksTaken === undefined) throw new AppError('token_used', 'This reset was already completed or closed. Please start a new one.');
+    if (checksTaken === undefined)
+      throw new AppError('token_used', 'This reset was already completed or closed. Please start a new one.');
     const current = currentCredential(user, row.kind);
     const history = await findRecentCredentialHashes(db, user.id, row.kind, CREDENTIAL_HISTORY_DEPTH);
-    const recent = [...new Set([current, ...history].filter((h): h is string => Boolean(h)))].slice(0, CREDENTIAL_HISTORY_DEPTH);
+    const recent = [...new Set([current, ...history].filter((h): h is string => Boolean(h)))].slice(
+      0,
+      CREDENTIAL_HISTORY_DEPTH,
+    );
     try {
       return { recent: await hasher.matchesAny(secret, recent), checksTaken };
     } catch (err) {
@@ -90,10 +102,19 @@ export function createCredentialService(deps: CredentialServiceDeps) {
     const history = policy ? undefined : await isRecentSecret(row, user, secret);
     const reason = policy ?? (history?.recent ? 'reused' : null);
     if (!reason) return user;
-    await insertAuditEntry(db, { action: 'reset.secret_rejected', outcome: reason, userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel });
+    await insertAuditEntry(db, {
+      action: 'reset.secret_rejected',
+      outcome: reason,
+      userId: user.id,
+      requestId: row.id,
+      kind: row.kind,
+      channel: row.channel,
+    });
     if (history && history.checksTaken >= MAX_SECRET_CHECKS) {
       await requests.spendTokenWithoutReset(row.id);
-      throw new AppError('token_used', 'Too many refused choices: this reset is closed. Please start a new one.', { reason });
+      throw new AppError('token_used', 'Too many refused choices: this reset is closed. Please start a new one.', {
+        reason,
+      });
     }
     throw new AppError('weak_secret', REJECTION_MESSAGES[reason], { reason });
   }
@@ -101,7 +122,15 @@ export function createCredentialService(deps: CredentialServiceDeps) {
   async function writeCompletion(tx: Queryable, row: ResetRequestRow, user: UserRow, hash: string, ip: string | null) {
     await setUserCredential(tx, user.id, RESET_KIND_SPECS[row.kind].credentialColumn, hash);
     await insertCredentialHistory(tx, user.id, row.kind, hash);
-    await insertAuditEntry(tx, { action: 'reset.completed', userId: user.id, requestId: row.id, kind: row.kind, channel: row.channel, country: row.country, ip });
+    await insertAuditEntry(tx, {
+      action: 'reset.completed',
+      userId: user.id,
+      requestId: row.id,
+      kind: row.kind,
+      channel: row.channel,
+      country: row.country,
+      ip,
+    });
     // CloudEvents-style envelope: never a secret, a hash or a full phone number.
     const eventId = randomUUID();
     await insertOutboxEvent(tx, {
@@ -109,8 +138,12 @@ export function createCredentialService(deps: CredentialServiceDeps) {
       aggregateId: user.id,
       type: RESET_KIND_SPECS[row.kind].eventType,
       payload: {
-        specversion: '1.0', id: eventId, type: RESET_KIND_SPECS[row.kind].eventType, source: 'molam-id-password-reset',
-        time: new Date().toISOString(), subject: user.id,
+        specversion: '1.0',
+        id: eventId,
+        type: RESET_KIND_SPECS[row.kind].eventType,
+        source: 'molam-id-password-reset',
+        time: new Date().toISOString(),
+        subject: user.id,
         data: { kind: row.kind, channel: row.channel, country: row.country, requestId: row.id },
       },
     });
@@ -122,9 +155,17 @@ export function createCredentialService(deps: CredentialServiceDeps) {
    * confirmation matched the digest), so the bcrypt compares are not paid twice.
    */
   async function completeVerifiedRequest(
-    row: ResetRequestRow, jti: string, secret: string, ip: string | null, { checked = false }: { checked?: boolean } = {},
+    row: ResetRequestRow,
+    jti: string,
+    secret: string,
+    ip: string | null,
+    { checked = false }: { checked?: boolean } = {},
   ): Promise<void> {
-    const user = !checked ? await checkNewSecret(row, secret) : row.user_id ? await users.findUserById(row.user_id) : undefined;
+    const user = !checked
+      ? await checkNewSecret(row, secret)
+      : row.user_id
+        ? await users.findUserById(row.user_id)
+        : undefined;
     if (!user) throw new AppError('token_invalid', 'This reset link is not valid.');
     const hash = await hasher.hash(secret);
     await db.transaction(async (tx) => {
@@ -138,7 +179,11 @@ export function createCredentialService(deps: CredentialServiceDeps) {
   }
 
   /** HTTP: the reset token proves a verified code; its kind decides which body field carries the secret. */
-  async function completeWithToken(input: { resetToken: string; secrets: Partial<Record<ResetBodyField, string>>; ip: string | null }) {
+  async function completeWithToken(input: {
+    resetToken: string;
+    secrets: Partial<Record<ResetBodyField, string>>;
+    ip: string | null;
+  }) {
     if (input.ip) await deps.limiter.consume('completePerIp', input.ip);
     const claims = await deps.tokens.verify(input.resetToken).catch(() => {
       throw new AppError('token_invalid', 'This reset token is not valid.');

@@ -34,28 +34,51 @@ export function createDeliveryService({ db, pendingOtps, smsRouter, metrics, log
     try {
       const result = await smsRouter.failover(message, row.provider);
       await messages.recordOutboundMessage({
-        provider: result.provider, providerMessageId: result.providerMessageId ?? `unknown-${row.id}`, channel: 'sms', purpose: 'otp',
-        requestId: row.request_id, recipient: maskIdentifier(message.to), failoverOf: row.id,
+        provider: result.provider,
+        providerMessageId: result.providerMessageId ?? `unknown-${row.id}`,
+        channel: 'sms',
+        purpose: 'otp',
+        requestId: row.request_id,
+        recipient: maskIdentifier(message.to),
+        failoverOf: row.id,
       });
       if (result.providerMessageId) await pendingOtps.keep(result.provider, result.providerMessageId, message);
       await insertAuditEntry(db, {
-        action: 'reset.code_sent', requestId: row.request_id, userId: request.user_id, kind: request.kind, channel: 'sms',
-        subject: maskIdentifier(message.to), details: { failoverFrom: row.provider, provider: result.provider },
+        action: 'reset.code_sent',
+        requestId: row.request_id,
+        userId: request.user_id,
+        kind: request.kind,
+        channel: 'sms',
+        subject: maskIdentifier(message.to),
+        details: { failoverFrom: row.provider, provider: result.provider },
       });
     } catch (err) {
       logger.warn({ err: (err as Error).name, requestId: row.request_id }, 'OTP failover found no provider');
-      await insertAuditEntry(db, { action: 'reset.code_send_failed', outcome: 'no_provider_left', requestId: row.request_id, channel: 'sms' });
+      await insertAuditEntry(db, {
+        action: 'reset.code_send_failed',
+        outcome: 'no_provider_left',
+        requestId: row.request_id,
+        channel: 'sms',
+      });
     }
   }
 
   return {
     async onReport(report: DeliveryReport): Promise<void> {
       if (report.status === 'pending') return;
-      const row = await messages.applyDeliveryReport(report.provider, report.providerMessageId, report.status, report.failureReason ?? null);
+      const row = await messages.applyDeliveryReport(
+        report.provider,
+        report.providerMessageId,
+        report.status,
+        report.failureReason ?? null,
+      );
       if (!row) return; // unknown message, or a repeated report: already handled
       metrics.smsDeliveryReports.inc({ provider: row.provider, status: report.status });
       if (report.status === 'delivered') {
-        metrics.smsDeliverySeconds.observe({ provider: row.provider }, Math.max(0, (Date.now() - row.sent_at.getTime()) / 1000));
+        metrics.smsDeliverySeconds.observe(
+          { provider: row.provider },
+          Math.max(0, (Date.now() - row.sent_at.getTime()) / 1000),
+        );
       } else {
         await failOver(row);
       }

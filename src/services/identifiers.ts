@@ -8,13 +8,15 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 
 export type Identifier =
-  | { type: 'phone'; value: string; country: string | undefined }
-  | { type: 'email'; value: string };
+  { type: 'phone'; value: string; country: string | undefined } | { type: 'email'; value: string };
 
 const emailSchema = z.email();
 
 /** E.164 for a valid phone number, else null. */
-export function normalizePhone(input: string, defaultCountry: string): { e164: string; country: string | undefined } | null {
+export function normalizePhone(
+  input: string,
+  defaultCountry: string,
+): { e164: string; country: string | undefined } | null {
   const cleaned = input.trim().replace(/^00/, '+');
   const parsed = parsePhoneNumberFromString(cleaned, defaultCountry as CountryCode);
   if (!parsed || !parsed.isValid()) return null;
@@ -43,7 +45,9 @@ export function subscriberPhone(raw: string, defaultCountry: string): string {
   const cached = subscriberCache.get(key);
   if (cached) return cached;
   const digits = raw.replace(/[\s-]/g, '');
-  const parsed = (/^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, defaultCountry) : null) ?? normalizePhone(digits, defaultCountry);
+  const parsed =
+    (/^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, defaultCountry) : null) ??
+    normalizePhone(digits, defaultCountry);
   if (!parsed) throw new AppError('invalid_payload', 'phone number is not a valid subscriber number');
   if (subscriberCache.size >= SUBSCRIBER_CACHE_SIZE) subscriberCache.delete(subscriberCache.keys().next().value!);
   subscriberCache.set(key, parsed.e164);

@@ -49,7 +49,14 @@ const AFTER_CODE: Record<string, AfterCode> = {
 };
 
 export function createInboundSmsService({
-  db, dispatchToDialog, kv, limiter, pepper, defaultCountry, ussdServiceCode, onNotMe,
+  db,
+  dispatchToDialog,
+  kv,
+  limiter,
+  pepper,
+  defaultCountry,
+  ussdServiceCode,
+  onNotMe,
 }: InboundSmsDeps) {
   const users = createUserQueries(db);
   const requests = createResetRequestQueries(db);
@@ -58,12 +65,20 @@ export function createInboundSmsService({
     `sms-in:${createHmac('sha256', pepper).update(`inbound-sms\n${sms.provider}\n${sms.providerMessageId}`).digest('base64url')}`;
 
   /** Cancels the live resets first, so what the reply says is what was done. */
-  async function cancelEverything(phone: string, user: UserRow | undefined, provider: string): Promise<{ cancelled: boolean; dialog: boolean }> {
+  async function cancelEverything(
+    phone: string,
+    user: UserRow | undefined,
+    provider: string,
+  ): Promise<{ cancelled: boolean; dialog: boolean }> {
     const cancelled = user ? await requests.cancelLiveRequestsOfUser(user.id) : 0;
     const dialog = await dispatchToDialog(phone, { type: 'NOT_ME' });
     await insertAuditEntry(db, {
-      action: 'sms.not_me', outcome: cancelled > 0 ? 'cancelled' : 'nothing_live',
-      userId: user?.id ?? null, channel: 'sms', subject: maskPhone(phone), details: { provider, cancelled },
+      action: 'sms.not_me',
+      outcome: cancelled > 0 ? 'cancelled' : 'nothing_live',
+      userId: user?.id ?? null,
+      channel: 'sms',
+      subject: maskPhone(phone),
+      details: { provider, cancelled },
     });
     // Also with nothing live: a NOT ME may answer the "your PIN was changed" notice.
     if (user) onNotMe?.(user.id);
@@ -82,14 +97,19 @@ export function createInboundSmsService({
       dialog = result.dialog;
     } else if (typeof meaning === 'object') {
       const result = await dispatchToDialog(phone, { type: 'SMS_CODE', code: meaning.code });
-      reply = result.handled ? AFTER_CODE[result.screenId] ?? 'no_reset' : 'no_reset';
+      reply = result.handled ? (AFTER_CODE[result.screenId] ?? 'no_reset') : 'no_reset';
       dialog = result.handled;
     }
     if (!user && !dialog) return null;
-    const capped = await limiter.consume('smsRepliesPerPhone', phone).then(() => false, () => true);
+    const capped = await limiter.consume('smsRepliesPerPhone', phone).then(
+      () => false,
+      () => true,
+    );
     if (capped) return null;
     const lang = user?.language ?? 'fr';
-    return typeof reply === 'object' ? codeAcceptedSms(lang, reply.accepted, { ussdCode: ussdServiceCode }) : smsReply(lang, reply);
+    return typeof reply === 'object'
+      ? codeAcceptedSms(lang, reply.accepted, { ussdCode: ussdServiceCode })
+      : smsReply(lang, reply);
   }
 
   return {

@@ -20,22 +20,36 @@ export function createMessaging(config: Config, metrics: Metrics, outbox: DevOut
   const smsSenders: Record<string, MessageSender> = {};
   if (config.africasTalking) {
     const at = config.africasTalking;
-    smsSenders.africastalking = createAfricasTalkingSmsSender({ username: at.username, apiKey: at.apiKey, senderId: at.senderId, baseUrl: at.baseUrl });
+    smsSenders.africastalking = createAfricasTalkingSmsSender({
+      username: at.username,
+      apiKey: at.apiKey,
+      senderId: at.senderId,
+      baseUrl: at.baseUrl,
+    });
   }
   if (config.twilio) {
     const tw = config.twilio;
     smsSenders.twilio = createTwilioSmsSender({
-      accountSid: tw.sid, authToken: tw.token, from: tw.phone, baseUrl: tw.baseUrl,
+      accountSid: tw.sid,
+      authToken: tw.token,
+      from: tw.phone,
+      baseUrl: tw.baseUrl,
       statusCallbackUrl: config.publicBaseUrl && `${config.publicBaseUrl}${TWILIO_STATUS_PATH}`,
     });
   }
   const providers = Object.keys(smsSenders);
-  const smsRouter: SmsRouter | undefined = providers.length === 0 ? undefined : createSmsRouter({
-    routes: config.smsRoutes ?? `*:${providers.join(',')}`,
-    senders: smsSenders,
-    onAttempt: (a) => metrics.smsSent.inc({ provider: a.provider, status: a.ok ? 'sent' : a.reason ?? 'failed' }),
-  });
-  const email = config.ses ? createSesEmailSender({ region: config.ses.region, endpoint: config.ses.endpoint, from: config.emailFrom }) : fallback;
+  const smsRouter: SmsRouter | undefined =
+    providers.length === 0
+      ? undefined
+      : createSmsRouter({
+          routes: config.smsRoutes ?? `*:${providers.join(',')}`,
+          senders: smsSenders,
+          onAttempt: (a) =>
+            metrics.smsSent.inc({ provider: a.provider, status: a.ok ? 'sent' : (a.reason ?? 'failed') }),
+        });
+  const email = config.ses
+    ? createSesEmailSender({ region: config.ses.region, endpoint: config.ses.endpoint, from: config.emailFrom })
+    : fallback;
   return {
     sender: createChannelRouter({ sms: smsRouter ?? fallback, email }),
     /** Present when a real SMS provider is configured: failed delivery reports fail over through it. */

@@ -36,27 +36,47 @@ export interface OtpDelivery {
   resend?: boolean;
 }
 
-export function createNotifier({ sender, db, pendingOtps, metrics, logger, otpTtlSeconds, otpSmsDomain }: NotifierDeps) {
+export function createNotifier({
+  sender,
+  db,
+  pendingOtps,
+  metrics,
+  logger,
+  otpTtlSeconds,
+  otpSmsDomain,
+}: NotifierDeps) {
   const ttl = String(Math.floor(otpTtlSeconds / 60));
   const messages = createOutboundMessageQueries(db);
 
-  async function deliver(message: OutboundMessage, purpose: 'otp' | 'notice' | 'reply', requestId: string | null = null): Promise<boolean> {
+  async function deliver(
+    message: OutboundMessage,
+    purpose: 'otp' | 'notice' | 'reply',
+    requestId: string | null = null,
+  ): Promise<boolean> {
     try {
       const result = await sender.send(message);
       metrics.messagesSent.inc({ channel: message.channel, result: 'sent' });
       if (result.providerMessageId) {
         await messages.recordOutboundMessage({
-          provider: result.provider, providerMessageId: result.providerMessageId, channel: message.channel, purpose, requestId,
+          provider: result.provider,
+          providerMessageId: result.providerMessageId,
+          channel: message.channel,
+          purpose,
+          requestId,
           recipient: maskIdentifier(message.to),
         });
-        if (purpose === 'otp' && message.channel === 'sms') await pendingOtps.keep(result.provider, result.providerMessageId, message);
+        if (purpose === 'otp' && message.channel === 'sms')
+          await pendingOtps.keep(result.provider, result.providerMessageId, message);
       }
       return true;
     } catch (err) {
       metrics.messagesSent.inc({ channel: message.channel, result: 'failed' });
       // Provider errors may echo the message: log only their name and stable reason.
       const { name, reason } = err as { name: string; reason?: string };
-      logger.warn({ to: maskIdentifier(message.to), channel: message.channel, err: name, reason }, 'message send failed');
+      logger.warn(
+        { to: maskIdentifier(message.to), channel: message.channel, err: name, reason },
+        'message send failed',
+      );
       return false;
     }
   }
@@ -64,9 +84,10 @@ export function createNotifier({ sender, db, pendingOtps, metrics, logger, otpTt
   return {
     /** Sends the code; records code_sent or code_send_failed in the audit trail. */
     async sendOtp(d: OtpDelivery): Promise<boolean> {
-      const message: OutboundMessage = d.channel === 'sms'
-        ? { to: d.to, channel: 'sms', body: otpSms(d.lang, d.kind, { otp: d.otp, ttl, domain: otpSmsDomain }) }
-        : { to: d.to, channel: 'email', ...otpEmail(d.lang, d.kind, { otp: d.otp, ttl }) };
+      const message: OutboundMessage =
+        d.channel === 'sms'
+          ? { to: d.to, channel: 'sms', body: otpSms(d.lang, d.kind, { otp: d.otp, ttl, domain: otpSmsDomain }) }
+          : { to: d.to, channel: 'email', ...otpEmail(d.lang, d.kind, { otp: d.otp, ttl }) };
       const ok = await deliver(message, 'otp', d.requestId);
       await insertAuditEntry(db, {
         action: ok ? 'reset.code_sent' : 'reset.code_send_failed',
@@ -84,8 +105,10 @@ export function createNotifier({ sender, db, pendingOtps, metrics, logger, otpTt
     /** Tells the person on every contact point on file that the credential changed ("not you?"). */
     async notifyResetDone(user: UserRow, kind: ResetKind): Promise<void> {
       const sends: Promise<boolean>[] = [];
-      if (user.phone_e164) sends.push(deliver({ to: user.phone_e164, channel: 'sms', body: resetDoneSms(user.language, kind) }, 'notice'));
-      if (user.email) sends.push(deliver({ to: user.email, channel: 'email', ...resetDoneEmail(user.language, kind) }, 'notice'));
+      if (user.phone_e164)
+        sends.push(deliver({ to: user.phone_e164, channel: 'sms', body: resetDoneSms(user.language, kind) }, 'notice'));
+      if (user.email)
+        sends.push(deliver({ to: user.email, channel: 'email', ...resetDoneEmail(user.language, kind) }, 'notice'));
       await Promise.all(sends);
     },
 

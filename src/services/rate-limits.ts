@@ -54,8 +54,7 @@ export type LimitName = keyof typeof DEFAULT_LIMITS;
 export type Limits = Record<LimitName, LimitRule>;
 
 /** startPerIdentifier → RATE_LIMIT_START_PER_IDENTIFIER; otpGuessesPerAccount30Days → RATE_LIMIT_OTP_GUESSES_PER_ACCOUNT_30_DAYS. */
-export const rateLimitEnvName = (name: LimitName) =>
-  `RATE_LIMIT_${name.replace(/([A-Z]|\d+)/g, '_$1').toUpperCase()}`;
+export const rateLimitEnvName = (name: LimitName) => `RATE_LIMIT_${name.replace(/([A-Z]|\d+)/g, '_$1').toUpperCase()}`;
 
 const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 };
 const MAX_WINDOW_SECONDS = 366 * 86_400;
@@ -65,7 +64,10 @@ const MAX_WINDOW_SECONDS = 366 * 86_400;
  * or with a unit: 30m, 1h, 7d); unset = DEFAULT_LIMITS. An unknown RATE_LIMIT_ name is
  * a problem too: a typo must not leave a default in place silently.
  */
-export function rateLimitsFromEnv(source: Record<string, string | undefined>): { limits: Partial<Limits>; problems: string[] } {
+export function rateLimitsFromEnv(source: Record<string, string | undefined>): {
+  limits: Partial<Limits>;
+  problems: string[];
+} {
   const byEnvName = new Map((Object.keys(DEFAULT_LIMITS) as LimitName[]).map((name) => [rateLimitEnvName(name), name]));
   const limits: Partial<Limits> = {};
   const problems: string[] = [];
@@ -80,7 +82,9 @@ export function rateLimitsFromEnv(source: Record<string, string | undefined>): {
     const points = Number(m?.[1]);
     const durationSeconds = Number(m?.[2]) * UNIT_SECONDS[m?.[3] ?? '']!;
     if (!m || points < 1 || durationSeconds < 1 || durationSeconds > MAX_WINDOW_SECONDS) {
-      problems.push(`${key}: expected <points>/<window>, e.g. ${DEFAULT_LIMITS[name].points}/${DEFAULT_LIMITS[name].durationSeconds} or 5/1h (points >= 1, window 1 s..366 d)`);
+      problems.push(
+        `${key}: expected <points>/<window>, e.g. ${DEFAULT_LIMITS[name].points}/${DEFAULT_LIMITS[name].durationSeconds} or 5/1h (points >= 1, window 1 s..366 d)`,
+      );
       continue;
     }
     limits[name] = { points, durationSeconds };
@@ -102,7 +106,10 @@ export function createRateLimiter({ redis, keyPrefix, pepper, limits, onLimited 
   for (const [name, rule] of Object.entries(rules) as [LimitName, LimitRule][]) {
     const base = { keyPrefix: `${keyPrefix}rl:${name}`, points: rule.points, duration: rule.durationSeconds };
     const memory = new RateLimiterMemory(base);
-    limiters.set(name, redis ? new RateLimiterRedis({ ...base, storeClient: redis, insuranceLimiter: memory }) : memory);
+    limiters.set(
+      name,
+      redis ? new RateLimiterRedis({ ...base, storeClient: redis, insuranceLimiter: memory }) : memory,
+    );
   }
   const keyOf = (value: string) => createHmac('sha256', pepper).update(value).digest('base64url').slice(0, 27);
 
@@ -115,7 +122,9 @@ export function createRateLimiter({ redis, keyPrefix, pepper, limits, onLimited 
     /** Seconds until subject may be counted again; 0 when its allowance is not used up. */
     async secondsUntilFree(name: LimitName, subject: string): Promise<number> {
       const res = await limiters.get(name)!.get(keyOf(subject));
-      return res !== null && res.consumedPoints >= rules[name].points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
+      return res !== null && res.consumedPoints >= rules[name].points
+        ? Math.max(1, Math.ceil(res.msBeforeNext / 1000))
+        : 0;
     },
     /** Gives back one hit counted by consume (e.g. a guess that turned out right). */
     async reward(name: LimitName, subject: string): Promise<void> {
@@ -129,7 +138,9 @@ export function createRateLimiter({ redis, keyPrefix, pepper, limits, onLimited 
         if (!(err instanceof RateLimiterRes)) throw err;
         onLimited?.(name);
         const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        throw new AppError('rate_limited', 'Too many attempts. Please wait before trying again.', { retryAfterSeconds });
+        throw new AppError('rate_limited', 'Too many attempts. Please wait before trying again.', {
+          retryAfterSeconds,
+        });
       }
     },
   };

@@ -6,8 +6,11 @@ import type { LimitName, RateLimiter } from './rate-limits.js';
 
 /** A locked request; retryAfterSeconds, when known, is the account's wait before a new request gets a code. */
 export const lockedError = (retryAfterSeconds?: number) =>
-  new AppError('request_locked', 'Too many wrong codes: this request is locked. Start a new one later.',
-    retryAfterSeconds ? { retryAfterSeconds } : {});
+  new AppError(
+    'request_locked',
+    'Too many wrong codes: this request is locked. Start a new one later.',
+    retryAfterSeconds ? { retryAfterSeconds } : {},
+  );
 
 const GONE: Partial<Record<ResetStatus, () => AppError>> = { locked: () => lockedError() };
 
@@ -21,7 +24,8 @@ export function createAuditedLimit(limiter: RateLimiter, audit: (entry: AuditEnt
     try {
       await limiter.consume(name, subject);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'rate_limited') await audit({ ...entry, action: 'reset.rate_limited', outcome: name });
+      if (err instanceof AppError && err.code === 'rate_limited')
+        await audit({ ...entry, action: 'reset.rate_limited', outcome: name });
       throw err;
     }
   };

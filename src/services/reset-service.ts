@@ -11,9 +11,7 @@ import { AppError } from '../errors.js';
 import { maskIdentifier } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { insertAuditEntry, type AuditEntry } from '../queries/audit.queries.js';
-import {
-  createResetRequestQueries, insertResetRequest, type ResetChannel,
-} from '../queries/reset-requests.queries.js';
+import { createResetRequestQueries, insertResetRequest, type ResetChannel } from '../queries/reset-requests.queries.js';
 import { createUserQueries, type UserRow } from '../queries/users.queries.js';
 import { generateOtp, hashOtp } from '../security/otp.js';
 import type { RiskMonitor } from '../risk/risk-monitor.js';
@@ -96,24 +94,54 @@ export function createResetService(deps: ResetServiceDeps) {
     const otpHash = hashOtp(pepper, requestId, r.account ? otp : randomBytes(16).toString('hex'));
     await db.transaction(async (tx) => {
       await insertResetRequest(tx, {
-        id: requestId, userId: r.account?.id ?? null, subjectDigest: digestOf(r.subject), kind: r.kind, channel: r.channel,
-        country: r.country, otpHash, ttlSeconds: deps.otpTtlSeconds, maxAttempts: OTP_MAX_ATTEMPTS, ip: r.ip,
+        id: requestId,
+        userId: r.account?.id ?? null,
+        subjectDigest: digestOf(r.subject),
+        kind: r.kind,
+        channel: r.channel,
+        country: r.country,
+        otpHash,
+        ttlSeconds: deps.otpTtlSeconds,
+        maxAttempts: OTP_MAX_ATTEMPTS,
+        ip: r.ip,
       });
-      await insertAuditEntry(tx, { ...r.audit, userId: r.account?.id ?? null, requestId, country: r.country, outcome: r.account ? 'ok' : 'no_account' });
+      await insertAuditEntry(tx, {
+        ...r.audit,
+        userId: r.account?.id ?? null,
+        requestId,
+        country: r.country,
+        outcome: r.account ? 'ok' : 'no_account',
+      });
     });
     metrics.resetRequests.inc({ kind: r.kind, channel: r.channel, country: r.country ?? 'unknown' });
-    deps.risk?.onResetRequested({ userId: r.account?.id ?? null, ip: r.ip, country: r.country, subjectDigest: digestOf(r.subject) });
+    deps.risk?.onResetRequested({
+      userId: r.account?.id ?? null,
+      ip: r.ip,
+      country: r.country,
+      subjectDigest: digestOf(r.subject),
+    });
     const { account, destination } = r;
     if (account && destination) {
       const sendChannel = r.channel === 'email' ? 'email' : 'sms';
       const lang = r.lang ?? account.language;
-      deps.defer(() => notifier.sendOtp({ requestId, kind: r.kind, channel: sendChannel, to: destination, lang, otp, userId: account.id }));
+      deps.defer(() =>
+        notifier.sendOtp({
+          requestId,
+          kind: r.kind,
+          channel: sendChannel,
+          to: destination,
+          lang,
+          otp,
+          userId: account.id,
+        }),
+      );
     }
     return { requestId, expiresInSeconds: deps.otpTtlSeconds };
   }
 
   /** The SIM-swap verdict for a number (null when no checker is configured). */
-  const simSwapOf = async (phone: string): Promise<SimSwapStatus | null> => (deps.simSwap ? deps.simSwap.check(phone) : null);
+  const simSwapOf = async (phone: string): Promise<SimSwapStatus | null> =>
+    deps.simSwap ? deps.simSwap.check(phone) : null;
   /** A recent swap refuses SMS codes; so does an unanswered check when policy says refuse. */
   const swapBlocks = (status: SimSwapStatus | null) =>
     status === 'swapped' || (status === 'unknown' && deps.simSwapUnknownPolicy === 'refuse');
@@ -127,7 +155,11 @@ export function createResetService(deps: ResetServiceDeps) {
     return !allowed || allowed.size === 0 || (country !== null && allowed.has(country));
   };
   /** A spent budget as false instead of an error: after the answer a refusal only makes a decoy. */
-  const within = (spend: Promise<void>) => spend.then(() => true, () => false);
+  const within = (spend: Promise<void>) =>
+    spend.then(
+      () => true,
+      () => false,
+    );
 
   /**
    * SMS-pumping guard, applied before any lookup so known and unknown numbers
@@ -174,8 +206,15 @@ export function createResetService(deps: ResetServiceDeps) {
     if (!id) throw new AppError('invalid_request', 'identifier must be a phone number or an email address');
     const channel = input.channel ?? (id.type === 'email' ? 'email' : 'sms');
     // A deployment without an email provider says so for everyone (configuration, not account data).
-    if (channel === 'email' && deps.emailEnabled === false) throw new AppError('channel_refused', 'Codes cannot be sent by email on this service.');
-    const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel, subject: maskIdentifier(id.value), ip: input.ip };
+    if (channel === 'email' && deps.emailEnabled === false)
+      throw new AppError('channel_refused', 'Codes cannot be sent by email on this service.');
+    const audit: AuditEntry = {
+      action: 'reset.requested',
+      kind: input.kind,
+      channel,
+      subject: maskIdentifier(id.value),
+      ip: input.ip,
+    };
     if (input.ip) await limit('startPerIp', input.ip, audit);
     await limit('startPerIdentifier', id.value, audit);
     let swap: SimSwapStatus | null = null;
@@ -184,22 +223,36 @@ export function createResetService(deps: ResetServiceDeps) {
       swap = await simSwapOf(id.value);
       if (swapBlocks(swap)) {
         await audit_({ ...audit, action: 'reset.rate_limited', outcome: 'sim_swap' });
-        throw new AppError('channel_refused', 'For your safety, codes cannot be sent to this number right now. Please visit a Molam agent with your ID.');
+        throw new AppError(
+          'channel_refused',
+          'For your safety, codes cannot be sent to this number right now. Please visit a Molam agent with your ID.',
+        );
       }
     }
-    const user = id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
+    const user =
+      id.type === 'phone' ? await users.findActiveUserByPhone(id.value) : await users.findActiveUserByEmail(id.value);
     const requestId = randomUUID();
     deps.defer(() => openForIdentifier(requestId, id, user, channel, input, audit, swap));
     return { requestId, expiresInSeconds: deps.otpTtlSeconds };
   }
 
   async function openForIdentifier(
-    requestId: string, id: Identifier, user: UserRow | undefined, channel: 'sms' | 'email', input: StartInput, audit: AuditEntry,
+    requestId: string,
+    id: Identifier,
+    user: UserRow | undefined,
+    channel: 'sms' | 'email',
+    input: StartInput,
+    audit: AuditEntry,
     swap: SimSwapStatus | null,
   ) {
-    const country = user?.country ?? (id.type === 'phone' ? id.country ?? null : null);
+    const country = user?.country ?? (id.type === 'phone' ? (id.country ?? null) : null);
     // Made-up numbers spend their own budget (silently: no audit row either); past it they leave no decoy row.
-    if (!user && id.type === 'phone' && !(await within(limiter.consume('unknownStartsPerCountry', country ?? 'unknown')))) return;
+    if (
+      !user &&
+      id.type === 'phone' &&
+      !(await within(limiter.consume('unknownStartsPerCountry', country ?? 'unknown')))
+    )
+      return;
     if (user) noteSimSwap(user.id, swap, country);
     let destination = user ? (channel === 'sms' ? user.phone_e164 : user.email) : null;
     // An account cooling off after a lock gets a decoy: the same 202, nothing sent (item 6).
@@ -207,8 +260,16 @@ export function createResetService(deps: ResetServiceDeps) {
     // A refusal makes the request a decoy (nothing sent) instead of an answer that would reveal the account.
     if (user && destination && channel === 'sms' && !(await smsMayGo(user, destination, id, audit))) destination = null;
     await openRequest({
-      requestId, kind: input.kind, channel, subject: id.value, country, account: destination ? user : undefined, destination,
-      lang: input.lang, ip: input.ip, audit,
+      requestId,
+      kind: input.kind,
+      channel,
+      subject: id.value,
+      country,
+      account: destination ? user : undefined,
+      destination,
+      lang: input.lang,
+      ip: input.ip,
+      audit,
     });
   }
 
@@ -217,7 +278,12 @@ export function createResetService(deps: ResetServiceDeps) {
    * may be told so; a phone may complete at most MAX_RESETS_PER_30_DAYS resets.
    */
   async function startForPhone(input: { phone: string; kind: ResetKind; lang: string }) {
-    const audit: AuditEntry = { action: 'reset.requested', kind: input.kind, channel: 'ussd', subject: maskIdentifier(input.phone) };
+    const audit: AuditEntry = {
+      action: 'reset.requested',
+      kind: input.kind,
+      channel: 'ussd',
+      subject: maskIdentifier(input.phone),
+    };
     // After a lock nothing is sent until the cool-off ends; the screen says how long (item 6).
     const coolOff = await lockout.coolOffOfPhone(input.phone, audit);
     if (coolOff > 0) return { outcome: 'blocked' as const, retryAfterSeconds: coolOff };
@@ -244,8 +310,15 @@ export function createResetService(deps: ResetServiceDeps) {
     }
     await limit('smsPerCountry', country ?? 'unknown', { ...audit, userId: user.id });
     const opened = await openRequest({
-      kind: input.kind, channel: 'ussd', subject: input.phone, country: user.country, account: user,
-      destination: user.phone_e164, lang: input.lang, ip: null, audit,
+      kind: input.kind,
+      channel: 'ussd',
+      subject: input.phone,
+      country: user.country,
+      account: user,
+      destination: user.phone_e164,
+      lang: input.lang,
+      ip: null,
+      audit,
     });
     return { outcome: 'sent' as const, ...opened };
   }
@@ -253,24 +326,53 @@ export function createResetService(deps: ResetServiceDeps) {
   /** Cancels a live request (menu "start over", "not me" by SMS). */
   async function cancel(requestId: string, reason: string) {
     const row = await requests.cancelLiveRequest(requestId);
-    if (row) await audit_({ action: 'reset.cancelled', outcome: reason, userId: row.user_id, requestId, kind: row.kind, channel: row.channel });
+    if (row)
+      await audit_({
+        action: 'reset.cancelled',
+        outcome: reason,
+        userId: row.user_id,
+        requestId,
+        kind: row.kind,
+        channel: row.channel,
+      });
     return row !== undefined;
   }
 
   async function resend(requestId: string, lang?: string) {
     const current = await requests.findResetRequestById(requestId);
     if (current && current.channel !== 'email' && current.status === 'pending') {
-      await limit('smsPerPhone', current.subject_digest, { action: 'reset.code_resent', requestId, kind: current.kind, channel: current.channel });
+      await limit('smsPerPhone', current.subject_digest, {
+        action: 'reset.code_resent',
+        requestId,
+        kind: current.kind,
+        channel: current.channel,
+      });
     }
     const otp = generateOtp();
     const row = await requests.replaceCodeOfPendingRequest(
-      requestId, hashOtp(pepper, requestId, otp), deps.otpTtlSeconds, RESEND_COOLDOWN_SECONDS, MAX_SENDS_PER_REQUEST);
+      requestId,
+      hashOtp(pepper, requestId, otp),
+      deps.otpTtlSeconds,
+      RESEND_COOLDOWN_SECONDS,
+      MAX_SENDS_PER_REQUEST,
+    );
     if (!row) throw await resendRefusal(requestId);
     const user = row.user_id ? await users.findUserById(row.user_id) : undefined;
     const to = user && (row.channel === 'email' ? user.email : user.phone_e164);
     if (user && to) {
       const channel = row.channel === 'email' ? 'email' : 'sms';
-      deps.defer(() => notifier.sendOtp({ requestId, kind: row.kind, channel, to, lang: lang ?? user.language, otp, userId: user.id, resend: true }));
+      deps.defer(() =>
+        notifier.sendOtp({
+          requestId,
+          kind: row.kind,
+          channel,
+          to,
+          lang: lang ?? user.language,
+          otp,
+          userId: user.id,
+          resend: true,
+        }),
+      );
     }
     return { requestId, expiresInSeconds: deps.otpTtlSeconds };
   }
@@ -282,14 +384,24 @@ export function createResetService(deps: ResetServiceDeps) {
     metrics.rateLimited.inc({ scope: 'resend' });
     if (row.send_count >= MAX_SENDS_PER_REQUEST) {
       return new AppError('rate_limited', 'No more codes for this request. Start a new one later.', {
-        retryAfterSeconds: Math.max(1, Math.ceil((row.otp_expires_at.getTime() - Date.now()) / 1000)), reason: 'send_cap',
+        retryAfterSeconds: Math.max(1, Math.ceil((row.otp_expires_at.getTime() - Date.now()) / 1000)),
+        reason: 'send_cap',
       });
     }
     const wait = RESEND_COOLDOWN_SECONDS - Math.floor((Date.now() - row.last_sent_at.getTime()) / 1000);
-    return new AppError('rate_limited', 'Please wait before asking for another code.', { retryAfterSeconds: Math.max(1, wait), reason: 'cooldown' });
+    return new AppError('rate_limited', 'Please wait before asking for another code.', {
+      retryAfterSeconds: Math.max(1, wait),
+      reason: 'cooldown',
+    });
   }
 
-  return { start, startForPhone, cancel, resend, verify: createCodeVerifier({ ...deps, limit, lockout, audit: audit_ }).verify };
+  return {
+    start,
+    startForPhone,
+    cancel,
+    resend,
+    verify: createCodeVerifier({ ...deps, limit, lockout, audit: audit_ }).verify,
+  };
 }
 
 export type ResetService = ReturnType<typeof createResetService>;

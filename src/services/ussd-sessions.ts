@@ -15,9 +15,14 @@ export function createUssdSessions({ db, metrics }: { db: Database; metrics: Met
     async ended(end: UssdSessionEnd): Promise<void> {
       metrics.ussdSessions.inc({ provider: end.provider, status: end.status });
       await insertAuditEntry(db, {
-        action: 'ussd.session_ended', outcome: end.status, subject: maskPhone(end.phone),
+        action: 'ussd.session_ended',
+        outcome: end.status,
+        subject: maskPhone(end.phone),
         details: {
-          provider: end.provider, hops: end.hops ?? null, durationMs: end.durationMs ?? null, error: end.errorMessage ?? null,
+          provider: end.provider,
+          hops: end.hops ?? null,
+          durationMs: end.durationMs ?? null,
+          error: end.errorMessage ?? null,
         },
       });
     },

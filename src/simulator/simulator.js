@@ -16,13 +16,31 @@ const NETWORKS = [
 const $ = (id) => document.getElementById(id);
 const el = {
   langButtons: document.querySelectorAll('[data-lang]'),
-  demoUser: $('demo-user'), phone: $('phone-number'), serviceCode: $('service-code'), operator: $('operator'),
-  screen: $('ussd-screen'), screenState: $('screen-state'), input: $('ussd-input'),
-  send: $('send'), clear: $('backspace'), dial: $('dial'), dialLabel: $('dial-label'), cancel: $('cancel'),
-  keys: document.querySelectorAll('[data-key]'), sessionInfo: $('session-info'),
-  inboxNumber: $('inbox-number'), inboxList: $('inbox-list'), inboxEmpty: $('inbox-empty'), inboxStatus: $('inbox-status'),
-  phone_: document.querySelector('.phone'), langNote: $('lang-note'),
-  smsText: $('sms-text'), smsSend: $('sms-send'), smsNotMe: $('sms-not-me'), smsStop: $('sms-stop'), smsStatus: $('sms-status'),
+  demoUser: $('demo-user'),
+  phone: $('phone-number'),
+  serviceCode: $('service-code'),
+  operator: $('operator'),
+  screen: $('ussd-screen'),
+  screenState: $('screen-state'),
+  input: $('ussd-input'),
+  send: $('send'),
+  clear: $('backspace'),
+  dial: $('dial'),
+  dialLabel: $('dial-label'),
+  cancel: $('cancel'),
+  keys: document.querySelectorAll('[data-key]'),
+  sessionInfo: $('session-info'),
+  inboxNumber: $('inbox-number'),
+  inboxList: $('inbox-list'),
+  inboxEmpty: $('inbox-empty'),
+  inboxStatus: $('inbox-status'),
+  phone_: document.querySelector('.phone'),
+  langNote: $('lang-note'),
+  smsText: $('sms-text'),
+  smsSend: $('sms-send'),
+  smsNotMe: $('sms-not-me'),
+  smsStop: $('sms-stop'),
+  smsStatus: $('sms-status'),
 };
 
 // The number the inbound SMS is addressed to: our short code (the service answers from its own sender).
@@ -46,7 +64,10 @@ function pickLang() {
   const known = (lang) => lang === 'en' || lang === 'fr';
   const asked = query.get('lang');
   const stored = localStorage.getItem('molam-sim-lang');
-  return { lang: known(asked) ? asked : known(stored) ? stored : 'fr', unknown: asked !== null && !known(asked) ? asked.slice(0, 16) : null };
+  return {
+    lang: known(asked) ? asked : known(stored) ? stored : 'fr',
+    unknown: asked !== null && !known(asked) ? asked.slice(0, 16) : null,
+  };
 }
 
 const t = (key, vars = {}) => LABELS[state.lang][key].replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ''));
@@ -77,9 +98,13 @@ function render() {
   el.langNote.textContent = state.unknownLang ? t('langNote', { asked: state.unknownLang }) : '';
   el.smsStatus.textContent = state.sms.status ? t(state.sms.status.key, state.sms.status.vars) : '';
 
-  el.screen.textContent = state.screen.service ?? t(state.screen.ui, { code: el.serviceCode.value.trim() || '*384*1#', ...state.screen.vars });
+  el.screen.textContent =
+    state.screen.service ??
+    t(state.screen.ui, { code: el.serviceCode.value.trim() || '*384*1#', ...state.screen.vars });
   el.screen.setAttribute('aria-busy', String(phase === 'waiting'));
-  el.screenState.textContent = { idle: '', waiting: t('stateWaiting'), open: t('stateOpen'), ended: t('stateEnded') }[phase];
+  el.screenState.textContent = { idle: '', waiting: t('stateWaiting'), open: t('stateOpen'), ended: t('stateEnded') }[
+    phase
+  ];
   document.body.dataset.phase = phase;
 
   const live = phase === 'open' || phase === 'waiting';
@@ -92,7 +117,8 @@ function render() {
   el.demoUser.disabled = live;
   el.serviceCode.disabled = live;
   el.operator.textContent = networkOf(session?.phone ?? el.phone.value.trim()).name;
-  el.sessionInfo.textContent = !session ? ''
+  el.sessionInfo.textContent = !session
+    ? ''
     : t(phase === 'ended' ? 'sessionEnded' : 'session', { id: session.id.slice(0, 12), hops: session.hops });
   renderInboxTimes();
 }
@@ -109,7 +135,15 @@ async function dial() {
   const phone = el.phone.value.trim();
   const serviceCode = el.serviceCode.value.trim();
   if (!phone || !serviceCode) return;
-  state.session = { id: randomId(), inputs: [], hops: 0, startedAt: Date.now(), phone, serviceCode, network: networkOf(phone) };
+  state.session = {
+    id: randomId(),
+    inputs: [],
+    hops: 0,
+    startedAt: Date.now(),
+    phone,
+    serviceCode,
+    network: networkOf(phone),
+  };
   await hop('');
 }
 
@@ -125,13 +159,19 @@ async function hop(text) {
   showScreen({ ui: 'running' }, 'waiting');
   session.hops += 1;
   const form = new URLSearchParams({
-    sessionId: session.id, serviceCode: session.serviceCode, phoneNumber: session.phone, networkCode: session.network.code, text,
+    sessionId: session.id,
+    serviceCode: session.serviceCode,
+    phoneNumber: session.phone,
+    networkCode: session.network.code,
+    text,
   });
   let reply = null;
   let refusal = null; // the service's {error: {code, field?}} for a 4xx
   try {
     const res = await fetch(`/gateways/africastalking/ussd${webhookQuery}`, {
-      method: 'POST', body: form, signal: AbortSignal.timeout(15_000),
+      method: 'POST',
+      body: form,
+      signal: AbortSignal.timeout(15_000),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     if (res.ok) reply = await res.text();
@@ -183,9 +223,15 @@ function cancel() {
 /** AT's end-of-session callback. `input` is left out: it would carry the OTP and PIN. */
 function notifySessionEnd(session, status, errorMessage) {
   const form = new URLSearchParams({
-    sessionId: session.id, serviceCode: session.serviceCode, networkCode: session.network.code, phoneNumber: session.phone, status,
+    sessionId: session.id,
+    serviceCode: session.serviceCode,
+    networkCode: session.network.code,
+    phoneNumber: session.phone,
+    status,
     date: atDate(new Date()),
-    durationInMillis: String(Date.now() - session.startedAt), hopsCount: String(session.hops), cost: '0',
+    durationInMillis: String(Date.now() - session.startedAt),
+    hopsCount: String(session.hops),
+    cost: '0',
   });
   if (errorMessage) form.set('errorMessage', errorMessage);
   fetch(`/gateways/africastalking/ussd/events${webhookQuery}`, { method: 'POST', body: form }).catch(() => {});
@@ -216,7 +262,10 @@ function selectNumber(phone) {
   state.sms.status = null;
   const known = [...el.demoUser.options].some((o) => o.value === phone);
   el.demoUser.value = known ? phone : '';
-  if (state.phase === 'ended') { state.session = null; showScreen({ ui: 'idle' }, 'idle'); } else render();
+  if (state.phase === 'ended') {
+    state.session = null;
+    showScreen({ ui: 'idle' }, 'idle');
+  } else render();
   resetInbox();
 }
 
@@ -226,11 +275,20 @@ async function sendSms(text) {
   const phone = el.phone.value.trim();
   if (!text.trim() || !phone) return;
   // A fresh id per message: the service answers a repeated id only once (AT's retries).
-  const form = new URLSearchParams({ from: phone, to: SHORT_CODE, text, date: atDate(new Date()), id: randomId('SIM_SMS_'), networkCode: networkOf(phone).code });
+  const form = new URLSearchParams({
+    from: phone,
+    to: SHORT_CODE,
+    text,
+    date: atDate(new Date()),
+    id: randomId('SIM_SMS_'),
+    networkCode: networkOf(phone).code,
+  });
   let status;
   try {
     const res = await fetch(`/gateways/africastalking/sms/inbound${webhookQuery}`, { method: 'POST', body: form });
-    status = res.ok ? { key: 'smsSent' } : { key: 'smsFailed', vars: { code: (await res.json().catch(() => ({}))).error?.code ?? res.status } };
+    status = res.ok
+      ? { key: 'smsSent' }
+      : { key: 'smsFailed', vars: { code: (await res.json().catch(() => ({}))).error?.code ?? res.status } };
   } catch {
     status = { key: 'smsFailed', vars: { code: 'network' } };
   }
@@ -291,7 +349,8 @@ function messageItem(message) {
 
 function renderInboxTimes() {
   const channelLabel = { email: 'email', out: 'smsOut' };
-  for (const node of el.inboxList.querySelectorAll('.msg-channel')) node.textContent = t(channelLabel[node.dataset.channel] ?? 'sms');
+  for (const node of el.inboxList.querySelectorAll('.msg-channel'))
+    node.textContent = t(channelLabel[node.dataset.channel] ?? 'sms');
   for (const node of el.inboxList.querySelectorAll('time')) {
     node.textContent = new Date(node.dateTime).toLocaleTimeString(state.lang === 'fr' ? 'fr-FR' : 'en-GB');
   }
@@ -347,10 +406,15 @@ el.dial.addEventListener('click', () => void dial());
 el.send.addEventListener('click', () => void sendReply());
 el.cancel.addEventListener('click', cancel);
 el.input.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter') { e.preventDefault(); void sendReply(); }
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    void sendReply();
+  }
   if (e.key === 'Escape') cancel();
 });
-el.serviceCode.addEventListener('keydown', (e) => { if (e.key === 'Enter') void dial(); });
+el.serviceCode.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') void dial();
+});
 // A focused keypad button would take Enter as one more click (one more digit): Enter is the phone's OK key.
 el.phone_.addEventListener('keydown', (e) => {
   if (!e.target.closest('.keypad')) return;
@@ -365,11 +429,18 @@ el.phone_.addEventListener('keydown', (e) => {
   }
 });
 el.smsSend.addEventListener('click', () => void sendSms(el.smsText.value));
-el.smsText.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); void sendSms(el.smsText.value); } });
+el.smsText.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    void sendSms(el.smsText.value);
+  }
+});
 el.smsNotMe.addEventListener('click', () => void sendSms(t('smsNotMe')));
 el.smsStop.addEventListener('click', () => void sendSms('STOP'));
 el.serviceCode.addEventListener('input', render);
-el.demoUser.addEventListener('change', () => { if (el.demoUser.value) selectNumber(el.demoUser.value); });
+el.demoUser.addEventListener('change', () => {
+  if (el.demoUser.value) selectNumber(el.demoUser.value);
+});
 el.phone.addEventListener('change', () => selectNumber(el.phone.value.trim()));
 
 const other = document.createElement('option');

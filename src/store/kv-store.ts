@@ -30,8 +30,7 @@ export interface KvLockAndRead {
 }
 
 export type KvLockAndReadResult =
-  | { stopped: string }
-  | { stopped: null; locked: boolean; reads: (string | null)[]; lockedReads: (string | null)[] };
+  { stopped: string } | { stopped: null; locked: boolean; reads: (string | null)[]; lockedReads: (string | null)[] };
 
 export interface KvStore {
   readonly kind: 'redis' | 'memory';

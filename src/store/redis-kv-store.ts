@@ -50,7 +50,11 @@ end
 if ARGV[4] ~= '' and redis.call('GET', KEYS[n + 2]) == ARGV[4] then redis.call('DEL', KEYS[n + 2]) end
 return 1`;
 
-const SCRIPTS = { molamDeleteIfEquals: DELETE_IF_EQUALS, molamLockAndRead: LOCK_AND_READ, molamGuardedCommit: GUARDED_COMMIT };
+const SCRIPTS = {
+  molamDeleteIfEquals: DELETE_IF_EQUALS,
+  molamLockAndRead: LOCK_AND_READ,
+  molamGuardedCommit: GUARDED_COMMIT,
+};
 /** Each script is called as (numberOfKeys, ...keys, ...args). */
 type Scripts = Record<keyof typeof SCRIPTS, (...args: (string | number)[]) => Promise<unknown>>;
 
@@ -70,7 +74,9 @@ export const REPLICA_ACK_TIMEOUT_MS = 250;
  */
 function bounded<T>(work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('redis cluster: no answer in time')), COMMAND_TIMEOUT_MS); });
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('redis cluster: no answer in time')), COMMAND_TIMEOUT_MS);
+  });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
@@ -78,7 +84,17 @@ export function createRedisKvStore(redis: RedisClient, opts: { onUnreplicated?: 
   const store = createStore(redis, opts);
   if (!isCluster(redis)) return store;
   const wrapped = { ...store };
-  for (const name of ['get', 'getMany', 'set', 'setIfAbsent', 'delete', 'deleteIfEquals', 'lockAndRead', 'commit', 'ping'] as const) {
+  for (const name of [
+    'get',
+    'getMany',
+    'set',
+    'setIfAbsent',
+    'delete',
+    'deleteIfEquals',
+    'lockAndRead',
+    'commit',
+    'ping',
+  ] as const) {
     const call = store[name] as (...a: unknown[]) => Promise<unknown>;
     (wrapped as Record<string, unknown>)[name] = (...a: unknown[]) => bounded(call(...a));
   }
@@ -90,7 +106,11 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
   const scripts = redis as unknown as Scripts;
   // WAIT names no key: in one pipeline with the COMMIT it goes to the node that ran it (the slot's master).
   const commitReplicated = async (args: (string | number)[]) => {
-    const pipeline = redis.pipeline() as unknown as { molamGuardedCommit(...a: (string | number)[]): unknown; call(...a: (string | number)[]): unknown; exec(): Promise<[Error | null, unknown][] | null> };
+    const pipeline = redis.pipeline() as unknown as {
+      molamGuardedCommit(...a: (string | number)[]): unknown;
+      call(...a: (string | number)[]): unknown;
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
     pipeline.molamGuardedCommit(...args);
     pipeline.call('WAIT', 1, REPLICA_ACK_TIMEOUT_MS);
     const [committed, acked] = (await pipeline.exec()) ?? [];
@@ -116,20 +136,41 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
     },
     async lockAndRead({ stopIf, reads, lock, lockedReads }) {
       const keys = [...(stopIf === undefined ? [] : [stopIf]), ...reads, lock.key, ...lockedReads];
-      const out = (await scripts.molamLockAndRead(keys.length, ...keys, stopIf === undefined ? '0' : '1', reads.length, lock.value, ms(lock.ttlMs))) as (string | null)[];
+      const out = (await scripts.molamLockAndRead(
+        keys.length,
+        ...keys,
+        stopIf === undefined ? '0' : '1',
+        reads.length,
+        lock.value,
+        ms(lock.ttlMs),
+      )) as (string | null)[];
       if (out[0] === 'stopped') return { stopped: out[1]! };
       // A GET of a missing key is false in Lua and comes back as null.
       const at = (i: number) => out[1 + i] ?? null;
       return {
-        stopped: null, locked: out[0] === 'locked',
-        reads: reads.map((_, i) => at(i)), lockedReads: out[0] === 'locked' ? lockedReads.map((_, i) => at(reads.length + i)) : [],
+        stopped: null,
+        locked: out[0] === 'locked',
+        reads: reads.map((_, i) => at(i)),
+        lockedReads: out[0] === 'locked' ? lockedReads.map((_, i) => at(reads.length + i)) : [],
       };
     },
     async commit(writes, guard, release) {
       const mode = !guard ? 'none' : guard.equals === null ? 'absent' : 'equals';
       // The unguarded placeholder is a key of the same slot: a cluster refuses a script across slots.
-      const keys = [guard?.key ?? writes[0]?.key ?? release?.key ?? 'unused', ...writes.map((w) => w.key), ...(release ? [release.key] : [])];
-      const args = [keys.length, ...keys, mode, guard?.equals ?? '', String(writes.length), release?.value ?? '', ...writes.flatMap((w) => [w.value, ms(w.ttlMs)])];
+      const keys = [
+        guard?.key ?? writes[0]?.key ?? release?.key ?? 'unused',
+        ...writes.map((w) => w.key),
+        ...(release ? [release.key] : []),
+      ];
+      const args = [
+        keys.length,
+        ...keys,
+        mode,
+        guard?.equals ?? '',
+        String(writes.length),
+        release?.value ?? '',
+        ...writes.flatMap((w) => [w.value, ms(w.ttlMs)]),
+      ];
       return (await (isCluster(redis) ? commitReplicated(args) : scripts.molamGuardedCommit(...args))) === 1;
     },
     async ping() {
@@ -138,7 +179,8 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
       const masters = redis.nodes('master');
       await Promise.all(masters.map((node) => node.ping()));
       // ...and they agree every slot is served (a failed master's slots wait for its replica).
-      if (masters.length === 0 || !/cluster_state:ok/.test(await masters[0]!.cluster('INFO'))) throw new Error('redis cluster: state is not ok');
+      if (masters.length === 0 || !/cluster_state:ok/.test(await masters[0]!.cluster('INFO')))
+        throw new Error('redis cluster: state is not ok');
     },
     async close() {
       await redis.quit().catch(() => redis.disconnect());

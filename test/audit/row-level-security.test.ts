@@ -18,8 +18,13 @@ async function seed(db: Database): Promise<void> {
   for (const country of ['SN', 'SN', 'CI']) {
     await db.query(
       `INSERT INTO molam_reset_requests (subject_digest, kind, channel, country, otp_hash, otp_expires_at)
-       VALUES ($1, 'ussd_pin', 'ussd', $2, 'h', now() + interval '5 minutes')`, [randomUUID(), country]);
-    await db.query(`INSERT INTO molam_audit_log (action, country, subject) VALUES ('reset.requested', $1, '+221*******01')`, [country]);
+       VALUES ($1, 'ussd_pin', 'ussd', $2, 'h', now() + interval '5 minutes')`,
+      [randomUUID(), country],
+    );
+    await db.query(
+      `INSERT INTO molam_audit_log (action, country, subject) VALUES ('reset.requested', $1, '+221*******01')`,
+      [country],
+    );
   }
   await db.query(`INSERT INTO molam_audit_log (action) VALUES ('reset.rate_limited')`); // no country: no tenant sees it
 }
@@ -29,7 +34,9 @@ async function visible(db: Database, role: string, tenant?: string) {
   return db.transaction(async (tx) => {
     await tx.query(`SET LOCAL ROLE ${role}`);
     if (tenant !== undefined) await tx.query(`SELECT set_config('molam.tenant', $1, true)`, [tenant]);
-    const requests = await tx.query<{ country: string | null }>('SELECT country FROM molam_reset_requests ORDER BY country');
+    const requests = await tx.query<{ country: string | null }>(
+      'SELECT country FROM molam_reset_requests ORDER BY country',
+    );
     const audit = await tx.query<{ country: string | null }>('SELECT country FROM molam_audit_log ORDER BY country');
     return { requests: requests.rows.map((r) => r.country), audit: audit.rows.map((r) => r.country) };
   });
@@ -89,10 +96,12 @@ function isolationSuite(name: string, open: () => Promise<Engine>) {
     });
 
     it('lets a tenant reader read only, never write', async () => {
-      await expect(db.transaction(async (tx) => {
-        await tx.query(`SET LOCAL ROLE ${backOffice}`);
-        await tx.query(`INSERT INTO molam_audit_log (action, country) VALUES ('reset.requested', 'SN')`);
-      })).rejects.toThrow(/permission denied/);
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query(`SET LOCAL ROLE ${backOffice}`);
+          await tx.query(`INSERT INTO molam_audit_log (action, country) VALUES ('reset.requested', 'SN')`);
+        }),
+      ).rejects.toThrow(/permission denied/);
     });
 
     it('keeps the service working: the owner and a non-owner service role see and write every country', async () => {
@@ -138,7 +147,8 @@ isolationSuite('postgres', async () => {
 
 isolationSuite('pglite', async () => {
   const db = await createPgliteDatabase();
-  const groups = () => db.exec(`CREATE ROLE molam_tenant_sn NOLOGIN IN ROLE molam_tenant_reader;
+  const groups = () =>
+    db.exec(`CREATE ROLE molam_tenant_sn NOLOGIN IN ROLE molam_tenant_reader;
                                  CREATE ROLE molam_tenant_ci NOLOGIN IN ROLE molam_tenant_reader`);
   return { db, roles: (sql) => db.exec(sql), groups, close: () => db.close() };
 });

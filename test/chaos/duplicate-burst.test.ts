@@ -34,7 +34,13 @@ beforeAll(async () => {
     stdio: 'ignore',
   });
   for (const until = Date.now() + 30_000; ;) {
-    if (await fetch(`${secondUrl}/health`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${secondUrl}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (second.exitCode !== null || Date.now() > until) throw new Error('second process did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -55,13 +61,34 @@ function session(provider: Provider, phone: string) {
   const next = (input: string | null) => {
     if (input !== null) inputs.push(input);
     if (provider === 'africastalking') {
-      return { path: '/gateways/africastalking/ussd', type: 'application/x-www-form-urlencoded',
-        body: String(new URLSearchParams({ sessionId: id, phoneNumber: phone, serviceCode: '*384*1#', networkCode: '60801', text: inputs.join('*') })) };
+      return {
+        path: '/gateways/africastalking/ussd',
+        type: 'application/x-www-form-urlencoded',
+        body: String(
+          new URLSearchParams({
+            sessionId: id,
+            phoneNumber: phone,
+            serviceCode: '*384*1#',
+            networkCode: '60801',
+            text: inputs.join('*'),
+          }),
+        ),
+      };
     }
     const dial = input === null;
-    return { path: '/gateways/hubtel/ussd', type: 'application/json',
-      body: JSON.stringify({ Type: dial ? 'Initiation' : 'Response', Message: dial ? '*713#' : input, ServiceCode: '713', Operator: 'mtn',
-        Mobile: phone.slice(1), SessionId: id, Sequence: inputs.length + 1 }) };
+    return {
+      path: '/gateways/hubtel/ussd',
+      type: 'application/json',
+      body: JSON.stringify({
+        Type: dial ? 'Initiation' : 'Response',
+        Message: dial ? '*713#' : input,
+        ServiceCode: '713',
+        Operator: 'mtn',
+        Mobile: phone.slice(1),
+        SessionId: id,
+        Sequence: inputs.length + 1,
+      }),
+    };
   };
   return { next };
 }
@@ -70,7 +97,12 @@ type Request = ReturnType<ReturnType<typeof session>['next']>;
 
 /** Sends a hop and returns the screen as `END …`/`CON …` for either gateway. */
 async function send(base: string, r: Request): Promise<{ status: number; screen: string }> {
-  const res = await fetch(`${base}${r.path}`, { method: 'POST', headers: { 'content-type': r.type }, body: r.body, signal: AbortSignal.timeout(20_000) });
+  const res = await fetch(`${base}${r.path}`, {
+    method: 'POST',
+    headers: { 'content-type': r.type },
+    body: r.body,
+    signal: AbortSignal.timeout(20_000),
+  });
   const text = await res.text();
   if (res.status !== 200 || !r.path.includes('hubtel')) return { status: res.status, screen: text };
   const body = JSON.parse(text) as { Type: string; Message: string };
@@ -88,7 +120,13 @@ const EXPECTED_SCREEN: Record<Step, RegExp> = {
   confirm_ussd_pin: /^END .*PIN has been changed/,
 };
 
-interface Prepared { step: Step; provider: Provider; phone: string; hop: Request; versionBefore: number }
+interface Prepared {
+  step: Step;
+  provider: Provider;
+  phone: string;
+  hop: Request;
+  versionBefore: number;
+}
 
 // The record is sealed under an HMAC-named key: read it through a store built like the service's.
 const versionOf = async (phone: string) => {
@@ -127,30 +165,61 @@ const count = async (sql: string, params: unknown[]) => (await svc.app.db.query<
 
 /** How many times each transition of `p.step` happened, read from Postgres and Redis. */
 async function transitions(p: Prepared): Promise<Record<string, number>> {
-  const requests = (status: string) => count(
-    `SELECT count(*)::int AS n FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1 AND r.status = ANY($2)`,
-    [p.phone, status.split(',')]);
-  const audits = (action: string) => count(`SELECT count(*)::int AS n FROM molam_audit_log WHERE action = $1 AND subject = $2`, [action, maskPhone(p.phone)]);
-  const userAudits = (action: string) => count(
-    `SELECT count(*)::int AS n FROM molam_audit_log a JOIN molam_users u ON u.id = a.user_id WHERE a.action = $1 AND u.phone_e164 = $2`, [action, p.phone]);
+  const requests = (status: string) =>
+    count(
+      `SELECT count(*)::int AS n FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1 AND r.status = ANY($2)`,
+      [p.phone, status.split(',')],
+    );
+  const audits = (action: string) =>
+    count(`SELECT count(*)::int AS n FROM molam_audit_log WHERE action = $1 AND subject = $2`, [
+      action,
+      maskPhone(p.phone),
+    ]);
+  const userAudits = (action: string) =>
+    count(
+      `SELECT count(*)::int AS n FROM molam_audit_log a JOIN molam_users u ON u.id = a.user_id WHERE a.action = $1 AND u.phone_e164 = $2`,
+      [action, p.phone],
+    );
   const dialogVersionStep = async () => (await versionOf(p.phone)) - p.versionBefore;
   switch (p.step) {
     case 'first_dial':
-      return { dialogVersionStep: await dialogVersionStep(), resetRequests: await requests('pending,verified,completed,cancelled') };
+      return {
+        dialogVersionStep: await dialogVersionStep(),
+        resetRequests: await requests('pending,verified,completed,cancelled'),
+      };
     case 'redial_resume':
-      return { dialogVersionStep: await dialogVersionStep(), resetRequests: await requests('pending,verified,completed,cancelled') };
+      return {
+        dialogVersionStep: await dialogVersionStep(),
+        resetRequests: await requests('pending,verified,completed,cancelled'),
+      };
     case 'menu_choice':
-      return { dialogVersionStep: await dialogVersionStep(), resetRequests: await requests('pending'), requestedAudits: await audits('reset.requested') };
+      return {
+        dialogVersionStep: await dialogVersionStep(),
+        resetRequests: await requests('pending'),
+        requestedAudits: await audits('reset.requested'),
+      };
     case 'code_entry':
       return {
-        dialogVersionStep: await dialogVersionStep(), verifiedRequests: await requests('verified'), verifiedAudits: await userAudits('reset.verified'),
-        attemptsSpent: await count(`SELECT coalesce(sum(r.attempts), 0)::int AS n FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`, [p.phone]),
+        dialogVersionStep: await dialogVersionStep(),
+        verifiedRequests: await requests('verified'),
+        verifiedAudits: await userAudits('reset.verified'),
+        attemptsSpent: await count(
+          `SELECT coalesce(sum(r.attempts), 0)::int AS n FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`,
+          [p.phone],
+        ),
       };
     case 'confirm_ussd_pin':
       return {
-        completedRequests: await requests('completed'), completedAudits: await userAudits('reset.completed'),
-        credentialChanges: await count(`SELECT count(*)::int AS n FROM molam_credential_history h JOIN molam_users u ON u.id = h.user_id WHERE u.phone_e164 = $1`, [p.phone]),
-        events: await count(`SELECT count(*)::int AS n FROM molam_outbox o JOIN molam_users u ON u.id = o.aggregate_id WHERE u.phone_e164 = $1`, [p.phone]),
+        completedRequests: await requests('completed'),
+        completedAudits: await userAudits('reset.completed'),
+        credentialChanges: await count(
+          `SELECT count(*)::int AS n FROM molam_credential_history h JOIN molam_users u ON u.id = h.user_id WHERE u.phone_e164 = $1`,
+          [p.phone],
+        ),
+        events: await count(
+          `SELECT count(*)::int AS n FROM molam_outbox o JOIN molam_users u ON u.id = o.aggregate_id WHERE u.phone_e164 = $1`,
+          [p.phone],
+        ),
       };
   }
 }
@@ -172,12 +241,16 @@ describe('a burst of duplicate hops across two processes', () => {
     expect(new Set(prepared.map((p) => p.phone)).size).toBe(prepared.length);
 
     // 10 copies of each hop, shuffled, each to a process picked at random, all in flight at once.
-    const copies = prepared.flatMap((p, d) => Array.from({ length: COPIES }, () => ({ d, base: Math.random() < 0.5 ? svc.url : secondUrl })));
+    const copies = prepared.flatMap((p, d) =>
+      Array.from({ length: COPIES }, () => ({ d, base: Math.random() < 0.5 ? svc.url : secondUrl })),
+    );
     for (let i = copies.length - 1; i > 0; i -= 1) {
       const j = Math.floor(Math.random() * (i + 1));
       [copies[i], copies[j]] = [copies[j]!, copies[i]!];
     }
-    const answers = await Promise.all(copies.map(async ({ d, base }) => ({ d, ...(await send(base, prepared[d]!.hop)) })));
+    const answers = await Promise.all(
+      copies.map(async ({ d, base }) => ({ d, ...(await send(base, prepared[d]!.hop)) })),
+    );
     expect(copies.filter((c) => c.base === secondUrl).length).toBeGreaterThan(0);
 
     const report = prepared.map((p, d) => {
@@ -186,12 +259,20 @@ describe('a burst of duplicate hops across two processes', () => {
       return { dialog: `${p.step}/${p.provider}`, copies: mine.length, screens };
     });
     const expectedReport = prepared.map((p) => ({
-      dialog: `${p.step}/${p.provider}`, copies: COPIES, screens: [expect.stringMatching(new RegExp(`^200 ${EXPECTED_SCREEN[p.step].source.slice(1)}`, EXPECTED_SCREEN[p.step].flags))],
+      dialog: `${p.step}/${p.provider}`,
+      copies: COPIES,
+      screens: [
+        expect.stringMatching(
+          new RegExp(`^200 ${EXPECTED_SCREEN[p.step].source.slice(1)}`, EXPECTED_SCREEN[p.step].flags),
+        ),
+      ],
     }));
     expect(report).toEqual(expectedReport);
 
     await svc.app.settle();
-    const counted = await Promise.all(prepared.map(async (p) => ({ dialog: `${p.step}/${p.provider}`, ...(await transitions(p)) })));
+    const counted = await Promise.all(
+      prepared.map(async (p) => ({ dialog: `${p.step}/${p.provider}`, ...(await transitions(p)) })),
+    );
     expect(counted).toEqual(prepared.map((p) => ({ dialog: `${p.step}/${p.provider}`, ...ONE[p.step] })));
   }, 60_000);
 });

@@ -28,7 +28,9 @@ beforeAll(async () => {
   const target = new URL(PG_ADMIN_URL);
   proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
   database = await createTestDatabase('chaos_pg');
-  svc = await startTestService({ env: { DATABASE_URL: proxy.rewrite(database.url), USSD_HOP_DEADLINE_MS: String(DEADLINE_MS) } });
+  svc = await startTestService({
+    env: { DATABASE_URL: proxy.rewrite(database.url), USSD_HOP_DEADLINE_MS: String(DEADLINE_MS) },
+  });
 });
 
 const randomPhone = () => `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
@@ -46,27 +48,67 @@ afterAll(async () => {
   await database?.drop();
 });
 
-interface Answer { status: number; text: string; ms: number; retryAfter: string | null }
+interface Answer {
+  status: number;
+  text: string;
+  ms: number;
+  retryAfter: string | null;
+}
 
 /** POSTs and reads the answer; no answer within `limitMs` is status 0. */
-async function timedPost(path: string, contentType: string, body: string, limitMs = DEADLINE_MS + SLACK_MS): Promise<Answer> {
+async function timedPost(
+  path: string,
+  contentType: string,
+  body: string,
+  limitMs = DEADLINE_MS + SLACK_MS,
+): Promise<Answer> {
   const started = Date.now();
   try {
-    const res = await fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(limitMs) });
-    return { status: res.status, text: await res.text(), ms: Date.now() - started, retryAfter: res.headers.get('retry-after') };
+    const res = await fetch(`${svc.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+      signal: AbortSignal.timeout(limitMs),
+    });
+    return {
+      status: res.status,
+      text: await res.text(),
+      ms: Date.now() - started,
+      retryAfter: res.headers.get('retry-after'),
+    };
   } catch (err) {
-    return { status: 0, text: `no answer within ${limitMs} ms (${(err as Error).name})`, ms: Date.now() - started, retryAfter: null };
+    return {
+      status: 0,
+      text: `no answer within ${limitMs} ms (${(err as Error).name})`,
+      ms: Date.now() - started,
+      retryAfter: null,
+    };
   }
 }
 
 const form = (fields: Record<string, string>) => String(new URLSearchParams(fields));
 const atHop = (session: string, who: string, text: string) =>
-  timedPost('/gateways/africastalking/ussd', 'application/x-www-form-urlencoded',
-    form({ sessionId: session, serviceCode: '*384*1#', phoneNumber: who, networkCode: '60801', text }));
+  timedPost(
+    '/gateways/africastalking/ussd',
+    'application/x-www-form-urlencoded',
+    form({ sessionId: session, serviceCode: '*384*1#', phoneNumber: who, networkCode: '60801', text }),
+  );
 const hubtel = (session: string, who: string, type: string, message: string, sequence: number) =>
-  timedPost('/gateways/hubtel/ussd', 'application/json',
-    JSON.stringify({ Type: type, Message: message, ServiceCode: '713', Operator: 'mtn', Mobile: who.slice(1), SessionId: session, Sequence: sequence }));
-const json = (path: string, body: unknown, limitMs?: number) => timedPost(path, 'application/json', JSON.stringify(body), limitMs);
+  timedPost(
+    '/gateways/hubtel/ussd',
+    'application/json',
+    JSON.stringify({
+      Type: type,
+      Message: message,
+      ServiceCode: '713',
+      Operator: 'mtn',
+      Mobile: who.slice(1),
+      SessionId: session,
+      Sequence: sequence,
+    }),
+  );
+const json = (path: string, body: unknown, limitMs?: number) =>
+  timedPost(path, 'application/json', JSON.stringify(body), limitMs);
 
 /**
  * null when `r` is a valid USSD answer that arrived in time and, when `mustEnd`,
@@ -79,7 +121,8 @@ function hopProblem(label: string, r: Answer, opts: { hubtel?: boolean; mustEnd:
   let screen: unknown;
   if (opts.hubtel) {
     const body = JSON.parse(r.text) as { Type?: unknown; Message?: unknown };
-    if (body.Type !== 'Release' && body.Type !== 'Response') return `${label}: not a Hubtel reply: ${r.text.slice(0, 100)}`;
+    if (body.Type !== 'Release' && body.Type !== 'Response')
+      return `${label}: not a Hubtel reply: ${r.text.slice(0, 100)}`;
     end = body.Type === 'Release';
     screen = body.Message;
   } else {
@@ -87,11 +130,16 @@ function hopProblem(label: string, r: Answer, opts: { hubtel?: boolean; mustEnd:
     end = r.text.startsWith('END ');
     screen = r.text.slice(4);
   }
-  if (typeof screen !== 'string' || screen.length === 0 || screen.length > MAX_SCREEN) return `${label}: bad screen text: ${r.text.slice(0, 100)}`;
+  if (typeof screen !== 'string' || screen.length === 0 || screen.length > MAX_SCREEN)
+    return `${label}: bad screen text: ${r.text.slice(0, 100)}`;
   return opts.mustEnd && !end ? `${label}: expected an END, got: ${r.text.slice(0, 100)}` : null;
 }
 
-interface Dialog { phone: string; sessionId: string; otp: string }
+interface Dialog {
+  phone: string;
+  sessionId: string;
+  otp: string;
+}
 
 /** A user whose dialog waits for the code. */
 async function dialogAtCode(): Promise<Dialog> {
@@ -112,7 +160,11 @@ async function hopsDuringOutage(d: Dialog): Promise<string[]> {
     hopProblem('AT new dial (same user)', await atHop(`ATUid_${randomUUID()}`, d.phone, ''), { mustEnd: false }),
     // A new dialog needs the caller's profile from the database.
     hopProblem('AT new dial (other number)', await atHop(`ATUid_${randomUUID()}`, other, ''), { mustEnd: true }),
-    hopProblem('Hubtel initiation (other number)', await hubtel(randomUUID(), randomPhone(), 'Initiation', '*713#', 1), { hubtel: true, mustEnd: true }),
+    hopProblem(
+      'Hubtel initiation (other number)',
+      await hubtel(randomUUID(), randomPhone(), 'Initiation', '*713#', 1),
+      { hubtel: true, mustEnd: true },
+    ),
   ];
   return problems.filter((p): p is string => p !== null);
 }
@@ -143,7 +195,9 @@ describe('Postgres unreachable (connections reset and refused)', () => {
 
   it('reaches "code sent" in a dialog and gets a reset token over HTTP while Postgres is reachable', async () => {
     dialog = await dialogAtCode();
-    const started = JSON.parse((await json('/v1/reset/start', { kind: 'password', identifier: dialog.phone })).text) as { requestId: string };
+    const started = JSON.parse(
+      (await json('/v1/reset/start', { kind: 'password', identifier: dialog.phone })).text,
+    ) as { requestId: string };
     requestId = started.requestId;
     const verified = await json('/v1/reset/verify', { requestId, otp: await svc.lastOtpFor(dialog.phone) });
     expect(verified.status).toBe(200);
@@ -169,16 +223,32 @@ describe('Postgres unreachable (connections reset and refused)', () => {
       verify: await json('/v1/reset/verify', { requestId, otp: '123456' }),
       complete: await json('/v1/reset/complete', { resetToken, newPassword: 'Correct-Horse-9-Battery' }),
     };
-    const seen = Object.fromEntries(Object.entries(calls).map(([name, r]) => [name, {
-      status: r.status, code: r.status ? (JSON.parse(r.text) as { error?: { code?: string } }).error?.code : r.text, retryAfter: r.retryAfter,
-    }]));
+    const seen = Object.fromEntries(
+      Object.entries(calls).map(([name, r]) => [
+        name,
+        {
+          status: r.status,
+          code: r.status ? (JSON.parse(r.text) as { error?: { code?: string } }).error?.code : r.text,
+          retryAfter: r.retryAfter,
+        },
+      ]),
+    );
     const expected = { status: 503, code: 'service_unavailable', retryAfter: '5' };
     expect(seen).toEqual({ start: expected, resend: expected, verify: expected, complete: expected });
   });
 
   it('answers the end-of-session webhooks (AT events, Hubtel release) without a 500', async () => {
-    const events = await timedPost('/gateways/africastalking/ussd/events', 'application/x-www-form-urlencoded',
-      form({ sessionId: dialog.sessionId, phoneNumber: dialog.phone, status: 'Incomplete', hopsCount: '3', durationInMillis: '4000' }));
+    const events = await timedPost(
+      '/gateways/africastalking/ussd/events',
+      'application/x-www-form-urlencoded',
+      form({
+        sessionId: dialog.sessionId,
+        phoneNumber: dialog.phone,
+        status: 'Incomplete',
+        hopsCount: '3',
+        durationInMillis: '4000',
+      }),
+    );
     const release = await hubtel(randomUUID(), dialog.phone, 'Release', '', 3);
     for (const r of [events, release]) {
       expect(r.status, r.text).not.toBe(0);

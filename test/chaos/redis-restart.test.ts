@@ -34,14 +34,21 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface Answer { status: number; text: string; ms: number }
+interface Answer {
+  status: number;
+  text: string;
+  ms: number;
+}
 
 /** POSTs and reads the answer; an answer that does not come within `limitMs` is status 0 (no answer). */
 async function timedPost(path: string, contentType: string, body: string, limitMs: number): Promise<Answer> {
   const started = Date.now();
   try {
     const res = await fetch(`${svc.url}${path}`, {
-      method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(limitMs),
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+      signal: AbortSignal.timeout(limitMs),
     });
     return { status: res.status, text: await res.text(), ms: Date.now() - started };
   } catch (err) {
@@ -51,14 +58,30 @@ async function timedPost(path: string, contentType: string, body: string, limitM
 
 /** One AT hop, bounded: a hop must answer within the telco deadline (plus slack). */
 const atHop = (session: string, who: string, text: string) =>
-  timedPost('/gateways/africastalking/ussd', 'application/x-www-form-urlencoded',
-    String(new URLSearchParams({ sessionId: session, serviceCode: '*384*1#', phoneNumber: who, networkCode: '60801', text })),
-    DEADLINE_MS + SLACK_MS);
+  timedPost(
+    '/gateways/africastalking/ussd',
+    'application/x-www-form-urlencoded',
+    String(
+      new URLSearchParams({ sessionId: session, serviceCode: '*384*1#', phoneNumber: who, networkCode: '60801', text }),
+    ),
+    DEADLINE_MS + SLACK_MS,
+  );
 
 const hubtelHop = (session: string, who: string, type: string, message: string, sequence: number) =>
-  timedPost('/gateways/hubtel/ussd', 'application/json',
-    JSON.stringify({ Type: type, Message: message, ServiceCode: '713', Operator: 'mtn', Mobile: who.slice(1), SessionId: session, Sequence: sequence }),
-    DEADLINE_MS + SLACK_MS);
+  timedPost(
+    '/gateways/hubtel/ussd',
+    'application/json',
+    JSON.stringify({
+      Type: type,
+      Message: message,
+      ServiceCode: '713',
+      Operator: 'mtn',
+      Mobile: who.slice(1),
+      SessionId: session,
+      Sequence: sequence,
+    }),
+    DEADLINE_MS + SLACK_MS,
+  );
 
 /** A polite END: what a telco shows the user, in time. `label` names the hop in a failure. */
 function politeEndProblem(label: string, r: Answer, hubtel: boolean): string | null {
@@ -66,10 +89,16 @@ function politeEndProblem(label: string, r: Answer, hubtel: boolean): string | n
   if (r.ms > DEADLINE_MS + SLACK_MS) return `${label}: answered after ${r.ms} ms`;
   if (hubtel) {
     const body = JSON.parse(r.text) as { Type?: unknown; Message?: unknown };
-    const ok = body.Type === 'Release' && typeof body.Message === 'string' && body.Message.length > 0 && body.Message.length <= MAX_SCREEN;
+    const ok =
+      body.Type === 'Release' &&
+      typeof body.Message === 'string' &&
+      body.Message.length > 0 &&
+      body.Message.length <= MAX_SCREEN;
     return ok ? null : `${label}: not a Hubtel Release: ${r.text.slice(0, 80)}`;
   }
-  return /^END \S/.test(r.text) && r.text.length - 4 <= MAX_SCREEN ? null : `${label}: not an END screen: ${r.text.slice(0, 80)}`;
+  return /^END \S/.test(r.text) && r.text.length - 4 <= MAX_SCREEN
+    ? null
+    : `${label}: not an END screen: ${r.text.slice(0, 80)}`;
 }
 
 async function waitForHealth(status: number, withinMs: number) {
@@ -97,7 +126,12 @@ describe('Redis restarted mid-dialog', () => {
       () => ['AT code mid-dialog', atHop(sessionId, phone, `1*${otp}`), false] as const,
       () => ['AT retry of an answered hop', atHop(sessionId, phone, '1'), false] as const,
       () => ['AT new dial, same user', atHop(`ATUid_${randomUUID()}`, phone, ''), false] as const,
-      (i: number) => ['AT new dial, another user', atHop(`ATUid_${randomUUID()}`, `+2217700${String(i).padStart(5, '0')}`, ''), false] as const,
+      (i: number) =>
+        [
+          'AT new dial, another user',
+          atHop(`ATUid_${randomUUID()}`, `+2217700${String(i).padStart(5, '0')}`, ''),
+          false,
+        ] as const,
       () => ['Hubtel initiation', hubtelHop(randomUUID(), phone, 'Initiation', '*713#', 1), true] as const,
       () => ['Hubtel response', hubtelHop(randomUUID(), phone, 'Response', '1', 2), true] as const,
     ];
@@ -122,7 +156,12 @@ describe('Redis restarted mid-dialog', () => {
   });
 
   it('answers the HTTP API within 10 s and without a 500 while Redis is dead (the limiter falls back to memory, or a 503)', async () => {
-    const r = await timedPost('/v1/reset/start', 'application/json', JSON.stringify({ kind: 'password', identifier: phone }), 10_000);
+    const r = await timedPost(
+      '/v1/reset/start',
+      'application/json',
+      JSON.stringify({ kind: 'password', identifier: phone }),
+      10_000,
+    );
     expect(r.status, r.text).not.toBe(0);
     if (r.status === 503) expect(JSON.parse(r.text).error.code).toBe('service_unavailable');
     else expect(r.status, r.text).toBe(202);
@@ -152,7 +191,9 @@ describe('Redis restarted mid-dialog', () => {
 
     const { rows } = await svc.app.db.query<{ status: string }>(
       `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id
-       WHERE u.phone_e164 = $1 AND r.kind = 'ussd_pin' AND r.status = 'completed'`, [phone]);
+       WHERE u.phone_e164 = $1 AND r.kind = 'ussd_pin' AND r.status = 'completed'`,
+      [phone],
+    );
     expect(rows).toHaveLength(1);
   });
 });

@@ -24,7 +24,11 @@ const redisPrefix = uniqueRedisPrefix('sigterm');
 const phones: string[] = [];
 const children: ChildProcess[] = [];
 
-interface ServerChild { child: ChildProcess; port: number; stderr: () => string }
+interface ServerChild {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+}
 
 /** Starts src/server.ts as a child process on the suite's database and Redis prefix; resolves once /health is 200. */
 async function startServerChild(): Promise<ServerChild> {
@@ -33,17 +37,29 @@ async function startServerChild(): Promise<ServerChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn',
-      DATABASE_URL: database.url, REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, BCRYPT_COST: '10',
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: redisPrefix,
+      BCRYPT_COST: '10',
       // Each API client gets its own X-Forwarded-For, so the per-IP limits do not turn the load into 429s.
       TRUST_PROXY: 'true',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.push(child);
-  child.stderr!.on('data', (d) => { stderr += String(d); });
+  child.stderr!.on('data', (d) => {
+    stderr += String(d);
+  });
   for (const until = Date.now() + 30_000; ;) {
-    const up = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false);
+    const up = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (child.exitCode !== null || Date.now() > until) throw new Error(`server did not start: ${stderr.slice(-500)}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -81,18 +97,42 @@ interface Outcome {
   answeredAt?: number;
 }
 
-interface Target { port: number; agent: http.Agent }
+interface Target {
+  port: number;
+  agent: http.Agent;
+}
 
-function send(to: Target, path: string, contentType: string, body: string, what: string, headers: Record<string, string> = {}): Promise<Outcome> {
+function send(
+  to: Target,
+  path: string,
+  contentType: string,
+  body: string,
+  what: string,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const outcome: Outcome = { what, reusedSocket: false };
-    const req = http.request({ host: '127.0.0.1', port: to.port, path, method: 'POST', agent: to.agent, headers: { 'content-type': contentType, ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ ...outcome, status: res.statusCode }));
-      res.on('error', (err) => resolve({ ...outcome, error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: to.port,
+        path,
+        method: 'POST',
+        agent: to.agent,
+        headers: { 'content-type': contentType, ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ...outcome, status: res.statusCode }));
+        res.on('error', (err) => resolve({ ...outcome, error: (err as NodeJS.ErrnoException).code ?? err.message }));
+      },
+    );
+    req.on('socket', () => {
+      outcome.reusedSocket = req.reusedSocket;
     });
-    req.on('socket', () => { outcome.reusedSocket = req.reusedSocket; });
-    req.on('finish', () => { outcome.writtenAt = performance.now(); });
+    req.on('finish', () => {
+      outcome.writtenAt = performance.now();
+    });
     req.on('error', (err) => resolve({ ...outcome, error: (err as NodeJS.ErrnoException).code ?? err.message }));
     req.setTimeout(KUBERNETES_GRACE_MS, () => req.destroy(new Error('client timeout')));
     req.end(body);
@@ -104,14 +144,44 @@ function oneRequest(to: Target, worker: number, n: number): Promise<Outcome> {
   const phone = phones[(worker * 4 + (n % 4)) % phones.length]!;
   switch (n % 3) {
     case 0:
-      return send(to, '/gateways/africastalking/ussd', 'application/x-www-form-urlencoded',
-        String(new URLSearchParams({ sessionId: `s-${worker}-${n >> 1}`, phoneNumber: phone, serviceCode: '*384*1#', text: '' })), 'ussd dial');
+      return send(
+        to,
+        '/gateways/africastalking/ussd',
+        'application/x-www-form-urlencoded',
+        String(
+          new URLSearchParams({
+            sessionId: `s-${worker}-${n >> 1}`,
+            phoneNumber: phone,
+            serviceCode: '*384*1#',
+            text: '',
+          }),
+        ),
+        'ussd dial',
+      );
     case 1:
-      return send(to, '/gateways/africastalking/ussd', 'application/x-www-form-urlencoded',
-        String(new URLSearchParams({ sessionId: `s-${worker}-${(n - 1) >> 1}`, phoneNumber: phone, serviceCode: '*384*1#', text: '1' })), 'ussd menu choice');
+      return send(
+        to,
+        '/gateways/africastalking/ussd',
+        'application/x-www-form-urlencoded',
+        String(
+          new URLSearchParams({
+            sessionId: `s-${worker}-${(n - 1) >> 1}`,
+            phoneNumber: phone,
+            serviceCode: '*384*1#',
+            text: '1',
+          }),
+        ),
+        'ussd menu choice',
+      );
     default:
-      return send(to, '/v1/reset/start', 'application/json', JSON.stringify({ kind: 'password', identifier: `+22178${String(randomInt(0, 10_000_000)).padStart(7, '0')}` }),
-        'api start', { 'x-forwarded-for': `10.${randomInt(0, 255)}.${randomInt(0, 255)}.${randomInt(1, 255)}` });
+      return send(
+        to,
+        '/v1/reset/start',
+        'application/json',
+        JSON.stringify({ kind: 'password', identifier: `+22178${String(randomInt(0, 10_000_000)).padStart(7, '0')}` }),
+        'api start',
+        { 'x-forwarded-for': `10.${randomInt(0, 255)}.${randomInt(0, 255)}.${randomInt(1, 255)}` },
+      );
   }
 }
 
@@ -135,8 +205,11 @@ async function sigtermUnderLoad(keepSendingMs: number, waitExitMs: number): Prom
   const outcomes: Outcome[] = [];
   let stop = false;
   const exited = new Promise<NonNullable<LoadRun['exit']>>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
-  void exited.then(() => { stop = true; });
+    child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
+  void exited.then(() => {
+    stop = true;
+  });
   const workers = Array.from({ length: WORKERS }, async (_, w) => {
     for (let n = 0; !stop; n += 1) {
       const o = await oneRequest(to, w, n);
@@ -150,11 +223,15 @@ async function sigtermUnderLoad(keepSendingMs: number, waitExitMs: number): Prom
   const sentBefore = outcomes.length;
   const killAt = performance.now();
   child.kill('SIGTERM');
-  setTimeout(() => { stop = true; }, keepSendingMs);
+  setTimeout(() => {
+    stop = true;
+  }, keepSendingMs);
   await Promise.all(workers);
   const exit = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), waitExitMs))]);
   to.agent.destroy();
-  const answeredBefore = outcomes.filter((o) => o.writtenAt !== undefined && o.writtenAt < killAt && o.status !== undefined);
+  const answeredBefore = outcomes.filter(
+    (o) => o.writtenAt !== undefined && o.writtenAt < killAt && o.status !== undefined,
+  );
   const lastAnswerAt = Math.max(killAt, ...answeredBefore.map((o) => o.answeredAt ?? killAt));
   return { outcomes, sentBefore, killAt, exit, lastAnswerAt };
 }
@@ -163,7 +240,8 @@ async function sigtermUnderLoad(keepSendingMs: number, waitExitMs: number): Prom
 function failures(run: LoadRun) {
   return {
     fiveXx: run.outcomes.filter((o) => o.status !== undefined && o.status >= 500).map((o) => `${o.what}: ${o.status}`),
-    lostInFlight: run.outcomes.filter((o) => o.writtenAt !== undefined && o.writtenAt < run.killAt && o.status === undefined)
+    lostInFlight: run.outcomes
+      .filter((o) => o.writtenAt !== undefined && o.writtenAt < run.killAt && o.status === undefined)
       .map((o) => `${o.what} (reused socket: ${o.reusedSocket}): ${o.error}`),
   };
 }
@@ -182,7 +260,10 @@ describe('SIGTERM under load', () => {
     const PROMPT_EXIT_MS = 5000;
     const run = await sigtermUnderLoad(0, PROMPT_EXIT_MS + 2000);
     expect(failures(run)).toEqual({ fiveXx: [], lostInFlight: [] });
-    expect(run.exit, `the server was still running ${Math.round(performance.now() - run.lastAnswerAt)} ms after its last in-flight answer`).not.toBeNull();
+    expect(
+      run.exit,
+      `the server was still running ${Math.round(performance.now() - run.lastAnswerAt)} ms after its last in-flight answer`,
+    ).not.toBeNull();
     expect(run.exit!.at - run.lastAnswerAt).toBeLessThanOrEqual(PROMPT_EXIT_MS);
     expect({ code: run.exit!.code, signal: run.exit!.signal }).toEqual({ code: 0, signal: null });
   }, 60_000);

@@ -23,7 +23,13 @@ const repo = path.resolve(import.meta.dirname, '../..');
 const stages: Stage[] = parseDockerfile(readFileSync(path.join(repo, 'Dockerfile'), 'utf8'));
 const finalStage = stages.at(-1)!;
 // Every secret production requires (deploy/k8s/deployment.yaml takes them from molam-secrets).
-const secrets = { PEPPER: 'p'.repeat(48), JWT_RESET_SECRET: 'j'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'k'.repeat(32) };
+const secrets = {
+  PEPPER: 'p'.repeat(48),
+  JWT_RESET_SECRET: 'j'.repeat(48),
+  AT_WEBHOOK_TOKEN: 'a'.repeat(32),
+  AT_USERNAME: 'molam',
+  AT_API_KEY: 'k'.repeat(32),
+};
 
 let work: string;
 let contextFiles: string[];
@@ -39,7 +45,9 @@ beforeAll(() => {
   const started = performance.now();
   image = replayImage(stages, path.join(work, 'context'), work);
   replayMs = Math.round(performance.now() - started);
-  console.info(`image replay: ${replayMs} ms; ${image.runs.map((r) => `[${r.stage}] ${r.command}: ${r.ms} ms`).join('; ')}`);
+  console.info(
+    `image replay: ${replayMs} ms; ${image.runs.map((r) => `[${r.stage}] ${r.command}: ${r.ms} ms`).join('; ')}`,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -55,17 +63,22 @@ function imageUser(): { uid: number; gid: number } | undefined {
 
 function startCmd(env: Record<string, string>) {
   return spawnChild(image.cmd, {
-    cwd: image.workdir, ...imageUser(),
+    cwd: image.workdir,
+    ...imageUser(),
     env: { PATH: process.env.PATH ?? '', ...image.env, LOG_LEVEL: 'warn', ...env },
   });
 }
 
 async function healthcheck(port: number): Promise<number | null> {
-  return spawnChild(image.healthcheck!, { cwd: image.workdir, env: { PATH: process.env.PATH ?? '', PORT: String(port) } }).exited;
+  return spawnChild(image.healthcheck!, {
+    cwd: image.workdir,
+    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+  }).exited;
 }
 
 /** Major version of the `node` the replay's RUN and CMD find on PATH (the host's, standing in for the image's). */
-const replayNodeMajor = () => Number(spawnSync('node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim());
+const replayNodeMajor = () =>
+  Number(spawnSync('node', ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout.trim());
 
 describe('Dockerfile', () => {
   it('builds from a supported Node.js LTS (22 or 24) on alpine in stages, the last one installing production dependencies only (issue 15 item 8)', () => {
@@ -75,7 +88,9 @@ describe('Dockerfile', () => {
     const major = Number(/^node:(\d+)-alpine$/.exec(from!)?.[1]);
     expect([22, 24]).toContain(major);
     // `engines` admits the image's line and the Node 20 of CI and developers' machines.
-    const { engines } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { engines: { node: string } };
+    const { engines } = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
     const minimum = Number(/^>=\s*(\d+)/.exec(engines.node)?.[1]);
     expect(minimum).toBeLessThanOrEqual(20);
     // The replay runs the Node.js found on PATH: the image's line when it is there
@@ -93,7 +108,9 @@ describe('Dockerfile', () => {
     expect(image.expose).toContain('8085');
     // Liveness, not readiness: a dependency outage must not mark every container unhealthy (issue 15 item 9).
     expect(image.healthcheck?.join(' ')).toContain('/health/live');
-    const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(image.cmd.join(' ')).toBe(pkg.scripts.start);
     expect(image.env.NODE_ENV).toBe('production');
   });
@@ -109,7 +126,9 @@ describe('image build, replayed', () => {
   it('leaves the bundle, the migrations and production dependencies in the run stage, and no sources or dev tools', () => {
     const at = (p: string) => existsSync(path.join(image.workdir, p));
     expect(at('dist/server.js') && at('sql/006_password_pin_reset.sql') && at('node_modules/pg')).toBe(true);
-    expect(['src', 'node_modules/typescript', 'node_modules/vitest', 'node_modules/esbuild', 'node_modules/tsx'].filter(at)).toEqual([]);
+    expect(
+      ['src', 'node_modules/typescript', 'node_modules/vitest', 'node_modules/esbuild', 'node_modules/tsx'].filter(at),
+    ).toEqual([]);
     // What alpine needs for bcrypt: its musl prebuilds, so no compiler in the image.
     expect(at('node_modules/bcrypt/prebuilds/linux-x64/bcrypt.musl.node')).toBe(true);
     expect(at('node_modules/bcrypt/prebuilds/linux-arm64/bcrypt.musl.node')).toBe(true);
@@ -127,11 +146,16 @@ describe('the image started as an operator runs it', () => {
       expect(health.status).toBe(200);
       expect(await healthcheck(port)).toBe(0);
       const user = imageUser();
-      if (user) expect(readFileSync(`/proc/${svc.child.pid}/status`, 'utf8')).toMatch(new RegExp(`^Uid:\\s+${user.uid}\\s`, 'm'));
+      if (user)
+        expect(readFileSync(`/proc/${svc.child.pid}/status`, 'utf8')).toMatch(
+          new RegExp(`^Uid:\\s+${user.uid}\\s`, 'm'),
+        );
       // Migrations ran from the image's sql/ folder.
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
-      const { rows } = await client.query("SELECT to_regclass('molam_reset_requests') AS t").finally(() => client.end());
+      const { rows } = await client
+        .query("SELECT to_regclass('molam_reset_requests') AS t")
+        .finally(() => client.end());
       expect(rows[0].t).toBe('molam_reset_requests');
     } finally {
       svc.child.kill('SIGTERM');
@@ -142,7 +166,12 @@ describe('the image started as an operator runs it', () => {
 
   it('refuses to start without PEPPER, naming it', async () => {
     const { PEPPER: _omitted, ...withoutPepper } = secrets;
-    const svc = startCmd({ PORT: String(await freePort()), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', REDIS_URL, ...withoutPepper });
+    const svc = startCmd({
+      PORT: String(await freePort()),
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+      REDIS_URL,
+      ...withoutPepper,
+    });
     expect(await svc.exited).not.toBe(0);
     expect(svc.stderr()).toContain('PEPPER');
   });

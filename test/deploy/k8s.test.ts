@@ -27,15 +27,32 @@ function drainSeconds(): number {
 describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${yamlUnavailable})` : ''}`, () => {
   it("is the guide's Deployment: 3 replicas of container api on 8085, the guide's probe delays on /health/live and /health/ready (issue 15 item 9)", () => {
     const d = load('deployment.yaml');
-    expect(d).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: NAME }, spec: { replicas: 3 } });
+    expect(d).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: NAME },
+      spec: { replicas: 3 },
+    });
     expect(d.spec.selector.matchLabels).toEqual({ app: NAME });
     expect(d.spec.template.metadata.labels).toMatchObject({ app: NAME });
     const [api, ...others] = d.spec.template.spec.containers;
     expect(others).toEqual([]);
-    expect(api).toMatchObject({ name: 'api', image: `${NAME}:latest`, ports: [expect.objectContaining({ containerPort: 8085 })] });
+    expect(api).toMatchObject({
+      name: 'api',
+      image: `${NAME}:latest`,
+      ports: [expect.objectContaining({ containerPort: 8085 })],
+    });
     // Liveness never asks about a dependency: a Redis blip must not get every pod restarted.
-    expect(api.livenessProbe).toMatchObject({ httpGet: { path: '/health/live', port: 8085 }, initialDelaySeconds: 10, periodSeconds: 30 });
-    expect(api.readinessProbe).toMatchObject({ httpGet: { path: '/health/ready', port: 8085 }, initialDelaySeconds: 5, periodSeconds: 10 });
+    expect(api.livenessProbe).toMatchObject({
+      httpGet: { path: '/health/live', port: 8085 },
+      initialDelaySeconds: 10,
+      periodSeconds: 30,
+    });
+    expect(api.readinessProbe).toMatchObject({
+      httpGet: { path: '/health/ready', port: 8085 },
+      initialDelaySeconds: 5,
+      periodSeconds: 10,
+    });
   });
 
   it('mounts the required secrets of molam-secrets as files (NAME_FILE), and runs in production mode (issue 15 item 12)', () => {
@@ -47,8 +64,13 @@ describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${y
     expect(mount).toMatchObject({ readOnly: true });
     const files = Object.fromEntries(volume.secret.items.map((i: any) => [`${mount.mountPath}/${i.path}`, i.key]));
     const fileOf = (name: string) => files[env.find((e) => e.name === `${name}_FILE`)?.value];
-    expect(['DATABASE_URL', 'REDIS_URL', 'PEPPER', 'JWT_RESET_SECRET', 'AT_WEBHOOK_TOKEN'].map(fileOf))
-      .toEqual(['database-url', 'redis-url', 'pepper', 'jwt-reset-secret', 'at-webhook-token']);
+    expect(['DATABASE_URL', 'REDIS_URL', 'PEPPER', 'JWT_RESET_SECRET', 'AT_WEBHOOK_TOKEN'].map(fileOf)).toEqual([
+      'database-url',
+      'redis-url',
+      'pepper',
+      'jwt-reset-secret',
+      'at-webhook-token',
+    ]);
     // Not in the environment: neither inline nor from a secretKeyRef.
     expect(env.filter((e) => ['PEPPER', 'JWT_RESET_SECRET', 'DATABASE_URL', 'REDIS_URL'].includes(e.name))).toEqual([]);
     // Files readable by the pod's group only.
@@ -56,13 +78,24 @@ describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${y
     expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsGroup);
     expect(env).toContainEqual({ name: 'NODE_ENV', value: 'production' });
     // No secret is written inline (a NAME_FILE holds a path).
-    expect(env.filter((e) => /PEPPER|SECRET|TOKEN|_URL$|API_KEY/.test(e.name) && !e.name.endsWith('_FILE') && !e.valueFrom)).toEqual([]);
+    expect(
+      env.filter((e) => /PEPPER|SECRET|TOKEN|_URL$|API_KEY/.test(e.name) && !e.name.endsWith('_FILE') && !e.valueFrom),
+    ).toEqual([]);
   });
 
   it("lets a Twilio-only or an Africa's Talking-only Secret start: every SMS provider key is optional (issue 15 item 12)", () => {
     const env: any[] = load('deployment.yaml').spec.template.spec.containers[0].env;
-    const fromSecret = Object.fromEntries(env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef]));
-    for (const name of ['AT_USERNAME', 'AT_API_KEY', 'TWILIO_SID', 'TWILIO_TOKEN', 'TWILIO_PHONE', 'HUBTEL_WEBHOOK_TOKEN']) {
+    const fromSecret = Object.fromEntries(
+      env.filter((e) => e.valueFrom).map((e) => [e.name, e.valueFrom.secretKeyRef]),
+    );
+    for (const name of [
+      'AT_USERNAME',
+      'AT_API_KEY',
+      'TWILIO_SID',
+      'TWILIO_TOKEN',
+      'TWILIO_PHONE',
+      'HUBTEL_WEBHOOK_TOKEN',
+    ]) {
       expect(fromSecret[name], name).toMatchObject({ name: 'molam-secrets', optional: true });
     }
   });
@@ -73,10 +106,19 @@ describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${y
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
     expect(api.securityContext).toMatchObject({
-      runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] },
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
     });
-    expect(api.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }, expect.objectContaining({ name: 'secrets', readOnly: true })]);
-    expect(pod.volumes).toEqual([expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) }), expect.objectContaining({ name: 'secrets' })]);
+    expect(api.volumeMounts).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      expect.objectContaining({ name: 'secrets', readOnly: true }),
+    ]);
+    expect(pod.volumes).toEqual([
+      expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) }),
+      expect.objectContaining({ name: 'secrets' }),
+    ]);
     expect(api.resources.requests).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
     expect(api.resources.limits.memory).toBeDefined();
   });
@@ -93,11 +135,14 @@ describe.skipIf(yamlUnavailable)(`Kubernetes manifests${yamlUnavailable ? ` (${y
 
   it("is the guide's Service on 8085 and a PodDisruptionBudget keeping 2 of the 3 replicas", () => {
     expect(load('service.yaml')).toMatchObject({
-      apiVersion: 'v1', kind: 'Service', metadata: { name: NAME },
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: NAME },
       spec: { selector: { app: NAME }, ports: [expect.objectContaining({ port: 8085, targetPort: 8085 })] },
     });
     expect(load('pdb.yaml')).toMatchObject({
-      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget',
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
       spec: { minAvailable: 2, selector: { matchLabels: { app: NAME } } },
     });
   });

@@ -14,7 +14,8 @@ const FILES = ['deploy/prometheus/rules.yml', 'deploy/prometheus/rules.test.yml'
 const DEMO_PHONE = '+221770000001'; // seeded in embedded mode (src/dev/seed.ts)
 
 /** Metric names a file mentions, comments included: a name in a comment must exist too. */
-const referenced = (file: string) => [...readFileSync(path.join(repo, file), 'utf8').matchAll(/\bmolam_id_[a-z0-9_]+/g)].map((m) => m[0]);
+const referenced = (file: string) =>
+  [...readFileSync(path.join(repo, file), 'utf8').matchAll(/\bmolam_id_[a-z0-9_]+/g)].map((m) => m[0]);
 
 /** The family a sample name belongs to in `# TYPE` lines: histogram series drop their suffix. */
 function family(name: string, exposition: string): string | undefined {
@@ -32,10 +33,15 @@ beforeAll(async () => {
   expect(start.status).toBe(202);
   const otp = await svc.lastOtpFor(DEMO_PHONE);
   const wrong = otp === '000000' ? '111111' : '000000';
-  expect((await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: wrong })).status).toBeGreaterThanOrEqual(400);
+  expect(
+    (await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: wrong })).status,
+  ).toBeGreaterThanOrEqual(400);
   const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp });
   expect(verify.status).toBe(200);
-  const complete = await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPassword: 'baobab lantern orbit 71' });
+  const complete = await svc.post('/v1/reset/complete', {
+    resetToken: verify.body.resetToken,
+    newPassword: 'baobab lantern orbit 71',
+  });
   expect(complete.status).toBe(204);
   await svc.app.settle();
   exposition = (await svc.get('/metrics')).text;
@@ -48,7 +54,10 @@ describe('metrics used by alerts and the dashboard', () => {
   it.each(FILES)('every metric %s uses is exported by /metrics', (file) => {
     const names = [...new Set(referenced(file))];
     expect(names.length).toBeGreaterThan(0);
-    expect(names.filter((n) => !family(n, exposition)), `not in /metrics of ${file}`).toEqual([]);
+    expect(
+      names.filter((n) => !family(n, exposition)),
+      `not in /metrics of ${file}`,
+    ).toEqual([]);
   });
 
   it('has samples after one reset, for the counters the guide panels and OTP alert divide', () => {
@@ -57,7 +66,8 @@ describe('metrics used by alerts and the dashboard', () => {
       'molam_id_otp_verifications_total{kind="password",result="ok"} 1',
       'molam_id_messages_sent_total{channel="sms",result="sent"}',
       'molam_id_resets_completed_total{kind="password",channel="sms"} 1',
-    ]) expect(exposition).toContain(sample);
+    ])
+      expect(exposition).toContain(sample);
     expect(exposition).toMatch(/^molam_id_otp_failures_total\{kind="password",reason="\w+"\} 1$/m);
     expect(exposition).toMatch(/^molam_id_request_duration_seconds_bucket\{.*route="\/v1\/reset\/start".*\} \d+$/m);
   });

@@ -48,19 +48,39 @@ describe('command-line tools', () => {
   it('users:add normalizes the phone, stores language, country and birth year, and refuses bad input', async () => {
     const t = await createTestDatabase('cli');
     dbs.push(t);
-    const { stdout } = await cli('src/cli/users-add.ts', ['--phone', '77 123 45 67', '--email', 'Fatou@Example.SN', '--lang', 'wo', '--birth-year', '1990'], { DATABASE_URL: t.url });
-    expect(JSON.parse(stdout)).toMatchObject({ phone: '+221771234567', email: 'fatou@example.sn', language: 'wo', country: 'SN' });
-    const { stdout: year } = await run('psql', ['-tAc', "SELECT birth_year FROM molam_users WHERE phone_e164 = '+221771234567'", t.url]);
+    const { stdout } = await cli(
+      'src/cli/users-add.ts',
+      ['--phone', '77 123 45 67', '--email', 'Fatou@Example.SN', '--lang', 'wo', '--birth-year', '1990'],
+      { DATABASE_URL: t.url },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      phone: '+221771234567',
+      email: 'fatou@example.sn',
+      language: 'wo',
+      country: 'SN',
+    });
+    const { stdout: year } = await run('psql', [
+      '-tAc',
+      "SELECT birth_year FROM molam_users WHERE phone_e164 = '+221771234567'",
+      t.url,
+    ]);
     expect(year.trim()).toBe('1990');
-    await expect(cli('src/cli/users-add.ts', ['--phone', 'hello'], { DATABASE_URL: t.url })).rejects.toMatchObject({ code: 2 });
-    expect((await cli('src/cli/users-add.ts', ['--help'], { DATABASE_URL: t.url })).stdout).toMatch(/^usage: npm run users:add/);
+    await expect(cli('src/cli/users-add.ts', ['--phone', 'hello'], { DATABASE_URL: t.url })).rejects.toMatchObject({
+      code: 2,
+    });
+    expect((await cli('src/cli/users-add.ts', ['--help'], { DATABASE_URL: t.url })).stdout).toMatch(
+      /^usage: npm run users:add/,
+    );
   });
 });
 
 describe('item 11: command-line tools do not fall into development on their own', () => {
   it('migrate without NODE_ENV refuses an embedded PGLITE_DATA_DIR, naming DATABASE_URL, and creates nothing', async () => {
     const dir = pgliteDir();
-    await expect(cli('src/cli/migrate.ts', [], { PGLITE_DATA_DIR: dir })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('DATABASE_URL') });
+    await expect(cli('src/cli/migrate.ts', [], { PGLITE_DATA_DIR: dir })).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('DATABASE_URL'),
+    });
     expect(existsSync(dir)).toBe(false);
   });
 
@@ -83,16 +103,26 @@ describe('issue 15 item 4: users:add refuses an embedded database a running dev 
     await waitForHealth(`http://127.0.0.1:${port}`, server);
 
     const refused = cli('src/cli/users-add.ts', ['--phone', '+221771234567'], { ...dev, PGLITE_DATA_DIR: dir });
-    await expect(refused).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(new RegExp(`running dev server \\(process ${server.child.pid}\\)[^]*Stop npm run dev`)) });
+    await expect(refused).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        new RegExp(`running dev server \\(process ${server.child.pid}\\)[^]*Stop npm run dev`),
+      ),
+    });
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(existsSync(path.join(dir, LOCK_FILE))).toBe(false); // the server took its lock away
-    const { stdout } = await cli('src/cli/users-add.ts', ['--phone', '+221771234567'], { ...dev, PGLITE_DATA_DIR: dir });
+    const { stdout } = await cli('src/cli/users-add.ts', ['--phone', '+221771234567'], {
+      ...dev,
+      PGLITE_DATA_DIR: dir,
+    });
     expect(JSON.parse(stdout)).toMatchObject({ phone: '+221771234567' });
     const db = await createPgliteDatabase(dir);
     try {
-      expect((await db.query('SELECT 1 FROM molam_users WHERE phone_e164 = $1', ['+221771234567'])).rows).toHaveLength(1);
+      expect((await db.query('SELECT 1 FROM molam_users WHERE phone_e164 = $1', ['+221771234567'])).rows).toHaveLength(
+        1,
+      );
     } finally {
       await db.close();
     }
@@ -103,7 +133,10 @@ describe('issue 15 item 4: users:add refuses an embedded database a running dev 
     mkdirSync(dir, { recursive: true });
     const gone = await run(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     writeFileSync(path.join(dir, LOCK_FILE), `${gone.stdout}\n`);
-    const { stdout } = await cli('src/cli/users-add.ts', ['--phone', '+221771234568'], { ...dev, PGLITE_DATA_DIR: dir });
+    const { stdout } = await cli('src/cli/users-add.ts', ['--phone', '+221771234568'], {
+      ...dev,
+      PGLITE_DATA_DIR: dir,
+    });
     expect(JSON.parse(stdout)).toMatchObject({ phone: '+221771234568' });
   }, 30_000);
 });

@@ -19,22 +19,34 @@ afterAll(async () => {
 });
 
 /** One request on its own TCP connection (no keep-alive agent), so the cluster can hand it to any worker. */
-const freshRequest = (url: string, body?: URLSearchParams) => new Promise<string>((resolve, reject) => {
-  const req = request(url, { method: body ? 'POST' : 'GET', agent: false, headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {} }, (res) => {
-    let text = '';
-    res.on('data', (c) => { text += String(c); });
-    res.on('end', () => resolve(text));
+const freshRequest = (url: string, body?: URLSearchParams) =>
+  new Promise<string>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: body ? 'POST' : 'GET',
+        agent: false,
+        headers: body ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => {
+          text += String(c);
+        });
+        res.on('end', () => resolve(text));
+      },
+    );
+    req.on('error', reject);
+    req.end(body?.toString());
   });
-  req.on('error', reject);
-  req.end(body?.toString());
-});
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
 describe('cluster mode', () => {
   it('serves one dialog from two workers and drains both on SIGTERM', async () => {
@@ -49,8 +61,16 @@ describe('cluster mode', () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cluster.ts'], {
       env: {
-        PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', WEB_CONCURRENCY: '2',
-        DATABASE_URL: t.url, REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix('cluster'), BCRYPT_COST: '10',
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WEB_CONCURRENCY: '2',
+        DATABASE_URL: t.url,
+        REDIS_URL,
+        REDIS_KEY_PREFIX: uniqueRedisPrefix('cluster'),
+        BCRYPT_COST: '10',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -58,14 +78,21 @@ describe('cluster mode', () => {
     try {
       const url = `http://127.0.0.1:${port}`;
       for (const until = Date.now() + 30_000; ;) {
-        try { if ((await fetch(`${url}/health`)).ok) break; } catch { /* starting */ }
+        try {
+          if ((await fetch(`${url}/health`)).ok) break;
+        } catch {
+          /* starting */
+        }
         if (Date.now() > until) throw new Error('cluster did not start');
         await new Promise((r) => setTimeout(r, 200));
       }
       const sessionId = randomUUID();
       // A new connection per hop, so the primary spreads hops over both workers (round robin).
-      const hop = (text: string) => freshRequest(`${url}/gateways/africastalking/ussd`,
-        new URLSearchParams({ sessionId, serviceCode: '*384*1#', phoneNumber: phone, networkCode: '60801', text }));
+      const hop = (text: string) =>
+        freshRequest(
+          `${url}/gateways/africastalking/ussd`,
+          new URLSearchParams({ sessionId, serviceCode: '*384*1#', phoneNumber: phone, networkCode: '60801', text }),
+        );
       expect(await hop('')).toMatch(/^CON Molam ID/);
       expect(await hop('1')).toMatch(/^CON [^]*code/i);
       expect(await hop('1*12')).toMatch(/^CON The code has 6 digits/);
@@ -78,8 +105,17 @@ describe('cluster mode', () => {
       expect(pids.size).toBe(2);
       // Now that both serve, a whole dialog spread over them still completes its steps.
       const second = randomUUID();
-      const hop2 = (text: string) => freshRequest(`${url}/gateways/africastalking/ussd`,
-        new URLSearchParams({ sessionId: second, serviceCode: '*384*1#', phoneNumber: phone, networkCode: '60801', text }));
+      const hop2 = (text: string) =>
+        freshRequest(
+          `${url}/gateways/africastalking/ussd`,
+          new URLSearchParams({
+            sessionId: second,
+            serviceCode: '*384*1#',
+            phoneNumber: phone,
+            networkCode: '60801',
+            text,
+          }),
+        );
       expect(await hop2('')).toMatch(/^CON [^]*1\. Continue/);
       expect(await hop2('1')).toMatch(/^CON [^]*code/i);
       expect(await hop2('1*12')).toMatch(/^CON The code has 6 digits/);

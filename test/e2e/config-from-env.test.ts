@@ -23,15 +23,19 @@ afterAll(async () => {
 function secretFiles(values: Record<string, string>): Record<string, string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'molam-secret-files-'));
   dirs.push(dir);
-  return Object.fromEntries(Object.entries(values).map(([name, value]) => {
-    const file = path.join(dir, name.toLowerCase());
-    writeFileSync(file, `${value}\n`, { mode: 0o400 });
-    return [`${name}_FILE`, file];
-  }));
+  return Object.fromEntries(
+    Object.entries(values).map(([name, value]) => {
+      const file = path.join(dir, name.toLowerCase());
+      writeFileSync(file, `${value}\n`, { mode: 0o400 });
+      return [`${name}_FILE`, file];
+    }),
+  );
 }
 
 const startBody = (identifier: string) => ({
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'password', identifier }),
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ kind: 'password', identifier }),
 });
 
 describe('issue 15 items 12-13: configuration from files and from RATE_LIMIT_<NAME>', () => {
@@ -40,19 +44,34 @@ describe('issue 15 items 12-13: configuration from files and from RATE_LIMIT_<NA
     dbs.push(db);
     const port = await freePort();
     const files = secretFiles({
-      DATABASE_URL: db.url, REDIS_URL, PEPPER: 'p'.repeat(48), JWT_SECRET: 'j'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'k'.repeat(32),
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      PEPPER: 'p'.repeat(48),
+      JWT_SECRET: 'j'.repeat(48),
+      AT_WEBHOOK_TOKEN: 'a'.repeat(32),
+      AT_USERNAME: 'molam',
+      AT_API_KEY: 'k'.repeat(32),
     });
     const run = spawnService({
-      NODE_ENV: 'production', LOG_LEVEL: 'warn', PORT: String(port), REDIS_KEY_PREFIX: uniqueRedisPrefix('files'), SES_REGION: 'off',
-      RATE_LIMIT_START_PER_IDENTIFIER: '2/1h', ...files,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      REDIS_KEY_PREFIX: uniqueRedisPrefix('files'),
+      SES_REGION: 'off',
+      RATE_LIMIT_START_PER_IDENTIFIER: '2/1h',
+      ...files,
     });
     try {
       const url = `http://127.0.0.1:${port}`;
       const health = await waitForHealth(url, run);
-      expect(await health.json()).toMatchObject({ status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
+      expect(await health.json()).toMatchObject({
+        status: 'ok',
+        checks: { postgres: { status: 'up' }, redis: { status: 'up' } },
+      });
       // The default allows 5 starts an hour per identifier; the environment said 2.
       const statuses = [];
-      for (let i = 0; i < 3; i += 1) statuses.push((await fetch(`${url}/v1/reset/start`, startBody('+221770000123'))).status);
+      for (let i = 0; i < 3; i += 1)
+        statuses.push((await fetch(`${url}/v1/reset/start`, startBody('+221770000123'))).status);
       expect(statuses).toEqual([202, 202, 429]);
     } finally {
       run.child.kill('SIGTERM');
@@ -62,7 +81,13 @@ describe('issue 15 items 12-13: configuration from files and from RATE_LIMIT_<NA
 
   it('refuses to start when a secret is set both ways, or its file is missing, naming the variable only', async () => {
     const files = secretFiles({ PEPPER: 'p'.repeat(48) });
-    const run = spawnService({ NODE_ENV: 'production', PEPPER: 'q'.repeat(48), ...files, JWT_RESET_SECRET_FILE: '/nonexistent/jwt', RATE_LIMIT_SMS_PER_PHONE: 'many' });
+    const run = spawnService({
+      NODE_ENV: 'production',
+      PEPPER: 'q'.repeat(48),
+      ...files,
+      JWT_RESET_SECRET_FILE: '/nonexistent/jwt',
+      RATE_LIMIT_SMS_PER_PHONE: 'many',
+    });
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain('PEPPER and PEPPER_FILE are both set');
     expect(run.stderr()).toContain('JWT_RESET_SECRET_FILE: cannot read /nonexistent/jwt (ENOENT)');

@@ -21,14 +21,23 @@ describe('embedded dev mode', () => {
   it('reports embedded stores as healthy', async () => {
     const r = await svc.get('/health');
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: 'ok', mode: 'embedded', checks: { pglite: { status: 'up' }, store: { status: 'up' } } });
+    expect(r.body).toMatchObject({
+      status: 'ok',
+      mode: 'embedded',
+      checks: { pglite: { status: 'up' }, store: { status: 'up' } },
+    });
   });
 
   it('resets the demo user +221770000001 PIN with the code read from /dev/messages', async () => {
     const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: '+221770000001' });
     expect(start.status).toBe(202);
     await svc.app.settle();
-    const messages = (await svc.get('/dev/messages')).body as Array<{ to: string; channel: string; body: string; sentAt: string }>;
+    const messages = (await svc.get('/dev/messages')).body as Array<{
+      to: string;
+      channel: string;
+      body: string;
+      sentAt: string;
+    }>;
     const sms = messages.at(-1)!;
     expect(Object.keys(sms).sort()).toEqual(['body', 'channel', 'sentAt', 'to']);
     expect(sms).toMatchObject({ to: '+221770000001', channel: 'sms' });

@@ -18,8 +18,13 @@ import { createTestDatabase, REDIS_URL, type TestDatabase } from '../support/ser
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const secrets = {
-  PEPPER: 'pepper-value-'.repeat(4), JWT_RESET_SECRET: 'jwt-secret-value-'.repeat(3), AT_WEBHOOK_TOKEN: 'at-token-value-'.repeat(3),
-  AT_USERNAME: 'molam', AT_API_KEY: 'at-api-key-value-'.repeat(2), AWS_ACCESS_KEY_ID: 'AKIADOCTORTEST000001', AWS_SECRET_ACCESS_KEY: 'aws-secret-value-'.repeat(2),
+  PEPPER: 'pepper-value-'.repeat(4),
+  JWT_RESET_SECRET: 'jwt-secret-value-'.repeat(3),
+  AT_WEBHOOK_TOKEN: 'at-token-value-'.repeat(3),
+  AT_USERNAME: 'molam',
+  AT_API_KEY: 'at-api-key-value-'.repeat(2),
+  AWS_ACCESS_KEY_ID: 'AKIADOCTORTEST000001',
+  AWS_SECRET_ACCESS_KEY: 'aws-secret-value-'.repeat(2),
 };
 let migrated: TestDatabase;
 let empty: TestDatabase;
@@ -30,7 +35,11 @@ const dirs: string[] = [];
 const withPassword = (url: string) => url.replace('postgres@', 'postgres:db-password-value@');
 
 beforeAll(async () => {
-  [migrated, empty, lru] = await Promise.all([createTestDatabase('doctor'), createTestDatabase('doctor'), startPrivateRedis()]);
+  [migrated, empty, lru] = await Promise.all([
+    createTestDatabase('doctor'),
+    createTestDatabase('doctor'),
+    startPrivateRedis(),
+  ]);
   const db = createPostgresDatabase(migrated.url);
   await runMigrations(db).finally(() => db.close());
   const redis = new Redis(lru.url);
@@ -47,7 +56,8 @@ afterAll(async () => {
 async function doctor(env: Record<string, string>): Promise<{ code: number; out: string }> {
   try {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/doctor.ts'], {
-      cwd: repo, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_NO_WARNINGS: '1', ...env },
+      cwd: repo,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', NODE_NO_WARNINGS: '1', ...env },
     });
     return { code: 0, out: stdout };
   } catch (err) {
@@ -57,8 +67,13 @@ async function doctor(env: Record<string, string>): Promise<{ code: number; out:
 }
 
 const healthy = () => ({
-  NODE_ENV: 'production', DATABASE_URL: withPassword(migrated.url), REDIS_URL,
-  AMQP_ENABLED: 'true', AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672', PUBLIC_BASE_URL: 'https://id.molam.example', ...secrets,
+  NODE_ENV: 'production',
+  DATABASE_URL: withPassword(migrated.url),
+  REDIS_URL,
+  AMQP_ENABLED: 'true',
+  AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672',
+  PUBLIC_BASE_URL: 'https://id.molam.example',
+  ...secrets,
 });
 
 describe('issue 15 item 10: npm run doctor', () => {
@@ -73,12 +88,15 @@ describe('issue 15 item 10: npm run doctor', () => {
     expect(out).toContain('https://id.molam.example/gateways/africastalking/sms/delivery?token=<AT_WEBHOOK_TOKEN>');
     expect(out).toMatch(/Nothing to fix/);
     expect(code).toBe(0);
-    for (const value of [...Object.values(secrets).filter((v) => v !== 'molam'), 'db-password-value', 'guest:guest']) expect(out).not.toContain(value);
+    for (const value of [...Object.values(secrets).filter((v) => v !== 'molam'), 'db-password-value', 'guest:guest'])
+      expect(out).not.toContain(value);
   });
 
   it('fails on a Redis that evicts (allkeys-lru), saying what it would evict and how to fix it', async () => {
     const { code, out } = await doctor({ ...healthy(), REDIS_URL: lru.url });
-    expect(out).toMatch(/FAIL {2}redis: .*maxmemory-policy allkeys-lru would evict the service's locks and rate-limit counters/);
+    expect(out).toMatch(
+      /FAIL {2}redis: .*maxmemory-policy allkeys-lru would evict the service's locks and rate-limit counters/,
+    );
     expect(out).toMatch(/fix: redis-cli CONFIG SET maxmemory-policy noeviction/);
     expect(code).toBe(1);
   });
@@ -88,14 +106,22 @@ describe('issue 15 item 10: npm run doctor', () => {
     expect(unmigrated.out).toMatch(/FAIL {2}database: .*reachable .*\d+ of \d+ migrations not applied: 001_/);
     expect(unmigrated.out).toMatch(/fix: run npm run migrate/);
     expect(unmigrated.code).toBe(1);
-    const down = await doctor({ ...healthy(), DATABASE_URL: 'postgres://molam:db-password-value@127.0.0.1:1/molam_id' });
+    const down = await doctor({
+      ...healthy(),
+      DATABASE_URL: 'postgres://molam:db-password-value@127.0.0.1:1/molam_id',
+    });
     expect(down.out).toMatch(/FAIL {2}database: 127\.0\.0\.1:1\/molam_id unreachable: ECONNREFUSED/);
     expect(down.out).not.toContain('db-password-value');
   });
 
   it('fails on an unreachable broker and on half-configured providers, by variable name', async () => {
     const { code, out } = await doctor({
-      ...healthy(), AMQP_URL: 'amqp://guest:guest@127.0.0.1:1', KAFKA_ENABLED: 'true', KAFKA_BROKERS: '127.0.0.1:1', TWILIO_SID: 'AC0000', AT_API_KEY: '',
+      ...healthy(),
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:1',
+      KAFKA_ENABLED: 'true',
+      KAFKA_BROKERS: '127.0.0.1:1',
+      TWILIO_SID: 'AC0000',
+      AT_API_KEY: '',
     });
     expect(out).toMatch(/FAIL {2}rabbitmq: 127\.0\.0\.1:1: ECONNREFUSED/);
     expect(out).toMatch(/FAIL {2}kafka: 127\.0\.0\.1:1: ECONNREFUSED/);

@@ -18,7 +18,13 @@ let svc: TestService;
 beforeAll(async () => {
   sira = await startSiraReceiver(SIRA_SECRET);
   svc = await startTestService({
-    env: { AMQP_ENABLED: 'true', AMQP_URL, SIRA_ENABLED: 'true', SIRA_WEBHOOK_URL: sira.url, SIRA_SIGNING_SECRET: SIRA_SECRET },
+    env: {
+      AMQP_ENABLED: 'true',
+      AMQP_URL,
+      SIRA_ENABLED: 'true',
+      SIRA_WEBHOOK_URL: sira.url,
+      SIRA_SIGNING_SECRET: SIRA_SECRET,
+    },
   });
 });
 afterAll(async () => {
@@ -35,13 +41,22 @@ describe('events and risk signals from the running service', () => {
       const phone = newPhone();
       const user = await createUserQueries(svc.app.db).upsertUser({ phone, language: 'fr', country: 'SN' });
       const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: phone });
-      const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: await svc.lastOtpFor(phone) });
-      expect((await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPin: '4826' })).status).toBe(204);
+      const verify = await svc.post('/v1/reset/verify', {
+        requestId: start.body.requestId,
+        otp: await svc.lastOtpFor(phone),
+      });
+      expect(
+        (await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPin: '4826' })).status,
+      ).toBe(204);
       let events: Array<{ routingKey: string; body: Record<string, unknown> }> = [];
       await waitFor(async () => (events = await queue.drain()).length > 0, 30_000); // another suite may be restarting the broker: the relay retries
       expect(events).toHaveLength(1);
       expect(events[0]!.routingKey).toBe('id.ussd.pin.reset.completed');
-      expect(events[0]!.body).toMatchObject({ type: 'id.ussd.pin.reset.completed', subject: user.id, data: { kind: 'ussd_pin', channel: 'sms', country: 'SN' } });
+      expect(events[0]!.body).toMatchObject({
+        type: 'id.ussd.pin.reset.completed',
+        subject: user.id,
+        data: { kind: 'ussd_pin', channel: 'sms', country: 'SN' },
+      });
       expect(JSON.stringify(events[0]!.body)).not.toContain(phone.slice(4));
     } finally {
       await queue.delete();
@@ -54,7 +69,8 @@ describe('events and risk signals from the running service', () => {
     await svc.post('/v1/reset/start', { kind: 'password', identifier: phone });
     await svc.app.settle(); // the request row is written after the answer
     const r = await fetch(`${svc.url}/gateways/africastalking/sms/inbound`, {
-      method: 'POST', body: new URLSearchParams({ from: phone, to: '20880', text: 'STOP', date: '2026-11-25 10:00:00', id: 'x1' }),
+      method: 'POST',
+      body: new URLSearchParams({ from: phone, to: '20880', text: 'STOP', date: '2026-11-25 10:00:00', id: 'x1' }),
     });
     expect(r.status).toBe(200);
     await waitFor(async () => sira.signals.some((s) => s.signal === 'suspicious_reset_pattern'), 10_000);

@@ -23,10 +23,17 @@ afterAll(async () => {
 
 describe('issue 15 item 9: /health/live never touches a dependency, /health/ready and /health do', () => {
   it('answers all three 200 while Postgres and Redis are up', async () => {
-    const [live, ready, health] = await Promise.all([svc.get('/health/live'), svc.get('/health/ready'), svc.get('/health')]);
+    const [live, ready, health] = await Promise.all([
+      svc.get('/health/live'),
+      svc.get('/health/ready'),
+      svc.get('/health'),
+    ]);
     expect(live).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(live.body.checks).toBeUndefined();
-    expect(ready).toMatchObject({ status: 200, body: { status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } } });
+    expect(ready).toMatchObject({
+      status: 200,
+      body: { status: 'ok', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } },
+    });
     expect(health.body.checks).toEqual(expect.objectContaining({ redis: expect.objectContaining({ status: 'up' }) }));
   });
 

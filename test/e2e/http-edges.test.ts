@@ -15,7 +15,11 @@ afterAll(async () => {
 });
 
 async function send(method: string, path: string, body?: string, contentType?: string) {
-  const res = await fetch(`${svc.url}${path}`, { method, body, headers: contentType ? { 'content-type': contentType } : {} });
+  const res = await fetch(`${svc.url}${path}`, {
+    method,
+    body,
+    headers: contentType ? { 'content-type': contentType } : {},
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }

@@ -6,12 +6,25 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { REDIS_URL } from '../support/services.js';
-import { cleanUpSpawnedServices, freePort, freshBackends, spawnService, untilSigterm, waitForHealth } from '../support/spawned-service.js';
+import {
+  cleanUpSpawnedServices,
+  freePort,
+  freshBackends,
+  spawnService,
+  untilSigterm,
+  waitForHealth,
+} from '../support/spawned-service.js';
 
 afterAll(cleanUpSpawnedServices);
 
 const runServer = (env: Record<string, string>) => spawnService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
-const SECRETS = { PEPPER: 'x'.repeat(48), JWT_RESET_SECRET: 'y'.repeat(48), AT_WEBHOOK_TOKEN: 'a'.repeat(32), AT_USERNAME: 'molam', AT_API_KEY: 'at-key' };
+const SECRETS = {
+  PEPPER: 'x'.repeat(48),
+  JWT_RESET_SECRET: 'y'.repeat(48),
+  AT_WEBHOOK_TOKEN: 'a'.repeat(32),
+  AT_USERNAME: 'molam',
+  AT_API_KEY: 'at-key',
+};
 
 describe('production start', () => {
   it('refuses to start without PEPPER and the other secrets, naming each one', async () => {
@@ -24,18 +37,26 @@ describe('production start', () => {
   it('serves /health and /metrics on real Postgres and Redis, hides /dev, and exits 0 on SIGTERM', async () => {
     const { url, env } = await freshBackends('prod');
     const run = runServer({ ...env, ...SECRETS });
-    expect(await untilSigterm(run, async () => {
-      const health = await waitForHealth(url, run);
-      expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'ok', mode: 'services', checks: { postgres: { status: 'up' }, redis: { status: 'up' } } });
-      expect((await fetch(`${url}/metrics`)).status).toBe(200);
-      expect((await fetch(`${url}/dev/messages`)).status).toBe(404);
-      expect((await fetch(`${url}/simulator`)).status).toBe(404);
-      const start = await fetch(`${url}/v1/reset/start`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
-      });
-      expect(start.status).toBe(202);
-    })).toBe(0);
+    expect(
+      await untilSigterm(run, async () => {
+        const health = await waitForHealth(url, run);
+        expect(health.status).toBe(200);
+        expect(await health.json()).toMatchObject({
+          status: 'ok',
+          mode: 'services',
+          checks: { postgres: { status: 'up' }, redis: { status: 'up' } },
+        });
+        expect((await fetch(`${url}/metrics`)).status).toBe(200);
+        expect((await fetch(`${url}/dev/messages`)).status).toBe(404);
+        expect((await fetch(`${url}/simulator`)).status).toBe(404);
+        const start = await fetch(`${url}/v1/reset/start`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
+        });
+        expect(start.status).toBe(202);
+      }),
+    ).toBe(0);
   });
 
   it('with METRICS_PORT serves /metrics on that port only, and SIGTERM closes both listeners (item 13)', async () => {
@@ -43,13 +64,15 @@ describe('production start', () => {
     const metricsPort = await freePort();
     const run = runServer({ ...env, METRICS_PORT: String(metricsPort), ...SECRETS });
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    expect(await untilSigterm(run, async () => {
-      expect((await waitForHealth(url, run)).status).toBe(200);
-      expect((await fetch(`${url}/metrics`)).status).toBe(404);
-      const scraped = await fetch(metricsUrl);
-      expect(scraped.status).toBe(200);
-      expect(await scraped.text()).toMatch(/molam_id_request_duration_seconds/);
-    })).toBe(0);
+    expect(
+      await untilSigterm(run, async () => {
+        expect((await waitForHealth(url, run)).status).toBe(200);
+        expect((await fetch(`${url}/metrics`)).status).toBe(404);
+        const scraped = await fetch(metricsUrl);
+        expect(scraped.status).toBe(200);
+        expect(await scraped.text()).toMatch(/molam_id_request_duration_seconds/);
+      }),
+    ).toBe(0);
     await expect(fetch(metricsUrl)).rejects.toThrow();
   });
 });

@@ -36,11 +36,15 @@ afterAll(async () => {
 describe('password and PIN reset over HTTP', () => {
   it('opens every one of several simultaneous starts for one account, the newest live and each code sent', async () => {
     const user = await newUser();
-    const starts = await Promise.all([1, 2, 3].map(() => svc.post('/v1/reset/start', { kind: 'password', identifier: user.phone_e164! })));
+    const starts = await Promise.all(
+      [1, 2, 3].map(() => svc.post('/v1/reset/start', { kind: 'password', identifier: user.phone_e164! })),
+    );
     expect(starts.map((s) => s.status)).toEqual([202, 202, 202]);
     await svc.app.settle();
     const { rows } = await svc.app.db.query<{ status: string }>(
-      'SELECT status FROM molam_reset_requests WHERE user_id = $1 ORDER BY created_at', [user.id]);
+      'SELECT status FROM molam_reset_requests WHERE user_id = $1 ORDER BY created_at',
+      [user.id],
+    );
     // Before the per-account lock the deferred inserts collided on idx_reset_one_live and a code was lost.
     expect(rows.map((r) => r.status).sort()).toEqual(['cancelled', 'cancelled', 'pending']);
     expect(svc.app.outbox!.list().filter((m) => m.to === user.phone_e164)).toHaveLength(3);
@@ -53,7 +57,9 @@ describe('password and PIN reset over HTTP', () => {
     const complete = await svc.post('/v1/reset/complete', { resetToken, newPin: '4826' });
     expect(complete.status).toBe(204);
     await svc.app.settle();
-    const { rows } = await svc.app.db.query<{ pin_hash: string }>('SELECT pin_hash FROM molam_users WHERE id = $1', [user.id]);
+    const { rows } = await svc.app.db.query<{ pin_hash: string }>('SELECT pin_hash FROM molam_users WHERE id = $1', [
+      user.id,
+    ]);
     expect(rows[0]!.pin_hash).toMatch(/^\$2b\$10\$/);
     const sent = svc.app.outbox!.list().filter((m) => m.to === user.phone_e164 || m.to === user.email);
     expect(sent.map((m) => m.channel)).toEqual(['sms', 'sms', 'email']);
@@ -66,10 +72,15 @@ describe('password and PIN reset over HTTP', () => {
     expect(start.status).toBe(202);
     const otp = await svc.lastOtpFor(user.email!);
     const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp });
-    const complete = await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPassword: 'lantern orbit cassava 42' });
+    const complete = await svc.post('/v1/reset/complete', {
+      resetToken: verify.body.resetToken,
+      newPassword: 'lantern orbit cassava 42',
+    });
     expect(complete.status).toBe(204);
     const event = await svc.app.db.query<{ event_type: string; payload: any }>(
-      'SELECT event_type, payload FROM molam_outbox WHERE aggregate_id = $1', [user.id]);
+      'SELECT event_type, payload FROM molam_outbox WHERE aggregate_id = $1',
+      [user.id],
+    );
     expect(event.rows[0]!.event_type).toBe('id.password.reset.completed');
     expect(JSON.stringify(event.rows[0]!.payload)).not.toContain(user.phone_e164!.slice(4));
   });
@@ -94,7 +105,10 @@ describe('password and PIN reset over HTTP', () => {
     expect(svc.app.outbox!.list().length).toBe(before + 1);
     // A guessed code on the unknown request behaves like a wrong code on a real one.
     const wrongA = await svc.post('/v1/reset/verify', { requestId: a.body.requestId, otp: '123456' });
-    const wrongB = await svc.post('/v1/reset/verify', { requestId: b.body.requestId, otp: '123456' === (await svc.lastOtpFor(known.phone_e164!)) ? '654321' : '123456' });
+    const wrongB = await svc.post('/v1/reset/verify', {
+      requestId: b.body.requestId,
+      otp: '123456' === (await svc.lastOtpFor(known.phone_e164!)) ? '654321' : '123456',
+    });
     expect(wrongA.body).toEqual(wrongB.body);
   });
 
@@ -104,17 +118,29 @@ describe('password and PIN reset over HTTP', () => {
     const otp = await svc.lastOtpFor(user.phone_e164!);
     const wrong = otp === '000000' ? '111111' : '000000';
     const answers = [];
-    for (let i = 0; i < 5; i += 1) answers.push(await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: wrong }));
+    for (let i = 0; i < 5; i += 1)
+      answers.push(await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: wrong }));
     expect(answers.slice(0, 4).map((a) => [a.status, a.body.error.code, a.body.error.attemptsLeft])).toEqual([
-      [400, 'otp_invalid', 4], [400, 'otp_invalid', 3], [400, 'otp_invalid', 2], [400, 'otp_invalid', 1],
+      [400, 'otp_invalid', 4],
+      [400, 'otp_invalid', 3],
+      [400, 'otp_invalid', 2],
+      [400, 'otp_invalid', 1],
     ]);
     expect([answers[4]!.status, answers[4]!.body.error.code]).toEqual([423, 'request_locked']);
     const right = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp });
     expect([right.status, right.body.error.code]).toEqual([423, 'request_locked']);
     const audit = await svc.app.db.query<{ action: string }>(
-      'SELECT action FROM molam_audit_log WHERE request_id = $1 ORDER BY id', [start.body.requestId]);
+      'SELECT action FROM molam_audit_log WHERE request_id = $1 ORDER BY id',
+      [start.body.requestId],
+    );
     expect(audit.rows.map((r) => r.action)).toEqual([
-      'reset.requested', 'reset.code_sent', 'reset.code_failed', 'reset.code_failed', 'reset.code_failed', 'reset.code_failed', 'reset.locked',
+      'reset.requested',
+      'reset.code_sent',
+      'reset.code_failed',
+      'reset.code_failed',
+      'reset.code_failed',
+      'reset.code_failed',
+      'reset.locked',
     ]);
   });
 
@@ -234,7 +260,9 @@ describe('bad input', () => {
 describe('observability', () => {
   it('exports the guide metrics with route templates as labels', async () => {
     const { text } = await svc.get('/metrics');
-    expect(text).toContain('molam_id_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/reset/start",status="202"}');
+    expect(text).toContain(
+      'molam_id_request_duration_seconds_bucket{le="0.005",method="POST",route="/v1/reset/start",status="202"}',
+    );
     expect(text).toMatch(/molam_id_otp_failures_total\{kind="ussd_pin",reason="invalid"\} \d+/);
     expect(text).toMatch(/molam_id_reset_requests_total\{kind="ussd_pin",channel="sms",country="SN"\} \d+/);
     expect(text).toContain('# TYPE molam_id_rate_limited_total counter');

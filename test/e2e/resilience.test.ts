@@ -10,10 +10,14 @@ describe('graceful shutdown and health', () => {
     const svc = await startTestService();
     let received = 0;
     const allReceived = new Promise<void>((resolve) => {
-      svc.server.server.on('request', () => { received += 1; if (received === 10) resolve(); });
+      svc.server.server.on('request', () => {
+        received += 1;
+        if (received === 10) resolve();
+      });
     });
     const inflight = Array.from({ length: 10 }, (_, i) =>
-      svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: `+22177555000${i}` }));
+      svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: `+22177555000${i}` }),
+    );
     await allReceived; // all ten have reached the server before it is told to stop
     const stopped = svc.stop();
     const answers = await Promise.all(inflight);
@@ -42,7 +46,8 @@ describe('rate limits', () => {
     try {
       for (const identifier of ['+221770000001', '+221779999999']) {
         const codes = [];
-        for (let i = 0; i < 3; i += 1) codes.push((await svc.post('/v1/reset/start', { kind: 'password', identifier })).status);
+        for (let i = 0; i < 3; i += 1)
+          codes.push((await svc.post('/v1/reset/start', { kind: 'password', identifier })).status);
         expect(codes).toEqual([202, 202, 429]);
       }
       const limited = await svc.post('/v1/reset/start', { kind: 'password', identifier: '+221770000001' });
@@ -66,8 +71,9 @@ describe('rate limits', () => {
       expect((await svc.get('/metrics')).text).toMatch(/molam_id_rate_limited_total\{scope="smsCountryNotAllowed"\} 2/);
       // The same refusal over USSD is a clear END screen, not "service unavailable" (in Swahili: no account, Kenya).
       await svc.atHop({ sessionId: 'ke-1', phone: '+254700000002', text: '' });
-      expect((await svc.atHop({ sessionId: 'ke-1', phone: '+254700000002', text: '1' })).text)
-        .toMatch(/^END Molam ID bado haitumi misimbo kwa nambari za nchi hii/);
+      expect((await svc.atHop({ sessionId: 'ke-1', phone: '+254700000002', text: '1' })).text).toMatch(
+        /^END Molam ID bado haitumi misimbo kwa nambari za nchi hii/,
+      );
     } finally {
       await svc.stop();
     }
@@ -92,7 +98,10 @@ describe('rate limits', () => {
     try {
       const codes = [];
       for (let i = 0; i < 4; i += 1) {
-        codes.push((await svc.post('/v1/reset/verify', { requestId: '00000000-0000-4000-8000-000000000000', otp: '123456' })).status);
+        codes.push(
+          (await svc.post('/v1/reset/verify', { requestId: '00000000-0000-4000-8000-000000000000', otp: '123456' }))
+            .status,
+        );
       }
       expect(codes).toEqual([404, 404, 404, 429]);
     } finally {

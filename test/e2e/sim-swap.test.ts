@@ -29,7 +29,9 @@ beforeAll(async () => {
     const body = JSON.parse(Buffer.concat(chunks).toString()) as { phoneNumber: string; maxAge: number };
     asked.push({ path: req.url ?? '', body });
     if (camaraDown) return res.writeHead(503, { 'content-type': 'application/json' }).end('{"code":"UNAVAILABLE"}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ swapped: swapped.has(body.phoneNumber) }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ swapped: swapped.has(body.phoneNumber) }));
   });
   await new Promise<void>((resolve) => camara.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(camara.address() as AddressInfo).port}/sim-swap/v0`;
@@ -54,8 +56,12 @@ async function messagesTo(on: TestService, phone: string) {
 }
 
 const auditOutcomes = async (on: TestService, subjectTail: string) =>
-  (await on.app.db.query<{ outcome: string }>(
-    "SELECT outcome FROM molam_audit_log WHERE action = 'reset.rate_limited' AND subject LIKE $1", [`%${subjectTail}`])).rows.map((r) => r.outcome);
+  (
+    await on.app.db.query<{ outcome: string }>(
+      "SELECT outcome FROM molam_audit_log WHERE action = 'reset.rate_limited' AND subject LIKE $1",
+      [`%${subjectTail}`],
+    )
+  ).rows.map((r) => r.outcome);
 
 describe('issue 15 item 15: SIM-swap refusal over HTTP', () => {
   it('refuses a code by SMS to a number whose SIM changed, with 403 channel_refused, sending nothing', async () => {
@@ -63,7 +69,9 @@ describe('issue 15 item 15: SIM-swap refusal over HTTP', () => {
     swapped.add(phone);
     const r = await svc.post('/v1/reset/start', { kind: 'password', identifier: phone });
     expect(r.status).toBe(403);
-    expect(r.body).toMatchObject({ error: { code: 'channel_refused', message: expect.stringMatching(/visit a Molam agent/) } });
+    expect(r.body).toMatchObject({
+      error: { code: 'channel_refused', message: expect.stringMatching(/visit a Molam agent/) },
+    });
     expect(asked.at(-1)).toEqual({ path: '/sim-swap/v0/check', body: { phoneNumber: phone, maxAge: 48 } });
     expect(await messagesTo(svc, phone)).toEqual([]);
     expect(await auditOutcomes(svc, phone.slice(-2))).toContain('sim_swap');
@@ -97,7 +105,9 @@ describe('issue 15 item 15: SIM-swap refusal over USSD', () => {
     const s = atSession(svc, phone, { token: AT_TOKEN, sessionId: `ATUid_${randomUUID()}` });
     expect(await s.dial()).toMatch(/^CON Molam ID\n1\. /);
     const refused = await s.type('1');
-    expect(refused).toMatch(/^END Your SIM card changed recently\. For your safety, please go to a Molam agent with your ID card\./);
+    expect(refused).toMatch(
+      /^END Your SIM card changed recently\. For your safety, please go to a Molam agent with your ID card\./,
+    );
     expect(asked.at(-1)!.body).toEqual({ phoneNumber: phone, maxAge: 48 });
     expect(await messagesTo(svc, phone)).toEqual([]);
   });

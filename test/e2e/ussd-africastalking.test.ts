@@ -43,8 +43,12 @@ function session(phone: string) {
 }
 
 const requestsOf = async (phone: string) =>
-  (await svc.app.db.query<{ status: string }>(
-    `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1 ORDER BY r.created_at`, [phone])).rows;
+  (
+    await svc.app.db.query<{ status: string }>(
+      `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1 ORDER BY r.created_at`,
+      [phone],
+    )
+  ).rows;
 
 describe("Africa's Talking USSD dialog", () => {
   it('resets a PIN end to end in French: menu, code by SMS, new PIN twice, confirmation', async () => {
@@ -62,7 +66,12 @@ describe("Africa's Talking USSD dialog", () => {
     expect(done.text).toMatch(/^END .*PIN/);
     expect(await requestsOf(phone)).toEqual([{ status: 'completed' }]);
     await svc.app.settle();
-    expect(svc.app.outbox!.list().filter((m) => m.to === phone).at(-1)!.body).toMatch(/PIN a ete change/);
+    expect(
+      svc.app
+        .outbox!.list()
+        .filter((m) => m.to === phone)
+        .at(-1)!.body,
+    ).toMatch(/PIN a ete change/);
   });
 
   it('answers a retried hop with the same reply and changes nothing', async () => {
@@ -172,7 +181,9 @@ describe("Africa's Talking USSD dialog", () => {
     const phone = await newUser('en');
     await svc.app.db.query(
       `INSERT INTO molam_reset_requests (user_id, subject_digest, kind, channel, otp_hash, otp_expires_at, status, completed_at)
-       SELECT id, 'd', 'ussd_pin', 'ussd', 'h', now(), 'completed', now() - interval '1 day' FROM molam_users, generate_series(1, 3) WHERE phone_e164 = $1`, [phone]);
+       SELECT id, 'd', 'ussd_pin', 'ussd', 'h', now(), 'completed', now() - interval '1 day' FROM molam_users, generate_series(1, 3) WHERE phone_e164 = $1`,
+      [phone],
+    );
     const s = session(phone);
     await s.dial();
     const r = await s.type('1');
@@ -190,9 +201,12 @@ describe("Africa's Talking USSD dialog", () => {
   });
 
   it('answers malformed payloads with a 4xx and a stable code', async () => {
-    const post = (body: string) => fetch(`${svc.url}/gateways/africastalking/ussd?token=at-hook-secret`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body,
-    });
+    const post = (body: string) =>
+      fetch(`${svc.url}/gateways/africastalking/ussd?token=at-hook-secret`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
     const missing = await post('serviceCode=*384%23&text=');
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('invalid_payload');
@@ -204,14 +218,28 @@ describe("Africa's Talking USSD dialog", () => {
 
   it('records end-of-session notifications in audit and metrics', async () => {
     const body = new URLSearchParams({
-      sessionId: 'ATUid_end', serviceCode: '*384*1#', networkCode: '60801', phoneNumber: '+221770000001', status: 'Incomplete',
-      durationInMillis: '41000', hopsCount: '3', input: '1*123456', lastAppResponse: 'CON ...', cost: 'XOF 5', date: '2026-11-25 10:00:00',
+      sessionId: 'ATUid_end',
+      serviceCode: '*384*1#',
+      networkCode: '60801',
+      phoneNumber: '+221770000001',
+      status: 'Incomplete',
+      durationInMillis: '41000',
+      hopsCount: '3',
+      input: '1*123456',
+      lastAppResponse: 'CON ...',
+      cost: 'XOF 5',
+      date: '2026-11-25 10:00:00',
     });
-    const r = await fetch(`${svc.url}/gateways/africastalking/ussd/events?token=at-hook-secret`, { method: 'POST', body });
+    const r = await fetch(`${svc.url}/gateways/africastalking/ussd/events?token=at-hook-secret`, {
+      method: 'POST',
+      body,
+    });
     expect(r.status).toBe(204);
     const { text } = await svc.get('/metrics');
     expect(text).toMatch(/molam_id_ussd_sessions_total\{provider="africastalking",status="incomplete"\} 1/);
-    const audit = await svc.app.db.query<{ details: Record<string, unknown> }>(`SELECT details FROM molam_audit_log WHERE action = 'ussd.session_ended'`);
+    const audit = await svc.app.db.query<{ details: Record<string, unknown> }>(
+      `SELECT details FROM molam_audit_log WHERE action = 'ussd.session_ended'`,
+    );
     expect(JSON.stringify(audit.rows)).not.toContain('123456');
   });
 });

@@ -15,12 +15,13 @@ let svc: TestService;
 let second: ChildProcess;
 let secondUrl: string;
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
 beforeAll(async () => {
   svc = await startTestService();
@@ -33,7 +34,9 @@ beforeAll(async () => {
   for (const until = Date.now() + 20_000; ;) {
     try {
       if ((await fetch(`${secondUrl}/health`)).ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > until) throw new Error('second process did not start');
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -58,16 +61,22 @@ describe('concurrent duplicate hops across two processes', () => {
     const sessionId = `ATUid_${randomUUID()}`;
     expect((await hop(svc.url, sessionId, phone, '')).text).toMatch(/^CON Molam ID/);
 
-    const copies = await Promise.all(Array.from({ length: 20 }, (_, i) => hop(i % 2 ? secondUrl : svc.url, sessionId, phone, '1')));
+    const copies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => hop(i % 2 ? secondUrl : svc.url, sessionId, phone, '1')),
+    );
     expect(copies.map((c) => c.status)).toEqual(Array(20).fill(200));
     expect(new Set(copies.map((c) => c.text)).size).toBe(1);
     expect(copies[0]!.text).toMatch(/^CON .*code/i);
 
     const { rows } = await svc.app.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`, [phone]);
+      `SELECT count(*)::int AS n FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`,
+      [phone],
+    );
     expect(rows[0]!.n).toBe(1);
     const sent = await svc.app.db.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM molam_audit_log WHERE action = 'reset.requested' AND subject = $1`, [maskPhone(phone)]);
+      `SELECT count(*)::int AS n FROM molam_audit_log WHERE action = 'reset.requested' AND subject = $1`,
+      [maskPhone(phone)],
+    );
     expect(sent.rows[0]!.n).toBe(1);
   });
 });

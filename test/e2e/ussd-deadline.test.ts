@@ -9,7 +9,9 @@ import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 let release: () => void = () => {};
-const held = new Promise<void>((resolve) => { release = resolve; });
+const held = new Promise<void>((resolve) => {
+  release = resolve;
+});
 const attempted: OutboundMessage[] = [];
 const hangingSender: MessageSender = {
   name: 'hanging',
@@ -39,7 +41,9 @@ describe('hop deadline', () => {
     // The send had started and is still held: the answer did not wait for it.
     expect(attempted.map((m) => m.to)).toEqual([phone]);
     let sendFinished = false;
-    void svc.app.settle().then(() => { sendFinished = true; });
+    void svc.app.settle().then(() => {
+      sendFinished = true;
+    });
     await new Promise((r) => setTimeout(r, 20));
     expect(sendFinished).toBe(false);
     release();

@@ -22,7 +22,15 @@ function hubtelSession(mobile: string) {
   const send = async (Type: string, Message: string, sequence?: number) => {
     if (sequence === undefined) Sequence += 1;
     const r = await svc.post('/gateways/hubtel/ussd', {
-      Type, Message, ServiceCode: '714', Operator: 'mtn', ClientState: '', Mobile: mobile, SessionId, Sequence: sequence ?? Sequence, Platform: 'USSD',
+      Type,
+      Message,
+      ServiceCode: '714',
+      Operator: 'mtn',
+      ClientState: '',
+      Mobile: mobile,
+      SessionId,
+      Sequence: sequence ?? Sequence,
+      Platform: 'USSD',
     });
     return r;
   };
@@ -55,7 +63,9 @@ describe('Hubtel USSD dialog', () => {
     expect(done.body.Type).toBe('Release');
     expect(done.body.Message).toMatch(/PIN/);
     const { rows } = await svc.app.db.query<{ status: string }>(
-      `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`, [phone]);
+      `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`,
+      [phone],
+    );
     expect(rows).toEqual([{ status: 'completed' }]);
   });
 
@@ -72,7 +82,14 @@ describe('Hubtel webhook token', () => {
   it('refuses a call without HUBTEL_WEBHOOK_TOKEN when one is set', async () => {
     const guarded = await startTestService({ env: { HUBTEL_WEBHOOK_TOKEN: 'hubtel-secret' } });
     try {
-      const body = { Type: 'Initiation', Message: '*714#', Mobile: '233240000001', SessionId: 'h1', Sequence: 1, Operator: 'mtn' };
+      const body = {
+        Type: 'Initiation',
+        Message: '*714#',
+        Mobile: '233240000001',
+        SessionId: 'h1',
+        Sequence: 1,
+        Operator: 'mtn',
+      };
       expect((await guarded.post('/gateways/hubtel/ussd', body)).status).toBe(403);
       expect((await guarded.post('/gateways/hubtel/ussd?token=hubtel-secret', body)).status).toBe(200);
     } finally {

@@ -17,7 +17,10 @@ afterAll(async () => {
 
 async function userBornIn(year: number | null) {
   const phone = `+22178${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await svc.app.db.query(`INSERT INTO molam_users (phone_e164, language, country, birth_year) VALUES ($1, 'en', 'SN', $2)`, [phone, year]);
+  await svc.app.db.query(
+    `INSERT INTO molam_users (phone_e164, language, country, birth_year) VALUES ($1, 'en', 'SN', $2)`,
+    [phone, year],
+  );
   return { phone, ...sessionFor(phone) };
 }
 
@@ -51,7 +54,8 @@ describe('USSD knowledge check', () => {
     await u.type('1981');
     expect(await u.type('1982')).toMatch(/^END /);
     const { rows } = await svc.app.db.query<{ outcome: string }>(
-      `SELECT outcome FROM molam_audit_log WHERE action = 'reset.knowledge_checked' AND subject LIKE '+221%' ORDER BY id DESC LIMIT 3`);
+      `SELECT outcome FROM molam_audit_log WHERE action = 'reset.knowledge_checked' AND subject LIKE '+221%' ORDER BY id DESC LIMIT 3`,
+    );
     expect(rows.map((r) => r.outcome)).toEqual(['failed', 'failed', 'failed']);
   });
 

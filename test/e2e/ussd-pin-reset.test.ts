@@ -28,8 +28,10 @@ interface Handset {
 
 /** Every gateway's token, set: the drivers send them, as the providers would. */
 const TOKENS = {
-  AT_WEBHOOK_TOKEN: 'a'.repeat(40), HUBTEL_WEBHOOK_TOKEN: 'h'.repeat(40),
-  ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40), NALO_WEBHOOK_TOKEN: 'n'.repeat(40),
+  AT_WEBHOOK_TOKEN: 'a'.repeat(40),
+  HUBTEL_WEBHOOK_TOKEN: 'h'.repeat(40),
+  ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40),
+  NALO_WEBHOOK_TOKEN: 'n'.repeat(40),
 };
 
 let svc: TestService;
@@ -47,14 +49,42 @@ function handset<R>(s: { dial(): Promise<R>; type(input: string): Promise<R> }, 
 
 // Numbers as each provider writes them: AT "+233…", the Ghana aggregators "233…".
 const HANDSETS: Array<[provider: string, open: (e164: string) => Handset]> = [
-  ["Africa's Talking", (e164) => handset(atSession(svc, e164, { token: TOKENS.AT_WEBHOOK_TOKEN }),
-    (text) => ({ status: 200, text: text.slice(4), end: text.startsWith('END ') }))],
-  ['Hubtel', (e164) => handset(hubtelSession(svc, e164.slice(1), { token: TOKENS.HUBTEL_WEBHOOK_TOKEN }),
-    (r) => ({ status: r.status, text: r.Message, end: r.Type === 'Release' }))],
-  ['Arkesel', (e164) => handset(arkeselSession(svc, e164.slice(1), { token: TOKENS.ARKESEL_WEBHOOK_TOKEN }),
-    (r) => ({ status: r.status, text: r.message ?? '', end: !r.continueSession }))],
-  ['Nalo', (e164) => handset(naloSession(svc, e164.slice(1), { token: TOKENS.NALO_WEBHOOK_TOKEN }),
-    (r) => ({ status: r.status, text: r.MSG, end: !r.MSGTYPE }))],
+  [
+    "Africa's Talking",
+    (e164) =>
+      handset(atSession(svc, e164, { token: TOKENS.AT_WEBHOOK_TOKEN }), (text) => ({
+        status: 200,
+        text: text.slice(4),
+        end: text.startsWith('END '),
+      })),
+  ],
+  [
+    'Hubtel',
+    (e164) =>
+      handset(hubtelSession(svc, e164.slice(1), { token: TOKENS.HUBTEL_WEBHOOK_TOKEN }), (r) => ({
+        status: r.status,
+        text: r.Message,
+        end: r.Type === 'Release',
+      })),
+  ],
+  [
+    'Arkesel',
+    (e164) =>
+      handset(arkeselSession(svc, e164.slice(1), { token: TOKENS.ARKESEL_WEBHOOK_TOKEN }), (r) => ({
+        status: r.status,
+        text: r.message ?? '',
+        end: !r.continueSession,
+      })),
+  ],
+  [
+    'Nalo',
+    (e164) =>
+      handset(naloSession(svc, e164.slice(1), { token: TOKENS.NALO_WEBHOOK_TOKEN }), (r) => ({
+        status: r.status,
+        text: r.MSG,
+        end: !r.MSGTYPE,
+      })),
+  ],
 ];
 
 async function ghanaianUser() {
@@ -91,8 +121,9 @@ describe.each(HANDSETS)('USSD PIN reset through %s', (_provider, open) => {
     expect([done.status, done.end, done.text]).toEqual([200, true, expect.stringMatching(/PIN/)]);
 
     expect(await requestsOf(user.phone)).toEqual([{ status: 'completed' }]);
-    const { rows } = await svc.app.db.query<{ pin_hash: string }>(
-      'SELECT pin_hash FROM molam_users WHERE id = $1', [user.id]);
+    const { rows } = await svc.app.db.query<{ pin_hash: string }>('SELECT pin_hash FROM molam_users WHERE id = $1', [
+      user.id,
+    ]);
     const hasher = createSecretHasher({ pepper: loadConfig(svc.env).pepper, cost: 10 });
     expect(await hasher.verify(newPin, rows[0]!.pin_hash)).toBe(true);
   });

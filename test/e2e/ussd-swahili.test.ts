@@ -33,16 +33,21 @@ const session = (phone: string) => atSession(svc, phone, { token: TOKEN });
 
 const lastSmsTo = async (phone: string) => {
   await svc.app.settle();
-  return svc.app.outbox!.list().filter((m) => m.to === phone).at(-1)?.body;
+  return svc.app
+    .outbox!.list()
+    .filter((m) => m.to === phone)
+    .at(-1)?.body;
 };
 
 describe('Swahili by USSD', () => {
-  it.each([['Kenyan', kenyanNumber], ['Tanzanian', tanzanianNumber]])(
-    'shows a %s number with no account the Swahili menu', async (_, number) => {
-      const s = session(number());
-      expect(await s.dial()).toBe('CON Molam ID\n1. Badilisha PIN\n2. Badilisha neno la siri');
-      expect(await s.type('1')).toMatch(/^END Hakuna akaunti ya Molam ID yenye nambari hii\./);
-    });
+  it.each([
+    ['Kenyan', kenyanNumber],
+    ['Tanzanian', tanzanianNumber],
+  ])('shows a %s number with no account the Swahili menu', async (_, number) => {
+    const s = session(number());
+    expect(await s.dial()).toBe('CON Molam ID\n1. Badilisha PIN\n2. Badilisha neno la siri');
+    expect(await s.type('1')).toMatch(/^END Hakuna akaunti ya Molam ID yenye nambari hii\./);
+  });
 
   it('gives a Kenyan account whose language we do not have the Swahili menu and a Swahili OTP SMS', async () => {
     const phone = kenyanNumber();
@@ -74,13 +79,17 @@ describe('Swahili by USSD', () => {
     expect(await s.type(await svc.lastOtpFor(phone))).toMatch(/^CON Chagua PIN mpya: tarakimu 4 hadi 6/);
     expect(await s.type('4826')).toMatch(/^CON Weka PIN mpya tena/);
     expect(await s.type('4826')).toBe(
-      'END PIN yako imebadilishwa. Utapokea SMS ya uthibitisho. Asante kwa kutumia Molam ID.');
+      'END PIN yako imebadilishwa. Utapokea SMS ya uthibitisho. Asante kwa kutumia Molam ID.',
+    );
     const { rows } = await svc.app.db.query<{ status: string }>(
       `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id
-       WHERE u.phone_e164 = $1`, [phone]);
+       WHERE u.phone_e164 = $1`,
+      [phone],
+    );
     expect(rows).toEqual([{ status: 'completed' }]);
     expect(await lastSmsTo(phone)).toBe(
-      'Molam ID: PIN yako imebadilishwa. Si wewe? Jibu SI MIMI au piga simu huduma kwa wateja sasa.');
+      'Molam ID: PIN yako imebadilishwa. Si wewe? Jibu SI MIMI au piga simu huduma kwa wateja sasa.',
+    );
   });
 
   it('answers a code sent back by SMS in Swahili, naming the USSD code to dial', async () => {
@@ -91,14 +100,19 @@ describe('Swahili by USSD', () => {
     await s.type('1');
     const code = await svc.lastOtpFor(phone);
     const r = await fetch(`${svc.url}/gateways/africastalking/sms/inbound?token=${TOKEN}`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
-        from: phone, to: '20880', text: code, date: '2026-11-29 06:00:00', id: randomUUID(),
-        linkId: '', networkCode: '63902',
+        from: phone,
+        to: '20880',
+        text: code,
+        date: '2026-11-29 06:00:00',
+        id: randomUUID(),
+        linkId: '',
+        networkCode: '63902',
       }),
     });
     expect(r.status).toBe(200);
-    expect(await lastSmsTo(phone)).toBe(
-      'Molam ID: msimbo umethibitishwa. Piga *483*7# uchague PIN mpya.');
+    expect(await lastSmsTo(phone)).toBe('Molam ID: msimbo umethibitishwa. Piga *483*7# uchague PIN mpya.');
   });
 });

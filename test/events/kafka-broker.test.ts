@@ -16,7 +16,15 @@ import { createUserQueries } from '../../src/queries/users.queries.js';
 import { atSession } from '../support/ussd-sessions.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import {
-  brokerAnswers, collectTopic, deleteTopic, kafkaBroker, KAFKA_BROKERS, NO_BROKER_MESSAGE, partitionCount, passwordResetEvent, topicExists,
+  brokerAnswers,
+  collectTopic,
+  deleteTopic,
+  kafkaBroker,
+  KAFKA_BROKERS,
+  NO_BROKER_MESSAGE,
+  partitionCount,
+  passwordResetEvent,
+  topicExists,
   uniqueTopic,
   type ConsumedEvent,
 } from './kafka-fixtures.js';
@@ -34,13 +42,24 @@ beforeEach(() => {
 const AT_TOKEN = 'at-hook-secret-for-kafka-tests-0123456789';
 const newPhone = () => `+22178${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
 const kafkaEnv = (topic: string, partitions = '3') => ({
-  KAFKA_ENABLED: 'true', KAFKA_BROKERS, KAFKA_TOPIC: topic, KAFKA_TOPIC_PARTITIONS: partitions, KAFKA_TOPIC_REPLICATION: '1', AT_WEBHOOK_TOKEN: AT_TOKEN,
+  KAFKA_ENABLED: 'true',
+  KAFKA_BROKERS,
+  KAFKA_TOPIC: topic,
+  KAFKA_TOPIC_PARTITIONS: partitions,
+  KAFKA_TOPIC_REPLICATION: '1',
+  AT_WEBHOOK_TOKEN: AT_TOKEN,
 });
 
 async function resetPasswordOverHttp(svc: TestService, phone: string) {
   const start = await svc.post('/v1/reset/start', { kind: 'password', identifier: phone });
-  const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: await svc.lastOtpFor(phone) });
-  const done = await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPassword: `lantern orbit ${phone}` });
+  const verify = await svc.post('/v1/reset/verify', {
+    requestId: start.body.requestId,
+    otp: await svc.lastOtpFor(phone),
+  });
+  const done = await svc.post('/v1/reset/complete', {
+    resetToken: verify.body.resetToken,
+    newPassword: `lantern orbit ${phone}`,
+  });
   expect(done.status).toBe(204);
 }
 
@@ -52,7 +71,6 @@ async function resetPinOverUssd(svc: TestService, phone: string) {
   expect(await s.type('4826')).toMatch(/^CON /);
   expect(await s.type('4826')).toMatch(/^END /);
 }
-
 
 const eventsOfType = (events: ConsumedEvent[], type: string) => events.filter((e) => e.headers.ce_type === type);
 
@@ -88,8 +106,11 @@ describeKafka('Kafka publisher on a real broker (issue 13 item 2)', () => {
     expect(event!.key).toBe(user.id);
     // CloudEvents Kafka binding, binary mode: attributes in ce_ headers, the data as the value.
     expect(event!.headers).toMatchObject({
-      ce_specversion: '1.0', ce_type: 'id.password.reset.completed', ce_source: 'molam-id-password-reset',
-      ce_subject: user.id, 'content-type': 'application/json',
+      ce_specversion: '1.0',
+      ce_type: 'id.password.reset.completed',
+      ce_source: 'molam-id-password-reset',
+      ce_subject: user.id,
+      'content-type': 'application/json',
     });
     expect(event!.headers.ce_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(Number.isNaN(Date.parse(event!.headers.ce_time!))).toBe(false);
@@ -112,7 +133,8 @@ describeKafka('Kafka publisher on a real broker (issue 13 item 2)', () => {
   it("keeps one user's events on one partition, in the order the outbox wrote them", async () => {
     const userId = randomUUID();
     const ids: string[] = [];
-    for (let i = 0; i < 6; i += 1) ids.push(await insertCompletionEvent(svc.app.db, userId, i % 2 === 0 ? 'password' : 'ussd_pin'));
+    for (let i = 0; i < 6; i += 1)
+      ids.push(await insertCompletionEvent(svc.app.db, userId, i % 2 === 0 ? 'password' : 'ussd_pin'));
     svc.app.events.notify();
     const ofUser = () => consumer.events.filter((e) => e.key === userId);
     await waitFor(async () => ofUser().length >= ids.length, 30_000, 100);
@@ -124,7 +146,11 @@ describeKafka('Kafka publisher on a real broker (issue 13 item 2)', () => {
   it('lands each of 3 rounds of 20 concurrent publishes exactly once (the relay publishes a batch concurrently)', async () => {
     // Fails on a publisher that lets concurrent sends share one idempotent producer: OUT_OF_ORDER_SEQUENCE_NUMBER, then nothing.
     const ownTopic = uniqueTopic('concurrent');
-    const kafka = createKafkaPublisher({ brokers: [KAFKA_BROKERS], clientId: 'molam-id-test', topic: { name: ownTopic } });
+    const kafka = createKafkaPublisher({
+      brokers: [KAFKA_BROKERS],
+      clientId: 'molam-id-test',
+      topic: { name: ownTopic },
+    });
     const ids: string[] = [];
     let reader: Awaited<ReturnType<typeof collectTopic>> | undefined;
     try {
@@ -155,18 +181,26 @@ describeKafka('100 resets during a Kafka broker stop/start (issue 13 item 2)', (
   it('delivers 100 distinct id.password.reset.completed events once the broker is back', async () => {
     // One test client makes 100 resets from one address: lift the per-IP limits for it.
     const lots = { points: 10_000, durationSeconds: 3600 };
-    const svc = await startTestService({ env: kafkaEnv(topic, '2'), limits: { startPerIp: lots, verifyPerIp: lots, completePerIp: lots } });
+    const svc = await startTestService({
+      env: kafkaEnv(topic, '2'),
+      limits: { startPerIp: lots, verifyPerIp: lots, completePerIp: lots },
+    });
     let consumer: Awaited<ReturnType<typeof collectTopic>> | undefined;
     try {
       const phones = Array.from({ length: 100 }, newPhone);
-      for (const phone of phones) await createUserQueries(svc.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
+      for (const phone of phones)
+        await createUserQueries(svc.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
       // The broker stops after the first 20 resets and comes back after the next 50.
       for (const phone of phones.slice(0, 20)) await resetPasswordOverHttp(svc, phone);
       stopped = true;
       await kafkaBroker('stop');
       const outageStarted = performance.now();
       for (const phone of phones.slice(20, 70)) await resetPasswordOverHttp(svc, phone);
-      const { rows: [during] } = await svc.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL');
+      const {
+        rows: [during],
+      } = await svc.app.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL',
+      );
       await kafkaBroker('start');
       stopped = false;
       const outageMs = performance.now() - outageStarted;
@@ -177,14 +211,20 @@ describeKafka('100 resets during a Kafka broker stop/start (issue 13 item 2)', (
       const ids = () => new Set(consumer!.events.map((e) => e.headers.ce_id));
       await waitFor(async () => ids().size >= 100, 90_000, 250);
       const drainMs = performance.now() - restarted;
-      const { rows: [left] } = await svc.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL');
+      const {
+        rows: [left],
+      } = await svc.app.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL',
+      );
 
       expect(ids().size).toBe(100);
       expect(consumer.events.every((e) => e.headers.ce_type === 'id.password.reset.completed')).toBe(true);
       expect(during!.n).toBeGreaterThan(0); // the outage really held events back
       expect(left!.n).toBe(0);
-      console.info(`[figures] kafka outage ${(outageMs / 1000).toFixed(1)} s: ${during!.n} events waiting during it; all 100 consumed `
-        + `${(drainMs / 1000).toFixed(1)} s after the restart; ${consumer.events.length - 100} duplicates`);
+      console.info(
+        `[figures] kafka outage ${(outageMs / 1000).toFixed(1)} s: ${during!.n} events waiting during it; all 100 consumed ` +
+          `${(drainMs / 1000).toFixed(1)} s after the restart; ${consumer.events.length - 100} duplicates`,
+      );
     } finally {
       if (stopped) await kafkaBroker('start');
       stopped = false;

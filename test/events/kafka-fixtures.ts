@@ -20,8 +20,14 @@ export function brokerAnswers(timeoutMs = 1500): Promise<boolean> {
   const [host, port] = bootstrapBrokers[0]!.split(':') as [string, string];
   return new Promise((resolve) => {
     const socket = connect({ host, port: Number(port), timeout: timeoutMs });
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
-    socket.once('connect', () => done(true)).once('timeout', () => done(false)).once('error', () => done(false));
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket
+      .once('connect', () => done(true))
+      .once('timeout', () => done(false))
+      .once('error', () => done(false));
   });
 }
 
@@ -39,15 +45,22 @@ export interface ConsumedEvent {
 /** Reads `topic` from the beginning in a fresh consumer group; `events` fills as messages arrive. */
 export async function collectTopic(topic: string) {
   const consumer = new Consumer({
-    clientId: 'molam-id-test-consumer', groupId: `test-${randomUUID()}`, bootstrapBrokers,
-    deserializers: stringDeserializers, sessionTimeout: 10_000, heartbeatInterval: 500,
+    clientId: 'molam-id-test-consumer',
+    groupId: `test-${randomUUID()}`,
+    bootstrapBrokers,
+    deserializers: stringDeserializers,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
   });
   const events: ConsumedEvent[] = [];
   const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 200 });
   stream.on('data', (message) => {
     events.push({
-      key: message.key, value: JSON.parse(message.value) as Record<string, unknown>,
-      headers: Object.fromEntries(message.headers), partition: message.partition, offset: message.offset,
+      key: message.key,
+      value: JSON.parse(message.value) as Record<string, unknown>,
+      headers: Object.fromEntries(message.headers),
+      partition: message.partition,
+      offset: message.offset,
     });
   });
   // The consumer keeps fetching while the broker restarts; its errors are not the test's subject.
@@ -67,9 +80,12 @@ async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
 export const topicExists = (topic: string) => withAdmin(async (admin) => (await admin.listTopics()).includes(topic));
 
 export const partitionCount = (topic: string) =>
-  withAdmin(async (admin) => (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)?.partitionsCount);
+  withAdmin(
+    async (admin) => (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)?.partitionsCount,
+  );
 
-export const deleteTopic = (topic: string) => withAdmin((admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
+export const deleteTopic = (topic: string) =>
+  withAdmin((admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
 
 const run = promisify(execFile);
 /** Stops or starts the shared local node; only kafka-broker.test.ts does this, so runs never overlap. */
@@ -82,10 +98,17 @@ export function passwordResetEvent(): OutboxEvent {
   const id = randomUUID();
   const userId = randomUUID();
   return {
-    id, type: 'id.password.reset.completed', aggregateId: userId,
+    id,
+    type: 'id.password.reset.completed',
+    aggregateId: userId,
     envelope: {
-      specversion: '1.0', id, type: 'id.password.reset.completed', source: 'molam-id-password-reset', time: new Date().toISOString(),
-      subject: userId, data: { kind: 'password', channel: 'http', country: 'SN', requestId: randomUUID() },
+      specversion: '1.0',
+      id,
+      type: 'id.password.reset.completed',
+      source: 'molam-id-password-reset',
+      time: new Date().toISOString(),
+      subject: userId,
+      data: { kind: 'password', channel: 'http', country: 'SN', requestId: randomUUID() },
     },
   };
 }

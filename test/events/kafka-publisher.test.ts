@@ -8,32 +8,54 @@ import { describe, expect, it } from 'vitest';
 import type { OutboxEvent } from '../../src/events/event-publisher.js';
 import { createFanoutPublisher } from '../../src/events/event-publisher.js';
 import {
-  createKafkaPublisher, kafkaMessageOf, kafkaProducerConfig, type KafkaMessage, type KafkaProducerConfig, type KafkaTopicSettings,
+  createKafkaPublisher,
+  kafkaMessageOf,
+  kafkaProducerConfig,
+  type KafkaMessage,
+  type KafkaProducerConfig,
+  type KafkaTopicSettings,
 } from '../../src/events/kafka-publisher.js';
 
 function event(userId = randomUUID()): OutboxEvent {
   const id = randomUUID();
   return {
-    id, type: 'id.password.reset.completed', aggregateId: userId,
+    id,
+    type: 'id.password.reset.completed',
+    aggregateId: userId,
     envelope: {
-      specversion: '1.0', id, type: 'id.password.reset.completed', source: 'molam-id-password-reset',
-      time: '2026-01-02T03:04:05.000Z', subject: userId, data: { kind: 'password', channel: 'sms', country: 'SN', requestId: randomUUID() },
+      specversion: '1.0',
+      id,
+      type: 'id.password.reset.completed',
+      source: 'molam-id-password-reset',
+      time: '2026-01-02T03:04:05.000Z',
+      subject: userId,
+      data: { kind: 'password', channel: 'sms', country: 'SN', requestId: randomUUID() },
     },
   };
 }
 
 describe('kafka publisher (no broker)', () => {
   it('configures an idempotent producer from KAFKA_BROKERS and KAFKA_CLIENT_ID', () => {
-    expect(kafkaProducerConfig({ brokers: ['kafka1:9092', 'kafka2:9092'], clientId: 'molam-id-password-reset' })).toEqual({
-      clientId: 'molam-id-password-reset', bootstrapBrokers: ['kafka1:9092', 'kafka2:9092'],
-      idempotent: true, acks: -1, retries: 5, connectTimeout: 5000, timeout: 10_000,
+    expect(
+      kafkaProducerConfig({ brokers: ['kafka1:9092', 'kafka2:9092'], clientId: 'molam-id-password-reset' }),
+    ).toEqual({
+      clientId: 'molam-id-password-reset',
+      bootstrapBrokers: ['kafka1:9092', 'kafka2:9092'],
+      idempotent: true,
+      acks: -1,
+      retries: 5,
+      connectTimeout: 5000,
+      timeout: 10_000,
     });
     expect(() => kafkaProducerConfig({ brokers: [], clientId: 'x' })).toThrow(/KAFKA_BROKERS/);
   });
 
   it('adds SASL credentials and TLS to the connection only when configured', () => {
     const sasl = { mechanism: 'SCRAM-SHA-256' as const, username: 'molam-id', password: 'pw' };
-    expect(kafkaProducerConfig({ brokers: ['k:9093'], clientId: 'c', sasl, tls: true })).toMatchObject({ sasl, tls: {} });
+    expect(kafkaProducerConfig({ brokers: ['k:9093'], clientId: 'c', sasl, tls: true })).toMatchObject({
+      sasl,
+      tls: {},
+    });
     const plaintext = kafkaProducerConfig({ brokers: ['k:9092'], clientId: 'c', tls: false });
     expect('sasl' in plaintext || 'tls' in plaintext).toBe(false);
   });
@@ -42,10 +64,17 @@ describe('kafka publisher (no broker)', () => {
     const e = event();
     const message = kafkaMessageOf(e);
     expect(message).toEqual({
-      topic: 'molam.id.events', key: e.aggregateId, value: JSON.stringify(e.envelope.data),
+      topic: 'molam.id.events',
+      key: e.aggregateId,
+      value: JSON.stringify(e.envelope.data),
       headers: {
-        ce_specversion: '1.0', ce_id: e.id, ce_type: 'id.password.reset.completed', ce_source: 'molam-id-password-reset',
-        ce_time: '2026-01-02T03:04:05.000Z', ce_subject: e.aggregateId, 'content-type': 'application/json',
+        ce_specversion: '1.0',
+        ce_id: e.id,
+        ce_type: 'id.password.reset.completed',
+        ce_source: 'molam-id-password-reset',
+        ce_time: '2026-01-02T03:04:05.000Z',
+        ce_subject: e.aggregateId,
+        'content-type': 'application/json',
       },
     });
     expect(kafkaMessageOf({ ...e, aggregateId: null }).key).toBe(e.envelope.subject);
@@ -57,11 +86,20 @@ describe('kafka publisher (no broker)', () => {
     const topics: KafkaTopicSettings[] = [];
     let closed = 0;
     const kafka = createKafkaPublisher({
-      brokers: ['kafka1:9092'], clientId: 'molam-id-password-reset', topic: { name: 'molam.id.events.test', partitions: 3 },
+      brokers: ['kafka1:9092'],
+      clientId: 'molam-id-password-reset',
+      topic: { name: 'molam.id.events.test', partitions: 3 },
       createProducer: async (config, topic) => {
         configs.push(config);
         topics.push(topic);
-        return { send: async ({ messages }) => { sent.push(...messages); }, close: async () => { closed += 1; } };
+        return {
+          send: async ({ messages }) => {
+            sent.push(...messages);
+          },
+          close: async () => {
+            closed += 1;
+          },
+        };
       },
     });
     const [a, b] = [event(), event()];
@@ -70,18 +108,27 @@ describe('kafka publisher (no broker)', () => {
     await kafka.close();
     expect(configs).toHaveLength(1);
     expect(topics).toEqual([{ name: 'molam.id.events.test', partitions: 3 }]);
-    expect(sent.map((m) => [m.topic, m.key])).toEqual([['molam.id.events.test', a.aggregateId], ['molam.id.events.test', b.aggregateId]]);
+    expect(sent.map((m) => [m.topic, m.key])).toEqual([
+      ['molam.id.events.test', a.aggregateId],
+      ['molam.id.events.test', b.aggregateId],
+    ]);
     expect(closed).toBe(1);
   });
 
   it('rejects the publish (so the relay retries) when the producer cannot be created or send fails', async () => {
     let attempts = 0;
     const kafka = createKafkaPublisher({
-      brokers: ['kafka1:9092'], clientId: 'c',
+      brokers: ['kafka1:9092'],
+      clientId: 'c',
       createProducer: async () => {
         attempts += 1;
         if (attempts === 1) throw new Error('cannot load client');
-        return { send: async () => { throw new Error('NOT_ENOUGH_REPLICAS'); }, close: async () => {} };
+        return {
+          send: async () => {
+            throw new Error('NOT_ENOUGH_REPLICAS');
+          },
+          close: async () => {},
+        };
       },
     });
     await expect(kafka.publish(event())).rejects.toThrow('cannot load client');
@@ -94,7 +141,8 @@ describe('kafka publisher (no broker)', () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const kafka = createKafkaPublisher({
-      brokers: ['kafka1:9092'], clientId: 'c',
+      brokers: ['kafka1:9092'],
+      clientId: 'c',
       createProducer: async () => ({
         send: async ({ messages }) => {
           inFlight += 1;
@@ -117,11 +165,19 @@ describe('kafka publisher (no broker)', () => {
     let created = 0;
     let closed = 0;
     const kafka = createKafkaPublisher({
-      brokers: ['kafka1:9092'], clientId: 'c',
+      brokers: ['kafka1:9092'],
+      clientId: 'c',
       createProducer: async () => {
         created += 1;
         const broken = created === 1;
-        return { send: async () => { if (broken) throw new Error('OUT_OF_ORDER_SEQUENCE_NUMBER'); }, close: async () => { closed += 1; } };
+        return {
+          send: async () => {
+            if (broken) throw new Error('OUT_OF_ORDER_SEQUENCE_NUMBER');
+          },
+          close: async () => {
+            closed += 1;
+          },
+        };
       },
     });
     await expect(kafka.publish(event())).rejects.toThrow('OUT_OF_ORDER_SEQUENCE_NUMBER');
@@ -138,7 +194,13 @@ describe('kafka publisher (no broker)', () => {
 
   it('fans out to RabbitMQ and Kafka, failing the row when either one fails', async () => {
     const ok = { name: 'rabbitmq', publish: async () => {}, close: async () => {} };
-    const bad = { name: 'kafka', publish: async () => { throw new Error('down'); }, close: async () => {} };
+    const bad = {
+      name: 'kafka',
+      publish: async () => {
+        throw new Error('down');
+      },
+      close: async () => {},
+    };
     await expect(createFanoutPublisher([ok, ok]).publish(event())).resolves.toBeUndefined();
     await expect(createFanoutPublisher([ok, bad]).publish(event())).rejects.toThrow('kafka: down');
   });

@@ -15,23 +15,43 @@ import { createTestDatabase, type TestDatabase } from '../support/services.js';
 
 export const AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-export async function migratedDatabase(label: string): Promise<{ db: Database; test: TestDatabase; close(): Promise<void> }> {
+export async function migratedDatabase(
+  label: string,
+): Promise<{ db: Database; test: TestDatabase; close(): Promise<void> }> {
   const test = await createTestDatabase(label);
   const db = createPostgresDatabase(test.url);
   await runMigrations(db);
-  return { db, test, close: async () => { await db.close(); await test.drop(); } };
+  return {
+    db,
+    test,
+    close: async () => {
+      await db.close();
+      await test.drop();
+    },
+  };
 }
 
 const EVENT_TYPES = { password: 'id.password.reset.completed', ussd_pin: 'id.ussd.pin.reset.completed' } as const;
 
 /** Inserts one completion event the way credential-service's writeCompletion does. */
-export async function insertCompletionEvent(db: Database, userId = randomUUID(), kind: keyof typeof EVENT_TYPES = 'ussd_pin'): Promise<string> {
+export async function insertCompletionEvent(
+  db: Database,
+  userId = randomUUID(),
+  kind: keyof typeof EVENT_TYPES = 'ussd_pin',
+): Promise<string> {
   const id = randomUUID();
   const type = EVENT_TYPES[kind];
   await insertOutboxEvent(db, {
-    id, aggregateId: userId, type,
+    id,
+    aggregateId: userId,
+    type,
     payload: {
-      specversion: '1.0', id, type, source: 'molam-id-password-reset', time: new Date().toISOString(), subject: userId,
+      specversion: '1.0',
+      id,
+      type,
+      source: 'molam-id-password-reset',
+      time: new Date().toISOString(),
+      subject: userId,
       data: { kind, channel: 'ussd', country: 'SN', requestId: randomUUID() },
     },
   });
@@ -47,7 +67,15 @@ export async function rabbitmqctl(command: 'stop_app' | 'start_app'): Promise<vo
 export interface TestQueue {
   name: string;
   /** Drains the queue: every message body, parsed, with its routing key and properties. */
-  drain(): Promise<Array<{ routingKey: string; messageId: string | undefined; contentType: string | undefined; persistent: boolean; body: any }>>;
+  drain(): Promise<
+    Array<{
+      routingKey: string;
+      messageId: string | undefined;
+      contentType: string | undefined;
+      persistent: boolean;
+      body: any;
+    }>
+  >;
   delete(): Promise<void>;
 }
 
@@ -70,17 +98,24 @@ export async function bindTestQueue(pattern = '#'): Promise<TestQueue> {
   });
   return {
     name,
-    drain: () => withChannel(async (ch) => {
-      const out = [];
-      for (let m = await ch.get(name, { noAck: true }); m; m = await ch.get(name, { noAck: true })) {
-        out.push({
-          routingKey: m.fields.routingKey, messageId: m.properties.messageId, contentType: m.properties.contentType,
-          persistent: m.properties.deliveryMode === 2, body: JSON.parse(m.content.toString('utf8')),
-        });
-      }
-      return out;
-    }),
-    delete: () => withChannel(async (ch) => { await ch.deleteQueue(name); }),
+    drain: () =>
+      withChannel(async (ch) => {
+        const out = [];
+        for (let m = await ch.get(name, { noAck: true }); m; m = await ch.get(name, { noAck: true })) {
+          out.push({
+            routingKey: m.fields.routingKey,
+            messageId: m.properties.messageId,
+            contentType: m.properties.contentType,
+            persistent: m.properties.deliveryMode === 2,
+            body: JSON.parse(m.content.toString('utf8')),
+          });
+        }
+        return out;
+      }),
+    delete: () =>
+      withChannel(async (ch) => {
+        await ch.deleteQueue(name);
+      }),
   };
 }
 

@@ -30,13 +30,24 @@ function fakePublisher(behaviour: Behaviour = async () => {}) {
   return { publisher, published };
 }
 
-interface Row { id: string; attempts: number; last_error: string | null; published_at: Date | null; retry_in_ms: number }
+interface Row {
+  id: string;
+  attempts: number;
+  last_error: string | null;
+  published_at: Date | null;
+  retry_in_ms: number;
+}
 let db: Database;
 let close: () => Promise<void>;
-const rowOf = async (id: string) => (await db.query<Row>(
-  `SELECT id, attempts, last_error, published_at,
+const rowOf = async (id: string) =>
+  (
+    await db.query<Row>(
+      `SELECT id, attempts, last_error, published_at,
           (EXTRACT(EPOCH FROM next_attempt_at - now()) * 1000)::int AS retry_in_ms
-     FROM molam_outbox WHERE id = $1`, [id])).rows[0]!;
+     FROM molam_outbox WHERE id = $1`,
+      [id],
+    )
+  ).rows[0]!;
 
 beforeAll(async () => {
   ({ db, close } = await migratedDatabase('outbox'));
@@ -48,7 +59,12 @@ afterAll(async () => {
 describe('outbox relay', () => {
   it('publishes due rows and marks them published only after the broker confirmed', async () => {
     let confirm!: () => void;
-    const { publisher, published } = fakePublisher(() => new Promise<void>((resolve) => { confirm = resolve; }));
+    const { publisher, published } = fakePublisher(
+      () =>
+        new Promise<void>((resolve) => {
+          confirm = resolve;
+        }),
+    );
     const id = await insertCompletionEvent(db);
     const batch = createOutboxRelay({ db, publisher }).runOnce();
     await waitFor(async () => confirm !== undefined, 2000);
@@ -56,14 +72,20 @@ describe('outbox relay', () => {
     confirm();
     expect(await batch).toEqual({ claimed: 1, published: 1, failed: 0 });
     expect((await rowOf(id)).published_at).toBeInstanceOf(Date);
-    expect(published[0]).toMatchObject({ id, type: 'id.ussd.pin.reset.completed', envelope: { id, specversion: '1.0' } });
+    expect(published[0]).toMatchObject({
+      id,
+      type: 'id.ussd.pin.reset.completed',
+      envelope: { id, specversion: '1.0' },
+    });
   });
 
   it('keeps per-user order: a later event waits while an earlier one is failing', async () => {
     const user = randomUUID();
     const first = await insertCompletionEvent(db, user, 'password');
     const second = await insertCompletionEvent(db, user, 'ussd_pin');
-    const { publisher, published } = fakePublisher(async () => { throw new Error('broker down'); });
+    const { publisher, published } = fakePublisher(async () => {
+      throw new Error('broker down');
+    });
     const relay = createOutboxRelay({ db, publisher, backoffBaseMs: 60_000, random: () => 1 });
 
     expect(await relay.runOnce()).toEqual({ claimed: 1, published: 0, failed: 1 });
@@ -89,7 +111,9 @@ describe('outbox relay', () => {
 
   it('stores no credentials from a broker error in last_error', async () => {
     const id = await insertCompletionEvent(db);
-    const { publisher } = fakePublisher(async () => { throw new Error('cannot reach amqp://molam:s3cret@rabbit:5672'); });
+    const { publisher } = fakePublisher(async () => {
+      throw new Error('cannot reach amqp://molam:s3cret@rabbit:5672');
+    });
     await createOutboxRelay({ db, publisher }).runOnce();
     const row = await rowOf(id);
     expect(row.last_error).toBe('cannot reach amqp://***@rabbit:5672');
@@ -121,7 +145,12 @@ describe('outbox relay', () => {
     await new Promise((r) => setTimeout(r, 100)); // the first, empty poll is over: the loop sleeps for a minute
     const id = await insertCompletionEvent(db);
     relay.notify();
-    await waitFor(async () => (await db.query('SELECT 1 FROM molam_outbox WHERE id = $1 AND next_attempt_at > now()', [id])).rowCount === 1, 2000, 10);
+    await waitFor(
+      async () =>
+        (await db.query('SELECT 1 FROM molam_outbox WHERE id = $1 AND next_attempt_at > now()', [id])).rowCount === 1,
+      2000,
+      10,
+    );
     await relay.stop(); // the publish takes 300 ms: stop waits for it and for the mark
     expect(published.map((e) => e.id)).toEqual([id]);
     expect((await rowOf(id)).published_at).toBeInstanceOf(Date);
@@ -155,13 +184,21 @@ describe('outbox relay on the embedded PGlite (dev mode)', () => {
     try {
       await runMigrations(lite);
       const user = randomUUID();
-      const ids = [await insertCompletionEvent(lite, user), await insertCompletionEvent(lite, user), await insertCompletionEvent(lite)];
+      const ids = [
+        await insertCompletionEvent(lite, user),
+        await insertCompletionEvent(lite, user),
+        await insertCompletionEvent(lite),
+      ];
       const { publisher, published } = fakePublisher();
       const relay = createOutboxRelay({ db: lite, publisher });
-      while ((await relay.runOnce()).claimed > 0) { /* drain */ }
+      while ((await relay.runOnce()).claimed > 0) {
+        /* drain */
+      }
       expect(published.map((e) => e.id).sort()).toEqual([...ids].sort());
       expect(published.findIndex((e) => e.id === ids[0])).toBeLessThan(published.findIndex((e) => e.id === ids[1]));
-      const { rows } = await lite.query<{ n: number }>('SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL');
+      const { rows } = await lite.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL',
+      );
       expect(rows[0]!.n).toBe(0);
     } finally {
       await lite.close();

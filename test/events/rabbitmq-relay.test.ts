@@ -16,7 +16,15 @@ import { readOutboxBacklog } from '../../src/events/outbox-store.js';
 import { createRabbitMqPublisher } from '../../src/events/rabbitmq-publisher.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
 import { startTestService } from '../support/test-service.js';
-import { AMQP_URL, bindTestQueue, insertCompletionEvent, migratedDatabase, percentile, rabbitmqctl, waitFor } from './outbox-fixtures.js';
+import {
+  AMQP_URL,
+  bindTestQueue,
+  insertCompletionEvent,
+  migratedDatabase,
+  percentile,
+  rabbitmqctl,
+  waitFor,
+} from './outbox-fixtures.js';
 
 let db: Database;
 let close: () => Promise<void>;
@@ -53,18 +61,28 @@ describe('outbox relay to RabbitMQ', () => {
       const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
       const user = await createUserQueries(svc.app.db).upsertUser({ phone, language: 'fr', country: 'SN' });
       const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: phone });
-      const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: await svc.lastOtpFor(phone) });
-      expect((await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPin: '4826' })).status).toBe(204);
+      const verify = await svc.post('/v1/reset/verify', {
+        requestId: start.body.requestId,
+        otp: await svc.lastOtpFor(phone),
+      });
+      expect(
+        (await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPin: '4826' })).status,
+      ).toBe(204);
 
       await rabbit.ready();
       await createOutboxRelay({ db: svc.app.db, publisher: rabbit }).runOnce();
       const messages = await queue.drain();
       expect(messages).toHaveLength(1);
       const [message] = messages;
-      expect(message).toMatchObject({ routingKey: 'id.ussd.pin.reset.completed', contentType: 'application/json', persistent: true });
+      expect(message).toMatchObject({
+        routingKey: 'id.ussd.pin.reset.completed',
+        contentType: 'application/json',
+        persistent: true,
+      });
       expect(message!.messageId).toBe(message!.body.id);
       expect(message!.body).toMatchObject({
-        type: 'id.ussd.pin.reset.completed', subject: user.id,
+        type: 'id.ussd.pin.reset.completed',
+        subject: user.id,
         data: { kind: 'ussd_pin', channel: 'sms', country: 'SN', requestId: start.body.requestId },
       });
       expect(JSON.stringify(message!.body)).not.toContain(phone.slice(4));
@@ -92,8 +110,11 @@ describe('outbox relay to RabbitMQ', () => {
     const ids: string[] = [];
     try {
       await Promise.all([a.ready(), b.ready()]);
-      for (let i = 0; i < 200; i += 1) ids.push(await insertCompletionEvent(db, i % 3 === 0 ? undefined : randomUUID()));
-      const relays = [ma, mb].map((m) => createOutboxRelay({ db, publisher: m.publisher, batchSize: 10, pollIntervalMs: 20 }));
+      for (let i = 0; i < 200; i += 1)
+        ids.push(await insertCompletionEvent(db, i % 3 === 0 ? undefined : randomUUID()));
+      const relays = [ma, mb].map((m) =>
+        createOutboxRelay({ db, publisher: m.publisher, batchSize: 10, pollIntervalMs: 20 }),
+      );
       relays.forEach((r) => r.start());
       await waitFor(async () => (await readOutboxBacklog(db)).backlog === 0, 20_000);
       await Promise.all(relays.map((r) => r.stop()));
@@ -105,8 +126,10 @@ describe('outbox relay to RabbitMQ', () => {
       const messages = await queue.drain();
       expect(messages.map((m) => m.messageId).sort()).toEqual([...ids].sort());
       const latencies = [...ma.latenciesMs, ...mb.latenciesMs];
-      console.info(`[figures] two relays, 200 events: publish latency p50 ${percentile(latencies, 50).toFixed(2)} ms, `
-        + `p99 ${percentile(latencies, 99).toFixed(2)} ms; split ${ma.counts.size}/${mb.counts.size}`);
+      console.info(
+        `[figures] two relays, 200 events: publish latency p50 ${percentile(latencies, 50).toFixed(2)} ms, ` +
+          `p99 ${percentile(latencies, 99).toFixed(2)} ms; split ${ma.counts.size}/${mb.counts.size}`,
+      );
     } finally {
       await Promise.all([a.close(), b.close()]);
       await queue.delete();
@@ -119,7 +142,14 @@ describe('outbox relay to RabbitMQ', () => {
     const m = measured(rabbit);
     const metrics = createEventMetrics(new Registry());
     const relay: OutboxRelay = createOutboxRelay({
-      db, publisher: m.publisher, metrics, batchSize: 20, pollIntervalMs: 50, backoffBaseMs: 100, backoffMaxMs: 500, publishTimeoutMs: 3000,
+      db,
+      publisher: m.publisher,
+      metrics,
+      batchSize: 20,
+      pollIntervalMs: 50,
+      backoffBaseMs: 100,
+      backoffMaxMs: 500,
+      publishTimeoutMs: 3000,
     });
     const failedAttempts = async () => (await metrics.publishFailures.get()).values.reduce((n, v) => n + v.value, 0);
     const ids: string[] = [];
@@ -158,9 +188,11 @@ describe('outbox relay to RabbitMQ', () => {
       expect(ids).toHaveLength(100);
       expect([...distinct].sort()).toEqual([...ids].sort());
       expect(messages.every((msg) => msg.messageId === msg.body.id)).toBe(true);
-      console.info(`[figures] broker restart: backlog during outage ${backlogDuringOutage}, ${await failedAttempts()} failed attempts retried, drained in ${drainMs.toFixed(0)} ms after start_app; `
-        + `messages ${messages.length} (${messages.length - distinct.size} duplicates); `
-        + `publish latency p50 ${percentile(m.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(m.latenciesMs, 99).toFixed(2)} ms over ${m.latenciesMs.length} confirms`);
+      console.info(
+        `[figures] broker restart: backlog during outage ${backlogDuringOutage}, ${await failedAttempts()} failed attempts retried, drained in ${drainMs.toFixed(0)} ms after start_app; ` +
+          `messages ${messages.length} (${messages.length - distinct.size} duplicates); ` +
+          `publish latency p50 ${percentile(m.latenciesMs, 50).toFixed(2)} ms, p99 ${percentile(m.latenciesMs, 99).toFixed(2)} ms over ${m.latenciesMs.length} confirms`,
+      );
       // At least the 30 written after the stop waited for the broker.
       expect(backlogDuringOutage).toBeGreaterThanOrEqual(30);
     } finally {
@@ -198,12 +230,16 @@ describe('100 resets during a RabbitMQ stop/start', () => {
     const queue = await bindTestQueue('id.password.reset.completed');
     try {
       const phones = Array.from({ length: 100 }, () => `+22176${String(randomInt(0, 10_000_000)).padStart(7, '0')}`);
-      for (const phone of phones) await createUserQueries(service.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
+      for (const phone of phones)
+        await createUserQueries(service.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
       const reset = async (phone: string) => {
         const start = await service.post('/v1/reset/start', { kind: 'password', identifier: phone });
         const otp = await service.lastOtpFor(phone);
         const verify = await service.post('/v1/reset/verify', { requestId: start.body.requestId, otp });
-        const done = await service.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPassword: `lantern orbit ${phone}` });
+        const done = await service.post('/v1/reset/complete', {
+          resetToken: verify.body.resetToken,
+          newPassword: `lantern orbit ${phone}`,
+        });
         expect(done.status).toBe(204);
       };
       // The broker stops after the first 20 resets and comes back after the next 50.
@@ -214,12 +250,18 @@ describe('100 resets during a RabbitMQ stop/start', () => {
       for (const phone of phones.slice(70)) await reset(phone);
 
       const ids = new Set<string>();
-      await waitFor(async () => {
-        for (const m of await queue.drain()) ids.add(String(m.body.id));
-        return ids.size >= 100;
-      }, 60_000, 250);
+      await waitFor(
+        async () => {
+          for (const m of await queue.drain()) ids.add(String(m.body.id));
+          return ids.size >= 100;
+        },
+        60_000,
+        250,
+      );
       expect(ids.size).toBe(100);
-      const { rows } = await service.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL');
+      const { rows } = await service.app.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM molam_outbox WHERE published_at IS NULL',
+      );
       expect(rows[0]!.n).toBe(0);
     } finally {
       await rabbitmqctl('start_app').catch(() => undefined);

@@ -25,7 +25,6 @@ function fixture(name: string): Record<string, string> {
 
 const valid = () => fixture('at-ussd-otp-entry');
 
-
 describe('parseAfricasTalkingUssd', () => {
   it('reads the dial as a new session with no input', () => {
     expect(parseAfricasTalkingUssd(fixture('at-ussd-first-hop'), at)).toEqual({
@@ -44,12 +43,20 @@ describe('parseAfricasTalkingUssd', () => {
   it('takes only the latest segment of the cumulative text as input', () => {
     const choice = parseAfricasTalkingUssd(fixture('at-ussd-menu-choice'), at);
     expect(choice).toMatchObject({ newSession: false, input: '1', hopId: '1' });
-    expect(parseAfricasTalkingUssd(fixture('at-ussd-knowledge-answer'), at)).toMatchObject({ input: '1990', hopId: '1*1990' });
-    expect(parseAfricasTalkingUssd(fixture('at-ussd-otp-entry'), at)).toMatchObject({ input: '482913', hopId: '1*1990*482913' });
+    expect(parseAfricasTalkingUssd(fixture('at-ussd-knowledge-answer'), at)).toMatchObject({
+      input: '1990',
+      hopId: '1*1990',
+    });
+    expect(parseAfricasTalkingUssd(fixture('at-ussd-otp-entry'), at)).toMatchObject({
+      input: '482913',
+      hopId: '1*1990*482913',
+    });
   });
 
   it('gives a retried hop the same event, so the runtime answers it from the stored reply', () => {
-    expect(parseAfricasTalkingUssd(fixture('at-ussd-otp-entry-retried'), at)).toEqual(parseAfricasTalkingUssd(fixture('at-ussd-otp-entry'), at));
+    expect(parseAfricasTalkingUssd(fixture('at-ussd-otp-entry-retried'), at)).toEqual(
+      parseAfricasTalkingUssd(fixture('at-ussd-otp-entry'), at),
+    );
   });
 
   it('treats a missing text like the empty first hop and ignores unknown fields', () => {
@@ -70,7 +77,10 @@ describe('parseAfricasTalkingUssd', () => {
   });
 
   it('strips NUL and other control characters instead of passing them on', () => {
-    const event = parseAfricasTalkingUssd({ ...valid(), text: '1*19\u000090\u001b*4829\u009b13', sessionId: 'ATUid_\u00001' }, at);
+    const event = parseAfricasTalkingUssd(
+      { ...valid(), text: '1*19\u000090\u001b*4829\u009b13', sessionId: 'ATUid_\u00001' },
+      at,
+    );
     expect(event).toMatchObject({ input: '482913', hopId: '1*1990*482913', providerSessionId: 'ATUid_1' });
   });
 
@@ -105,14 +115,20 @@ describe('parseAfricasTalkingUssd', () => {
     expect(err).toMatchObject({ code: 'payload_too_large', status: 413, field });
   });
 
-  it.each([null, undefined, 'sessionId=1&text=', ['sessionId'], 7])('refuses a body that is not an object of fields: %j', (body) => {
-    expect(rejection(() => parseAfricasTalkingUssd(body, at))).toMatchObject({ code: 'invalid_payload', field: undefined });
-  });
+  it.each([null, undefined, 'sessionId=1&text=', ['sessionId'], 7])(
+    'refuses a body that is not an object of fields: %j',
+    (body) => {
+      expect(rejection(() => parseAfricasTalkingUssd(body, at))).toMatchObject({
+        code: 'invalid_payload',
+        field: undefined,
+      });
+    },
+  );
 
   it('never echoes the payload (it may hold a PIN or OTP) in the error message', () => {
     const err = rejection(() => parseAfricasTalkingUssd({ ...valid(), sessionId: ['482913'] }, at));
     expect(err.message).not.toContain('482913');
-    expect(err.message).toBe("Africa's Talking USSD payload: field \"sessionId\" has the wrong type");
+    expect(err.message).toBe('Africa\'s Talking USSD payload: field "sessionId" has the wrong type');
   });
 });
 
@@ -139,11 +155,15 @@ describe('latestInput', () => {
 
 describe('renderAfricasTalkingUssd', () => {
   it("prefixes a screen that waits for input with exactly 'CON '", () => {
-    expect(renderAfricasTalkingUssd({ text: 'Enter the code sent by SMS', end: false })).toBe('CON Enter the code sent by SMS');
+    expect(renderAfricasTalkingUssd({ text: 'Enter the code sent by SMS', end: false })).toBe(
+      'CON Enter the code sent by SMS',
+    );
   });
 
   it("prefixes a closing screen with exactly 'END ' and keeps line breaks", () => {
-    expect(renderAfricasTalkingUssd({ text: 'PIN changed.\nThank you', end: true })).toBe('END PIN changed.\nThank you');
+    expect(renderAfricasTalkingUssd({ text: 'PIN changed.\nThank you', end: true })).toBe(
+      'END PIN changed.\nThank you',
+    );
   });
 });
 
@@ -161,7 +181,11 @@ describe('parseAfricasTalkingSessionEnd', () => {
   });
 
   it('reads an abandoned session as incomplete', () => {
-    expect(parseAfricasTalkingSessionEnd(fixture('at-ussd-end-incomplete'), at)).toMatchObject({ status: 'incomplete', hops: 3, durationMs: 180000 });
+    expect(parseAfricasTalkingSessionEnd(fixture('at-ussd-end-incomplete'), at)).toMatchObject({
+      status: 'incomplete',
+      hops: 3,
+      durationMs: 180000,
+    });
   });
 
   it('reads a failed session with its error message', () => {
@@ -176,10 +200,13 @@ describe('parseAfricasTalkingSessionEnd', () => {
     expect(JSON.stringify(end)).not.toMatch(/482913|2580|PIN has been changed/);
   });
 
-  it.each([['Aborted'], [''], [undefined], [['Success']], ['SUCCESS']])('maps status %j to a safe value instead of throwing', (status) => {
-    const end = parseAfricasTalkingSessionEnd({ ...fixture('at-ussd-end-success'), status }, at);
-    expect(end.status).toBe(status === 'SUCCESS' ? 'success' : 'incomplete');
-  });
+  it.each([['Aborted'], [''], [undefined], [['Success']], ['SUCCESS']])(
+    'maps status %j to a safe value instead of throwing',
+    (status) => {
+      const end = parseAfricasTalkingSessionEnd({ ...fixture('at-ussd-end-success'), status }, at);
+      expect(end.status).toBe(status === 'SUCCESS' ? 'success' : 'incomplete');
+    },
+  );
 
   it('drops counts and messages that are not what they claim to be', () => {
     const end = parseAfricasTalkingSessionEnd(
@@ -193,6 +220,9 @@ describe('parseAfricasTalkingSessionEnd', () => {
 
   it('refuses a notification without a session id', () => {
     const { sessionId: _omitted, ...body } = fixture('at-ussd-end-success');
-    expect(rejection(() => parseAfricasTalkingSessionEnd(body, at))).toMatchObject({ code: 'invalid_payload', field: 'sessionId' });
+    expect(rejection(() => parseAfricasTalkingSessionEnd(body, at))).toMatchObject({
+      code: 'invalid_payload',
+      field: 'sessionId',
+    });
   });
 });

@@ -52,6 +52,10 @@ describe('withDeadline', () => {
   });
 
   it('runs synchronous throws of work as a rejection', async () => {
-    await expect(withDeadline(50, () => { throw new Error('sync'); })).rejects.toThrow('sync');
+    await expect(
+      withDeadline(50, () => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
   });
 });

@@ -49,7 +49,13 @@ describe('SMS texts of every catalog', () => {
     it.each(RESET_KINDS)('OTP SMS (%s) is one GSM-7 segment ending with the origin-bound line', (kind) => {
       const text = otpSms(lang, kind, WORST);
       const s = smsSegments(text);
-      rows.push({ message: `otpSms ${lang} ${kind}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
+      rows.push({
+        message: `otpSms ${lang} ${kind}`,
+        length: s.units,
+        encoding: s.encoding,
+        segments: s.segments,
+        text,
+      });
       expect(isGsm7(text)).toBe(true);
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
       expect(s.units).toBeLessThanOrEqual(160);
@@ -59,14 +65,26 @@ describe('SMS texts of every catalog', () => {
     it.each(RESET_KINDS)('confirmation SMS (%s) is one GSM-7 segment', (kind) => {
       const text = resetDoneSms(lang, kind);
       const s = smsSegments(text);
-      rows.push({ message: `resetDoneSms ${lang} ${kind}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
+      rows.push({
+        message: `resetDoneSms ${lang} ${kind}`,
+        length: s.units,
+        encoding: s.encoding,
+        segments: s.segments,
+        text,
+      });
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     });
 
     it.each(RESET_KINDS)('reply to a code sent back by SMS (%s) names the USSD code, in one GSM-7 segment', (kind) => {
       const text = codeAcceptedSms(lang, kind, WORST);
       const s = smsSegments(text);
-      rows.push({ message: `codeAcceptedSms ${lang} ${kind}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
+      rows.push({
+        message: `codeAcceptedSms ${lang} ${kind}`,
+        length: s.units,
+        encoding: s.encoding,
+        segments: s.segments,
+        text,
+      });
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
       expect(text).toContain(WORST.ussdCode);
       expect(text).not.toMatch(/secret/i);
@@ -75,7 +93,13 @@ describe('SMS texts of every catalog', () => {
     it.each(SMS_REPLIES)('reply to an inbound SMS (%s) is one GSM-7 segment', (reply) => {
       const text = smsReply(lang, reply);
       const s = smsSegments(text);
-      rows.push({ message: `smsReply ${lang} ${reply}`, length: s.units, encoding: s.encoding, segments: s.segments, text });
+      rows.push({
+        message: `smsReply ${lang} ${reply}`,
+        length: s.units,
+        encoding: s.encoding,
+        segments: s.segments,
+        text,
+      });
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
       expect(text).not.toMatch(/secret/i);
     });
@@ -83,7 +107,9 @@ describe('SMS texts of every catalog', () => {
 
   it('prints the message table', () => {
     expect(rows).toHaveLength(LANGS.length * (RESET_KINDS.length * 3 + SMS_REPLIES.length));
-    const table = rows.map((r) => `| ${r.message} | ${r.length} | ${r.encoding} | ${r.segments} | ${JSON.stringify(r.text)} |`);
+    const table = rows.map(
+      (r) => `| ${r.message} | ${r.length} | ${r.encoding} | ${r.segments} | ${JSON.stringify(r.text)} |`,
+    );
     console.log(['| message | length | encoding | segments | text |', '|---|---|---|---|---|', ...table].join('\n'));
   });
 });

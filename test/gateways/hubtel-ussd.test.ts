@@ -21,7 +21,6 @@ function hop(body: unknown) {
   return parsed.event;
 }
 
-
 describe('parseHubtelUssd', () => {
   it('reads initiation as a new session whose dialled string is not an input', () => {
     expect(parseHubtelUssd(fixture('hubtel-initiation'), at)).toEqual({
@@ -52,7 +51,10 @@ describe('parseHubtelUssd', () => {
   });
 
   it('accepts Type in any case and Sequence as a number (the SDK types it int)', () => {
-    expect(hop({ ...fixture('hubtel-initiation'), Type: 'Initiation', Sequence: 1 })).toMatchObject({ newSession: true, hopId: '1:*714*5#' });
+    expect(hop({ ...fixture('hubtel-initiation'), Type: 'Initiation', Sequence: 1 })).toMatchObject({
+      newSession: true,
+      hopId: '1:*714*5#',
+    });
     expect(hop({ ...fixture('hubtel-response'), Type: 'RESPONSE' })).toMatchObject({ input: '1' });
   });
 
@@ -62,7 +64,10 @@ describe('parseHubtelUssd', () => {
   });
 
   it("keeps '*' and '#' typed inside an answer", () => {
-    expect(hop({ ...fixture('hubtel-response'), Message: '12*34#' })).toMatchObject({ input: '12*34#', hopId: '2:12*34#' });
+    expect(hop({ ...fixture('hubtel-response'), Message: '12*34#' })).toMatchObject({
+      input: '12*34#',
+      hopId: '2:12*34#',
+    });
   });
 
   it('strips control characters from the input', () => {
@@ -142,7 +147,17 @@ describe('renderHubtelUssd', () => {
   });
 
   it('passes label, field type and client state when given', () => {
-    const reply = renderHubtelUssd({ text: 'New PIN:', end: false }, { label: 'New PIN', fieldType: 'number', clientState: 'pin' });
-    expect(reply).toEqual({ Type: 'Response', Message: 'New PIN:', Label: 'New PIN', DataType: 'input', FieldType: 'number', ClientState: 'pin' });
+    const reply = renderHubtelUssd(
+      { text: 'New PIN:', end: false },
+      { label: 'New PIN', fieldType: 'number', clientState: 'pin' },
+    );
+    expect(reply).toEqual({
+      Type: 'Response',
+      Message: 'New PIN:',
+      Label: 'New PIN',
+      DataType: 'input',
+      FieldType: 'number',
+      ClientState: 'pin',
+    });
   });
 });

@@ -30,13 +30,28 @@ interface Row {
 
 const ROWS: Row[] = [
   {
-    gateway: arkeselUssd, dial: 'arkesel-new-session', answer: 'arkesel-response', reply: 'arkesel-reply-continue',
-    session: 'sessionID', phone: 'msisdn', input: 'userData',
-    dialFlag: 'newSession', text: 'message', continues: 'continueSession',
+    gateway: arkeselUssd,
+    dial: 'arkesel-new-session',
+    answer: 'arkesel-response',
+    reply: 'arkesel-reply-continue',
+    session: 'sessionID',
+    phone: 'msisdn',
+    input: 'userData',
+    dialFlag: 'newSession',
+    text: 'message',
+    continues: 'continueSession',
   },
   {
-    gateway: naloUssd, dial: 'nalo-initial', answer: 'nalo-response', reply: 'nalo-reply-end',
-    session: 'SESSIONID', phone: 'MSISDN', input: 'USERDATA', dialFlag: 'MSGTYPE', text: 'MSG', continues: 'MSGTYPE',
+    gateway: naloUssd,
+    dial: 'nalo-initial',
+    answer: 'nalo-response',
+    reply: 'nalo-reply-end',
+    session: 'SESSIONID',
+    phone: 'MSISDN',
+    input: 'USERDATA',
+    dialFlag: 'MSGTYPE',
+    text: 'MSG',
+    continues: 'MSGTYPE',
   },
 ];
 
@@ -56,8 +71,14 @@ describe.each(ROWS)('$gateway.name USSD descriptor', (row) => {
     const dial = body(row.dial);
     const { event } = hop(gateway, dial);
     expect(event).toEqual({
-      provider: gateway.provider, providerSessionId: dial[row.session], phone: dial[row.phone],
-      newSession: true, input: null, hopId: '', networkCode: 'MTN', receivedAt: at,
+      provider: gateway.provider,
+      providerSessionId: dial[row.session],
+      phone: dial[row.phone],
+      newSession: true,
+      input: null,
+      hopId: '',
+      networkCode: 'MTN',
+      receivedAt: at,
     });
   });
 

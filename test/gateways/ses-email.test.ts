@@ -27,10 +27,20 @@ describe('SES email sender (@aws-sdk/client-ses → local SES endpoint)', () => 
   afterAll(() => fake.close());
 
   const sender = (extra: { timeoutMs?: number } = {}) =>
-    createSesEmailSender({ region: 'eu-west-1', endpoint: fake.endpoint, from: 'noreply@molam.id', credentials, maxAttempts: 1, ...extra });
+    createSesEmailSender({
+      region: 'eu-west-1',
+      endpoint: fake.endpoint,
+      from: 'noreply@molam.id',
+      credentials,
+      maxAttempts: 1,
+      ...extra,
+    });
 
   async function sendError(p: Promise<unknown>): Promise<SendError> {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SendError);
     expect((err as SendError).message).not.toContain('482913');
     expect((err as SendError).message).not.toContain(message.to);
@@ -40,7 +50,9 @@ describe('SES email sender (@aws-sdk/client-ses → local SES endpoint)', () => 
   it('sends Action=SendEmail signed with SigV4 and returns the MessageId from the XML answer', async () => {
     const result = await sender().send(message);
     const req = fake.requests.at(-1);
-    expect(req?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDMOLAMTEST0000000\/\d{8}\/eu-west-1\/ses\/aws4_request/);
+    expect(req?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDMOLAMTEST0000000\/\d{8}\/eu-west-1\/ses\/aws4_request/,
+    );
     expect(req?.form).toMatchObject({
       Action: 'SendEmail',
       Version: '2010-12-01',
@@ -55,12 +67,25 @@ describe('SES email sender (@aws-sdk/client-ses → local SES endpoint)', () => 
 
   it('maps MessageRejected to rejected, a 500 to transient and a bad key to config', async () => {
     fake.respondWith('rejected');
-    expect(await sendError(sender().send(message))).toMatchObject({ provider: 'ses', reason: 'rejected', providerCode: 'MessageRejected' });
+    expect(await sendError(sender().send(message))).toMatchObject({
+      provider: 'ses',
+      reason: 'rejected',
+      providerCode: 'MessageRejected',
+    });
     fake.respondWith('server_error');
     expect((await sendError(sender().send(message))).reason).toBe('transient');
     fake.respondWith('accept');
-    const badKey = createSesEmailSender({ region: 'eu-west-1', endpoint: fake.endpoint, from: 'noreply@molam.id', credentials: { ...credentials, accessKeyId: 'AKIDOTHER' }, maxAttempts: 1 });
-    expect(await sendError(badKey.send(message))).toMatchObject({ reason: 'config', providerCode: 'InvalidClientTokenId' });
+    const badKey = createSesEmailSender({
+      region: 'eu-west-1',
+      endpoint: fake.endpoint,
+      from: 'noreply@molam.id',
+      credentials: { ...credentials, accessKeyId: 'AKIDOTHER' },
+      maxAttempts: 1,
+    });
+    expect(await sendError(badKey.send(message))).toMatchObject({
+      reason: 'config',
+      providerCode: 'InvalidClientTokenId',
+    });
   });
 
   it('aborts the request at its deadline with reason timeout', async () => {

@@ -23,10 +23,11 @@ interface Fixture {
 const load = (name: string) => gatewayFixture<Fixture>(name);
 const form = (name: string): Record<string, string> => Object.fromEntries(new URLSearchParams(load(name).body));
 
-
 /** X-Twilio-Signature as documented: base64 HMAC-SHA1 of url + sorted name+value pairs, key = auth token. */
 function signLikeTwilio(authToken: string, url: string, params: Record<string, string>): string {
-  const data = Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url);
+  const data = Object.keys(params)
+    .sort()
+    .reduce((acc, k) => acc + k + params[k], url);
   return createHmac('sha1', authToken).update(data, 'utf8').digest('base64');
 }
 
@@ -49,7 +50,11 @@ describe('Twilio inbound SMS', () => {
 
   it('refuses a payload without a sender or a message sid', () => {
     const { From: _from, ...noFrom } = params;
-    expect(rejection(() => parseTwilioInbound(noFrom))).toMatchObject({ code: 'invalid_payload', field: 'From', status: 400 });
+    expect(rejection(() => parseTwilioInbound(noFrom))).toMatchObject({
+      code: 'invalid_payload',
+      field: 'From',
+      status: 400,
+    });
     const { MessageSid: _m, SmsSid: _s, ...noSid } = params;
     expect(rejection(() => parseTwilioInbound(noSid)).field).toBe('MessageSid');
     expect(rejection(() => parseTwilioInbound({ ...params, Body: 'x'.repeat(1601) })).code).toBe('payload_too_large');
@@ -60,7 +65,9 @@ describe('Twilio inbound SMS', () => {
     expect(twilio.getExpectedTwilioSignature(authToken, url, params)).toBe(signature);
     expect(verifyTwilioSignature({ authToken, url, params, signature })).toBe(true);
     // Twilio signs inconsistently with an explicit :443; the package accepts both.
-    expect(verifyTwilioSignature({ authToken, url: url.replace('.example/', '.example:443/'), params, signature })).toBe(true);
+    expect(
+      verifyTwilioSignature({ authToken, url: url.replace('.example/', '.example:443/'), params, signature }),
+    ).toBe(true);
   });
 
   it('refuses a missing, forged or replayed-elsewhere signature', () => {
@@ -81,7 +88,9 @@ describe('renderTwiml', () => {
   });
 
   it('drops characters XML 1.0 cannot carry instead of failing like the package builder', () => {
-    expect(renderTwiml('a\u0001b\u001b]\uD800c')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Message>ab]c</Message></Response>');
+    expect(renderTwiml('a\u0001b\u001b]\uD800c')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ab]c</Message></Response>',
+    );
   });
 
   it('parses to the same document the twilio package builds', () => {
@@ -111,7 +120,10 @@ describe("Africa's Talking inbound SMS", () => {
     const body: Record<string, string> = { ...form('at-sms-inbound'), from: ' 254711000111' };
     expect(parseAfricasTalkingInboundSms(body).from).toBe('+254711000111');
     const { id: _id, ...noId } = body;
-    expect(rejection(() => parseAfricasTalkingInboundSms(noId))).toMatchObject({ field: 'id', message: expect.stringContaining('is missing') });
+    expect(rejection(() => parseAfricasTalkingInboundSms(noId))).toMatchObject({
+      field: 'id',
+      message: expect.stringContaining('is missing'),
+    });
   });
 });
 
@@ -122,7 +134,13 @@ describe('delivery reports', () => {
     ['at-sms-delivery-buffered', 'pending', undefined],
   ])('AT %s → %s', (name, status, failureReason) => {
     const report = parseAfricasTalkingDeliveryReport(form(name));
-    expect(report).toMatchObject({ provider: 'africastalking', providerMessageId: 'ATXid_9c2e0d5b1f4a4e7d8b3a6c1e2f0a9b8c', status, phone: '+221771234567', networkCode: '60801' });
+    expect(report).toMatchObject({
+      provider: 'africastalking',
+      providerMessageId: 'ATXid_9c2e0d5b1f4a4e7d8b3a6c1e2f0a9b8c',
+      status,
+      phone: '+221771234567',
+      networkCode: '60801',
+    });
     expect(report.failureReason).toBe(failureReason);
   });
 
@@ -144,7 +162,10 @@ describe('delivery reports', () => {
       failureReason: '30003',
       phone: '+221771234567',
     });
-    expect(parseTwilioStatusCallback(form('twilio-sms-status-delivered'))).toMatchObject({ status: 'delivered', providerStatus: 'delivered' });
+    expect(parseTwilioStatusCallback(form('twilio-sms-status-delivered'))).toMatchObject({
+      status: 'delivered',
+      providerStatus: 'delivered',
+    });
     expect(parseTwilioStatusCallback(form('twilio-sms-status-delivered'))).not.toHaveProperty('failureReason');
   });
 
@@ -159,15 +180,37 @@ describe('delivery reports', () => {
 
   it('refuses malformed reports with a GatewayError', () => {
     expect(rejection(() => parseAfricasTalkingDeliveryReport({ status: 'Failed' })).field).toBe('id');
-    expect(rejection(() => parseTwilioStatusCallback({ MessageSid: 'nope', MessageStatus: 'failed' })).field).toBe('MessageSid');
+    expect(rejection(() => parseTwilioStatusCallback({ MessageSid: 'nope', MessageStatus: 'failed' })).field).toBe(
+      'MessageSid',
+    );
     expect(rejection(() => parseTwilioStatusCallback('MessageSid=SM')).code).toBe('invalid_payload');
   });
 });
 
 describe('classifyReply', () => {
   it.each([
-    'STOP', 'stop', ' Stop! ', 'NON', 'non.', 'Non !', 'NOT ME', 'not me', 'Not-me', 'NOTME', 'notme', 'PAS MOI', 'pas  moi !', 'Pas moi.',
-    'ARRET', 'arrêt', 'ARRÊT', '« Arrêt »', 'SI MIMI', 'si mimi.', 'Sio mimi', 'Hapana!',
+    'STOP',
+    'stop',
+    ' Stop! ',
+    'NON',
+    'non.',
+    'Non !',
+    'NOT ME',
+    'not me',
+    'Not-me',
+    'NOTME',
+    'notme',
+    'PAS MOI',
+    'pas  moi !',
+    'Pas moi.',
+    'ARRET',
+    'arrêt',
+    'ARRÊT',
+    '« Arrêt »',
+    'SI MIMI',
+    'si mimi.',
+    'Sio mimi',
+    'Hapana!',
   ])('%j → not_me', (text) => {
     expect(classifyReply(text, NOT_ME_WORDS)).toBe('not_me');
   });
@@ -183,7 +226,10 @@ describe('classifyReply', () => {
     expect(classifyReply(text, NOT_ME_WORDS)).toEqual({ code });
   });
 
-  it.each(['', 'OK', '48291', '4829134', '482-913', 'code 482913', 'STOP 482913', 'NON MERCI', 'NOT MEAN', 'oui'])('%j → other', (text) => {
-    expect(classifyReply(text, NOT_ME_WORDS)).toBe('other');
-  });
+  it.each(['', 'OK', '48291', '4829134', '482-913', 'code 482913', 'STOP 482913', 'NON MERCI', 'NOT MEAN', 'oui'])(
+    '%j → other',
+    (text) => {
+      expect(classifyReply(text, NOT_ME_WORDS)).toBe('other');
+    },
+  );
 });

@@ -10,7 +10,13 @@ import { createAfricasTalkingSmsSender } from '../../gateways/sms/africastalking
 import { parseAfricasTalkingDeliveryReport } from '../../gateways/sms/delivery-reports.js';
 import type { MessageSender, OutboundMessage } from '../../gateways/message-sender.js';
 import { SendError } from '../../gateways/send-error.js';
-import { createChannelRouter, createSmsRouter, parseSmsRoutes, SmsRoutesError, type SmsAttemptEvent } from '../../gateways/sms/sms-router.js';
+import {
+  createChannelRouter,
+  createSmsRouter,
+  parseSmsRoutes,
+  SmsRoutesError,
+  type SmsAttemptEvent,
+} from '../../gateways/sms/sms-router.js';
 import { createTwilioSmsSender } from '../../gateways/sms/twilio-sms.js';
 import { startFakeAfricasTalking, startFakeTwilio } from '../support/fake-providers.js';
 
@@ -46,7 +52,10 @@ describe('SMS_ROUTES', () => {
   });
 
   it('picks the longest matching prefix, then "*"', () => {
-    const router = createSmsRouter({ routes: '+221:africastalking,twilio;+2217:orange,twilio;*:twilio', senders: stubs });
+    const router = createSmsRouter({
+      routes: '+221:africastalking,twilio;+2217:orange,twilio;*:twilio',
+      senders: stubs,
+    });
     expect(router.providersFor('+221771234567')).toEqual(['orange', 'twilio']);
     expect(router.providersFor('+221331234567')).toEqual(['africastalking', 'twilio']);
     expect(router.providersFor('+33612345678')).toEqual(['twilio']);
@@ -55,7 +64,10 @@ describe('SMS_ROUTES', () => {
 
   it('refuses a number no route covers, and a message that is not an SMS', async () => {
     const router = createSmsRouter({ routes: '+221:africastalking', senders: stubs });
-    await expect(router.send({ to: '+33612345678', channel: 'sms', body: 'x' })).rejects.toMatchObject({ reason: 'config', message: expect.stringContaining('no SMS route') });
+    await expect(router.send({ to: '+33612345678', channel: 'sms', body: 'x' })).rejects.toMatchObject({
+      reason: 'config',
+      message: expect.stringContaining('no SMS route'),
+    });
     await expect(router.send({ to: 'a@b.c', channel: 'email', body: 'x' })).rejects.toMatchObject({ reason: 'config' });
   });
 });
@@ -73,7 +85,11 @@ describe('createChannelRouter', () => {
 describe('failover through the real SDKs (AT first, Twilio next)', () => {
   const AT = { username: 'molam', apiKey: 'atsk_test_0123456789abcdef' };
   const TW = { accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: '0123456789abcdef0123456789abcdef' };
-  const otp: OutboundMessage = { to: '+221771234567', channel: 'sms', body: 'Molam ID: 482913 est votre code pour changer de PIN. Valable 5 min. Ne le partagez jamais.\n\n@molam.id #482913' };
+  const otp: OutboundMessage = {
+    to: '+221771234567',
+    channel: 'sms',
+    body: 'Molam ID: 482913 est votre code pour changer de PIN. Valable 5 min. Ne le partagez jamais.\n\n@molam.id #482913',
+  };
   let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
   let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
   let events: SmsAttemptEvent[];
@@ -107,7 +123,7 @@ describe('failover through the real SDKs (AT first, Twilio next)', () => {
     return router;
   }
 
-  it('sends through Africa\'s Talking when it accepts, and Twilio never hears of it', async () => {
+  it("sends through Africa's Talking when it accepts, and Twilio never hears of it", async () => {
     const result = await build().send(otp);
     expect(result).toMatchObject({ provider: 'africastalking', providerMessageId: expect.stringMatching(/^ATXid_/) });
     expect(tw.requests).toHaveLength(0);
@@ -119,7 +135,10 @@ describe('failover through the real SDKs (AT first, Twilio next)', () => {
     expect(result).toMatchObject({ provider: 'twilio', providerMessageId: expect.stringMatching(/^SM/) });
     expect(at.requests[0]?.form.message).toBe(otp.body);
     expect(tw.requests.map((r) => r.form.Body)).toEqual([otp.body]);
-    expect(events.map((e) => [e.provider, e.ok, e.reason])).toEqual([['africastalking', false, 'opted_out'], ['twilio', true, undefined]]);
+    expect(events.map((e) => [e.provider, e.ok, e.reason])).toEqual([
+      ['africastalking', false, 'opted_out'],
+      ['twilio', true, undefined],
+    ]);
   });
 
   it('sends the same body through Twilio when AT does not answer in time', async () => {
@@ -132,8 +151,13 @@ describe('failover through the real SDKs (AT first, Twilio next)', () => {
 
   it('on a Failed delivery report, failover() sends the same body once through the next provider', async () => {
     const first = await build().send(otp);
-    const { body } = JSON.parse(readFileSync(new URL('../../gateways/sms/fixtures/at-sms-delivery-failed.json', import.meta.url), 'utf8')) as { body: string };
-    const report = parseAfricasTalkingDeliveryReport({ ...Object.fromEntries(new URLSearchParams(body)), id: first.providerMessageId });
+    const { body } = JSON.parse(
+      readFileSync(new URL('../../gateways/sms/fixtures/at-sms-delivery-failed.json', import.meta.url), 'utf8'),
+    ) as { body: string };
+    const report = parseAfricasTalkingDeliveryReport({
+      ...Object.fromEntries(new URLSearchParams(body)),
+      id: first.providerMessageId,
+    });
     expect(report).toMatchObject({ status: 'failed', providerMessageId: first.providerMessageId });
 
     const second = await router.failover(otp, report.provider);
@@ -145,12 +169,21 @@ describe('failover through the real SDKs (AT first, Twilio next)', () => {
   it('throws with every attempt listed when no provider is left', async () => {
     at.respondWith({ statusCode: 500, status: 'InternalServerError' });
     tw.respondWith('opted_out');
-    const err = (await build().send(otp).catch((e: unknown) => e)) as SendError;
+    const err = (await build()
+      .send(otp)
+      .catch((e: unknown) => e)) as SendError;
     expect(err).toBeInstanceOf(SendError);
-    expect(err.attempts).toEqual([{ provider: 'africastalking', reason: 'transient' }, { provider: 'twilio', reason: 'opted_out' }]);
+    expect(err.attempts).toEqual([
+      { provider: 'africastalking', reason: 'transient' },
+      { provider: 'twilio', reason: 'opted_out' },
+    ]);
     expect(err.reason).toBe('opted_out');
     expect(err.message).not.toContain('482913');
 
-    await expect(router.failover(otp, 'twilio')).rejects.toMatchObject({ reason: 'rejected', attempts: [], message: expect.stringContaining('no SMS provider left') });
+    await expect(router.failover(otp, 'twilio')).rejects.toMatchObject({
+      reason: 'rejected',
+      attempts: [],
+      message: expect.stringContaining('no SMS provider left'),
+    });
   });
 });

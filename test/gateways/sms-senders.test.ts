@@ -22,7 +22,10 @@ const message: OutboundMessage = {
 };
 
 async function sendError(p: Promise<unknown>): Promise<SendError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SendError);
   const e = err as SendError;
   // Never the code, the body or the full number in what gets logged.
@@ -101,7 +104,10 @@ describe("Africa's Talking SMS sender (africastalking package → local AT serve
       expect(flipped).toContain('sandbox');
       // …yet two senders with different base URLs, sending at once, each reach their own server.
       const before = fake.requests.length;
-      await Promise.all([sender().send(message), createAfricasTalkingSmsSender({ ...AT, baseUrl: second.baseUrl }).send(message)]);
+      await Promise.all([
+        sender().send(message),
+        createAfricasTalkingSmsSender({ ...AT, baseUrl: second.baseUrl }).send(message),
+      ]);
       expect(second.requests).toHaveLength(1);
       expect(fake.requests.length - before).toBe(1);
       expect(atCommon.SMS_URL).toBe(flipped);
@@ -124,13 +130,21 @@ describe('Twilio SMS sender (twilio package → local Twilio server)', () => {
   afterAll(() => fake.close());
 
   const sender = (extra: { timeoutMs?: number; authToken?: string } = {}) =>
-    createTwilioSmsSender({ ...TW, from: '+15005550006', baseUrl: fake.baseUrl, statusCallbackUrl: 'https://id.molam.example/gateways/twilio/sms/status', ...extra });
+    createTwilioSmsSender({
+      ...TW,
+      from: '+15005550006',
+      baseUrl: fake.baseUrl,
+      statusCallbackUrl: 'https://id.molam.example/gateways/twilio/sms/status',
+      ...extra,
+    });
 
   it('posts To/From/Body/StatusCallback with basic auth and returns the Message sid', async () => {
     const result = await sender().send(message);
     const req = fake.requests.at(-1);
     expect(req?.path).toBe(`/2010-04-01/Accounts/${TW.accountSid}/Messages.json`);
-    expect(req?.headers.authorization).toBe(`Basic ${Buffer.from(`${TW.accountSid}:${TW.authToken}`).toString('base64')}`);
+    expect(req?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${TW.accountSid}:${TW.authToken}`).toString('base64')}`,
+    );
     expect(req?.form).toEqual({
       To: PHONE,
       From: '+15005550006',
@@ -142,14 +156,21 @@ describe('Twilio SMS sender (twilio package → local Twilio server)', () => {
 
   it('maps error 21610 (recipient replied STOP) to opted_out', async () => {
     fake.respondWith('opted_out');
-    expect(await sendError(sender().send(message))).toMatchObject({ provider: 'twilio', reason: 'opted_out', providerCode: '21610' });
+    expect(await sendError(sender().send(message))).toMatchObject({
+      provider: 'twilio',
+      reason: 'opted_out',
+      providerCode: '21610',
+    });
   });
 
   it('maps a 500 to transient and bad credentials to config', async () => {
     fake.respondWith('server_error');
     expect((await sendError(sender().send(message))).reason).toBe('transient');
     fake.respondWith('accept');
-    expect(await sendError(sender({ authToken: 'f'.repeat(32) }).send(message))).toMatchObject({ reason: 'config', providerCode: '20003' });
+    expect(await sendError(sender({ authToken: 'f'.repeat(32) }).send(message))).toMatchObject({
+      reason: 'config',
+      providerCode: '20003',
+    });
   });
 
   it('gives up after its deadline with reason timeout', async () => {

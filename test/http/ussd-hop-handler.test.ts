@@ -29,17 +29,29 @@ const errorOf = async (r: Response) => ((await r.json()) as { error: Record<stri
 describe('issue 12 step 3: USSD hops answered in front of koa', () => {
   it('answers a dial with the menu, as text/plain, and counts it under the route template', async () => {
     const { phone } = await seedUser(svc.app.db, { language: 'en' });
-    const r = await post(AT, atForm({ sessionId: `ATUid_${randomUUID()}`, phoneNumber: phone, text: '' }), 'application/x-www-form-urlencoded');
+    const r = await post(
+      AT,
+      atForm({ sessionId: `ATUid_${randomUUID()}`, phoneNumber: phone, text: '' }),
+      'application/x-www-form-urlencoded',
+    );
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('text/plain; charset=utf-8');
     expect(await r.text()).toMatch(/^CON Molam ID\n1\. Reset PIN/);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    expect(metrics).toMatch(/molam_id_request_duration_seconds_count\{method="POST",route="\/gateways\/africastalking\/ussd",status="200"\} [1-9]/);
+    expect(metrics).toMatch(
+      /molam_id_request_duration_seconds_count\{method="POST",route="\/gateways\/africastalking\/ussd",status="200"\} [1-9]/,
+    );
   });
 
   it('answers Hubtel JSON as application/json', async () => {
     const { phone } = await seedUser(svc.app.db, { language: 'fr' });
-    const body = JSON.stringify({ Type: 'Initiation', Message: '*384*1#', Mobile: phone.slice(1), SessionId: randomUUID(), Sequence: 1 });
+    const body = JSON.stringify({
+      Type: 'Initiation',
+      Message: '*384*1#',
+      Mobile: phone.slice(1),
+      SessionId: randomUUID(),
+      Sequence: 1,
+    });
     const r = await post(`/gateways/hubtel/ussd?token=${TOKEN}`, body, 'application/json');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('application/json; charset=utf-8');
@@ -47,7 +59,11 @@ describe('issue 12 step 3: USSD hops answered in front of koa', () => {
   });
 
   it('refuses a wrong token, an oversize body, malformed JSON and a bad payload with the error JSON koa gives', async () => {
-    const wrongToken = await post('/gateways/africastalking/ussd?token=nope', atForm({ sessionId: 's', phoneNumber: '+221770000001', text: '' }), 'application/x-www-form-urlencoded');
+    const wrongToken = await post(
+      '/gateways/africastalking/ussd?token=nope',
+      atForm({ sessionId: 's', phoneNumber: '+221770000001', text: '' }),
+      'application/x-www-form-urlencoded',
+    );
     expect(wrongToken.status).toBe(403);
     expect((await errorOf(wrongToken)).code).toBe('forbidden');
 
@@ -57,7 +73,7 @@ describe('issue 12 step 3: USSD hops answered in front of koa', () => {
 
     const malformed = await post(`/gateways/hubtel/ussd?token=${TOKEN}`, '{"Type":', 'application/json');
     expect(malformed.status).toBe(400);
-    expect((await errorOf(malformed))).toMatchObject({ code: 'invalid_request', message: 'Malformed request body' });
+    expect(await errorOf(malformed)).toMatchObject({ code: 'invalid_request', message: 'Malformed request body' });
 
     const notObject = await post(`/gateways/hubtel/ussd?token=${TOKEN}`, '"initiation"', 'application/json');
     expect(notObject.status).toBe(400);
@@ -65,7 +81,7 @@ describe('issue 12 step 3: USSD hops answered in front of koa', () => {
 
     const missing = await post(AT, atForm({ sessionId: 's' }), 'application/x-www-form-urlencoded');
     expect(missing.status).toBe(400);
-    expect((await errorOf(missing))).toMatchObject({ code: 'invalid_payload', field: 'phoneNumber' });
+    expect(await errorOf(missing)).toMatchObject({ code: 'invalid_payload', field: 'phoneNumber' });
   });
 
   it('answers hops on its own, without koa, and hands back what it does not take', async () => {
@@ -78,13 +94,26 @@ describe('issue 12 step 3: USSD hops answered in front of koa', () => {
     try {
       const { phone } = await seedUser(svc.app.db, { language: 'en' });
       const dial = await fetch(`${url}${AT}`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: atForm({ sessionId: `ATUid_${randomUUID()}`, phoneNumber: phone, text: '' }),
       });
       expect(await dial.text()).toMatch(/^CON Molam ID\n1\. Reset PIN/);
       expect((await fetch(`${url}${AT}`)).status).toBe(599);
-      expect((await fetch(`${url}/v1/reset/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(599);
-      const plain = await fetch(`${url}${AT}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+      expect(
+        (
+          await fetch(`${url}/v1/reset/start`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: '{}',
+          })
+        ).status,
+      ).toBe(599);
+      const plain = await fetch(`${url}${AT}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'x',
+      });
       expect(plain.status).toBe(599);
     } finally {
       await new Promise((resolve) => bare.close(resolve));

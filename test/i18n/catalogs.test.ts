@@ -32,8 +32,16 @@ describe('language catalogs', () => {
   });
 
   it('defaults Kenya and Tanzania to Swahili, Senegal to French, Ghana to English, others to asking', () => {
-    expect(['KE', 'TZ', 'SN', 'CI', 'GH', 'NG', 'ET', null].map(languageOfCountry)).toEqual(
-      ['sw', 'sw', 'fr', 'fr', 'en', 'en', null, null]);
+    expect(['KE', 'TZ', 'SN', 'CI', 'GH', 'NG', 'ET', null].map(languageOfCountry)).toEqual([
+      'sw',
+      'sw',
+      'fr',
+      'fr',
+      'en',
+      'en',
+      null,
+      null,
+    ]);
     expect(['+254711000111', '+255754000111', '+221770000000'].map(languageOfPhone)).toEqual(['sw', 'sw', 'fr']);
     expect(['sw', 'en', 'wo', ''].map(messageLang)).toEqual(['sw', 'en', 'fr', 'fr']);
   });

@@ -28,7 +28,14 @@ async function freshPostgres(): Promise<Database> {
 
 const implementations: Array<[string, () => Promise<Database>]> = [
   ['postgres', freshPostgres],
-  ['pglite', async () => { const db = await createPgliteDatabase(); opened.push(db); return db; }],
+  [
+    'pglite',
+    async () => {
+      const db = await createPgliteDatabase();
+      opened.push(db);
+      return db;
+    },
+  ],
 ];
 
 describe.each(implementations)('schema on %s', (_name, open) => {
@@ -40,7 +47,8 @@ describe.each(implementations)('schema on %s', (_name, open) => {
     const second = await runMigrations(db);
     expect(second).toEqual({ applied: [], skipped: first.applied });
     const { rows } = await db.query<{ indexname: string }>(
-      `SELECT indexname FROM pg_indexes WHERE tablename = 'molam_reset_requests' ORDER BY indexname`);
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'molam_reset_requests' ORDER BY indexname`,
+    );
     expect(rows.map((r) => r.indexname)).toEqual(expect.arrayContaining(['idx_reset_created', 'idx_reset_user_kind']));
   });
 
@@ -58,10 +66,12 @@ describe.each(implementations)('schema on %s', (_name, open) => {
   it('rolls a failed transaction back', async () => {
     const db = await open();
     await runMigrations(db);
-    await expect(db.transaction(async (tx) => {
-      await tx.query(`INSERT INTO molam_users (phone_e164, language) VALUES ('+221770000042', 'fr')`);
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query(`INSERT INTO molam_users (phone_e164, language) VALUES ('+221770000042', 'fr')`);
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     const { rows } = await db.query('SELECT 1 FROM molam_users WHERE phone_e164 = $1', ['+221770000042']);
     expect(rows).toHaveLength(0);
   });
@@ -69,10 +79,15 @@ describe.each(implementations)('schema on %s', (_name, open) => {
   it('allows one live reset request per user and kind', async () => {
     const db = await open();
     await runMigrations(db);
-    const { rows } = await db.query<{ id: string }>(`INSERT INTO molam_users (phone_e164) VALUES ('+221770000043') RETURNING id`);
-    const insert = () => db.query(
-      `INSERT INTO molam_reset_requests (user_id, subject_digest, kind, channel, otp_hash, otp_expires_at)
-       VALUES ($1, 'd', 'ussd_pin', 'sms', 'h', now() + interval '5 minutes')`, [rows[0]!.id]);
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO molam_users (phone_e164) VALUES ('+221770000043') RETURNING id`,
+    );
+    const insert = () =>
+      db.query(
+        `INSERT INTO molam_reset_requests (user_id, subject_digest, kind, channel, otp_hash, otp_expires_at)
+       VALUES ($1, 'd', 'ussd_pin', 'sms', 'h', now() + interval '5 minutes')`,
+        [rows[0]!.id],
+      );
     await insert();
     await expect(insert()).rejects.toThrow(/idx_reset_one_live|duplicate/);
   });
@@ -80,7 +95,9 @@ describe.each(implementations)('schema on %s', (_name, open) => {
 
 describe('migrations with psql, as an operator runs them', () => {
   const psql = (url: string, ...args: string[]) =>
-    execFileSync('psql', ['-q', '-X', '-v', 'ON_ERROR_STOP=1', url, ...args], { stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+    execFileSync('psql', ['-q', '-X', '-v', 'ON_ERROR_STOP=1', url, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }).toString();
 
   it('runs every file twice in a row on a fresh database', async () => {
     const t = await createTestDatabase('psql');
@@ -88,8 +105,22 @@ describe('migrations with psql, as an operator runs them', () => {
     for (let round = 0; round < 2; round += 1) {
       for (const file of await listMigrations()) psql(t.url, '-f', path.join(SQL_DIR, file));
     }
-    const tables = psql(t.url, '-tAc', `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'molam_%'`).trim().split('\n');
-    expect(tables).toEqual(expect.arrayContaining(['molam_users', 'molam_audit_log', 'molam_credential_history', 'molam_outbox', 'molam_reset_requests']));
+    const tables = psql(
+      t.url,
+      '-tAc',
+      `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'molam_%'`,
+    )
+      .trim()
+      .split('\n');
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'molam_users',
+        'molam_audit_log',
+        'molam_credential_history',
+        'molam_outbox',
+        'molam_reset_requests',
+      ]),
+    );
   });
 
   it('runs 006 alone from standard input (the guide: psql molam_id < sql/006_password_pin_reset.sql), then the runner completes the schema', async () => {
@@ -97,7 +128,9 @@ describe('migrations with psql, as an operator runs them', () => {
     created.push(t);
     const sql006 = path.join(SQL_DIR, '006_password_pin_reset.sql');
     for (let round = 0; round < 2; round += 1) {
-      execFileSync("sh", ["-c", `psql -q -X -v ON_ERROR_STOP=1 "${t.url}" < "${sql006}"`], { env: { ...process.env, PGOPTIONS: "-c client_min_messages=warning" } });
+      execFileSync('sh', ['-c', `psql -q -X -v ON_ERROR_STOP=1 "${t.url}" < "${sql006}"`], {
+        env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
+      });
     }
     const db = createPostgresDatabase(t.url);
     opened.push(db);

@@ -26,17 +26,33 @@ afterAll(async () => {
 /** A runtime on the service's stores whose profile lookups are counted. */
 function countedRuntime(knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> = new Map()) {
   const lookups = { count: 0 };
-  const db: Queryable = { query: (text, params) => { lookups.count++; return svc.app.db.query(text, params); } };
+  const db: Queryable = {
+    query: (text, params) => {
+      lookups.count++;
+      return svc.app.db.query(text, params);
+    },
+  };
   const { pepper } = svc.app.config;
   const store = createDialogStore(svc.app.kv, { pepper, dialogTtlMs: 60_000 });
   const runtime = createDialogRuntime({
-    store, profiles: createDialogProfiles(db, { pepper, defaultCountry: 'SN', knowledgePolicy }),
+    store,
+    profiles: createDialogProfiles(db, { pepper, defaultCountry: 'SN', knowledgePolicy }),
     // A dial runs no effect.
-    effects: {} as DialogEffects, metrics: svc.app.metrics, logger: svc.app.logger, hopDeadlineMs: 5000,
+    effects: {} as DialogEffects,
+    metrics: svc.app.metrics,
+    logger: svc.app.logger,
+    hopDeadlineMs: 5000,
   });
-  const dial = (phone: string) => runtime.hop(phone, {
-    provider: 'africastalking', providerSessionId: `ATUid_${randomUUID()}`, phone, newSession: true, input: null, hopId: '', receivedAt: new Date(),
-  });
+  const dial = (phone: string) =>
+    runtime.hop(phone, {
+      provider: 'africastalking',
+      providerSessionId: `ATUid_${randomUUID()}`,
+      phone,
+      newSession: true,
+      input: null,
+      hopId: '',
+      receivedAt: new Date(),
+    });
   /** The dialog expires; what BEGIN cached about the caller stays. */
   const forgetDialog = (phone: string) => svc.app.kv.delete(store.subscriber(phone).dialogKey);
   return { lookups, dial, forgetDialog };
@@ -44,7 +60,7 @@ function countedRuntime(knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> 
 
 const newUser = async (language: string) => (await seedUser(svc.app.db, { language })).phone;
 
-describe('issue 12 step 2: the caller\'s language is cached in Redis, Postgres only on a miss', () => {
+describe("issue 12 step 2: the caller's language is cached in Redis, Postgres only on a miss", () => {
   it('looks the caller up once, then opens the next dialog in the same language without Postgres', async () => {
     const phone = await newUser('en');
     const r = countedRuntime();
@@ -55,7 +71,7 @@ describe('issue 12 step 2: the caller\'s language is cached in Redis, Postgres o
     expect(r.lookups.count).toBe(1);
   });
 
-  it('caches a caller without an account too (the country\'s language), so a repeat costs the same', async () => {
+  it("caches a caller without an account too (the country's language), so a repeat costs the same", async () => {
     const r = countedRuntime();
     const phone = senegaleseNumber('78');
     const first = await r.dial(phone);

@@ -11,7 +11,15 @@ import { createDialogStore } from '../../src/dialogs/dialog-store.js';
 import { createRedisRiskCounters } from '../../src/risk/risk-counters.js';
 import { createRateLimiter } from '../../src/services/rate-limits.js';
 import { isCluster } from '../../src/store/redis-client.js';
-import { CLUSTER_NODES, clusterHealthy, clusterPorts, clusterTestsShouldRun, masterOfSlot, onNode, restartNode } from '../support/redis-cluster.js';
+import {
+  CLUSTER_NODES,
+  clusterHealthy,
+  clusterPorts,
+  clusterTestsShouldRun,
+  masterOfSlot,
+  onNode,
+  restartNode,
+} from '../support/redis-cluster.js';
 import { uniqueRedisPrefix } from '../support/services.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import { atSession } from '../support/ussd-sessions.js';
@@ -24,7 +32,11 @@ let svc: TestService;
 beforeAll(async () => {
   if (!run) return;
   svc = await startTestService({
-    env: { AT_WEBHOOK_TOKEN: TOKEN, REDIS_CLUSTER_NODES: CLUSTER_NODES, REDIS_KEY_PREFIX: uniqueRedisPrefix('cluster') },
+    env: {
+      AT_WEBHOOK_TOKEN: TOKEN,
+      REDIS_CLUSTER_NODES: CLUSTER_NODES,
+      REDIS_KEY_PREFIX: uniqueRedisPrefix('cluster'),
+    },
     limits: { startPerIp: { points: 2, durationSeconds: 60 } },
   });
 });
@@ -34,8 +46,12 @@ afterAll(async () => {
 
 const newUser = async () => (await seedUser(svc.app.db)).phone;
 const requestsOf = async (phone: string) =>
-  (await svc.app.db.query<{ status: string }>(
-    `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`, [phone])).rows;
+  (
+    await svc.app.db.query<{ status: string }>(
+      `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1`,
+      [phone],
+    )
+  ).rows;
 const smsTo = (phone: string) => svc.app.outbox!.list().filter((m) => m.to === phone);
 
 describe.runIf(run)('issue 13 items 4 and 6: the service on a Redis Cluster', () => {
@@ -59,7 +75,9 @@ describe.runIf(run)('issue 13 items 4 and 6: the service on a Redis Cluster', ()
     const phone = await newUser();
     const s = atSession(svc, phone, { token: TOKEN });
     await s.dial();
-    const replies = await Promise.all(Array.from({ length: 20 }, () => svc.atHop({ sessionId: s.sessionId, phone, text: '1', token: TOKEN })));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, () => svc.atHop({ sessionId: s.sessionId, phone, text: '1', token: TOKEN })),
+    );
     expect([...new Set(replies.map((r) => r.text))]).toEqual([replies[0]!.text]);
     expect(replies[0]!.text).toMatch(/^CON .*code/i);
     expect(await requestsOf(phone)).toHaveLength(1);
@@ -89,7 +107,7 @@ describe.runIf(run)('issue 13 items 4 and 6: the service on a Redis Cluster', ()
     expect(await b.isExhausted('startPerIp', ip)).toBe(true);
   });
 
-  it('keeps a risk counter\'s buckets in one slot (MULTI + MGET on the cluster)', async () => {
+  it("keeps a risk counter's buckets in one slot (MULTI + MGET on the cluster)", async () => {
     const key = `ip:${randomInt(0, 1e9)}`;
     const c = createRedisRiskCounters(svc.app.redis!, { pepper: 'p' });
     await c.increment(key, 60_000);
@@ -115,7 +133,9 @@ describe.runIf(run)('issue 13 items 4 and 6: the service on a Redis Cluster', ()
     await timeIt(false); // warm-up
     const without = await timeIt(false);
     const withWait = await timeIt(true);
-    console.log(`WAIT 1 cost per commit: p50 ${without.toFixed(2)} ms without, ${withWait.toFixed(2)} ms with (+${(withWait - without).toFixed(2)} ms)`);
+    console.log(
+      `WAIT 1 cost per commit: p50 ${without.toFixed(2)} ms without, ${withWait.toFixed(2)} ms with (+${(withWait - without).toFixed(2)} ms)`,
+    );
     expect(withWait).toBeLessThan(250);
   });
 });
@@ -135,7 +155,12 @@ let killedPort = 0;
 beforeAll(async () => {
   if (!run) return;
   failSvc = await startTestService({
-    env: { AT_WEBHOOK_TOKEN: TOKEN, REDIS_CLUSTER_NODES: CLUSTER_NODES, REDIS_KEY_PREFIX: prefix, USSD_HOP_DEADLINE_MS: String(DEADLINE_MS) },
+    env: {
+      AT_WEBHOOK_TOKEN: TOKEN,
+      REDIS_CLUSTER_NODES: CLUSTER_NODES,
+      REDIS_KEY_PREFIX: prefix,
+      USSD_HOP_DEADLINE_MS: String(DEADLINE_MS),
+    },
   });
   caller = (await seedUser(failSvc.app.db)).phone;
 });
@@ -144,17 +169,24 @@ afterAll(async () => {
   await failSvc?.stop();
   if (!killedPort) return;
   restartNode(killedPort);
-  for (const until = Date.now() + 30_000; Date.now() < until && !(await clusterHealthy());) await new Promise((r) => setTimeout(r, 200));
+  for (const until = Date.now() + 30_000; Date.now() < until && !(await clusterHealthy());)
+    await new Promise((r) => setTimeout(r, 200));
 }, 40_000);
 
-interface Answer { status: number; text: string; ms: number; at: number }
+interface Answer {
+  status: number;
+  text: string;
+  ms: number;
+  at: number;
+}
 
 /** One AT hop, bounded by the deadline plus slack: no answer by then is status 0. */
 async function atHop(sessionId: string, text: string, since: number): Promise<Answer> {
   const started = Date.now();
   try {
     const res = await fetch(`${failSvc.url}/gateways/africastalking/ussd?token=${TOKEN}`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ sessionId, serviceCode: '*384*1#', phoneNumber: caller, networkCode: '60801', text }),
       signal: AbortSignal.timeout(DEADLINE_MS + SLACK_MS),
     });
@@ -174,7 +206,10 @@ describe.runIf(run)('issue 13 item 6: a Redis Cluster master killed under a live
   });
 
   it('answers hops politely within the deadline and reports the store degraded until the replica is promoted', async () => {
-    const dialogKey = createDialogStore(failSvc.app.kv, { pepper: failSvc.app.config.pepper, dialogTtlMs: 1 }).subscriber(caller).dialogKey;
+    const dialogKey = createDialogStore(failSvc.app.kv, {
+      pepper: failSvc.app.config.pepper,
+      dialogTtlMs: 1,
+    }).subscriber(caller).dialogKey;
     const slot = await onNode<number>(clusterPorts[0]!, 'CLUSTER', 'KEYSLOT', `${prefix}${dialogKey}`);
     const master = await masterOfSlot(slot);
     const pid = Number(/process_id:(\d+)/.exec(await onNode<string>(master.port, 'INFO', 'server'))![1]);
@@ -192,13 +227,16 @@ describe.runIf(run)('issue 13 item 6: a Redis Cluster master killed under a live
       if (answer.text.startsWith('CON ')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    for (const until = Date.now() + 10_000; health.at(-1) !== 200 && Date.now() < until;) health.push((await failSvc.get('/health')).status);
+    for (const until = Date.now() + 10_000; health.at(-1) !== 200 && Date.now() < until;)
+      health.push((await failSvc.get('/health')).status);
     const last = answers.at(-1)!;
     const polite = answers.filter((a) => a.status === 200 && /^END \S/.test(a.text) && a.ms <= DEADLINE_MS + SLACK_MS);
     // "Unavailable" is the store not answering; "busy" is a lock left by a hop the failover cut off (it expires).
     const storeBack = answers.find((a) => !a.text.includes('unavailable') && !a.text.includes('indisponible'))!;
-    console.log(`failover (master :${killedPort} killed): store answering again after ${storeBack.at + storeBack.ms} ms, `
-      + `the dialog after ${last.at + last.ms} ms; ${polite.length} of ${answers.length - 1} hops answered with a polite END meanwhile; health ${[...new Set(health)].join('→')}`);
+    console.log(
+      `failover (master :${killedPort} killed): store answering again after ${storeBack.at + storeBack.ms} ms, ` +
+        `the dialog after ${last.at + last.ms} ms; ${polite.length} of ${answers.length - 1} hops answered with a polite END meanwhile; health ${[...new Set(health)].join('→')}`,
+    );
     expect(last.text).toMatch(/^CON /);
     expect(answers.slice(0, -1).every((a) => polite.includes(a))).toBe(true);
     expect(polite.length).toBeGreaterThan(0);

@@ -9,7 +9,8 @@ import { describeScreen } from '../../machines/screen.js';
 import type { DialogInput, DialogMachineEvent } from '../../machines/types.js';
 
 export type DialogSnapshot = SnapshotFrom<typeof ussdDialogMachine>;
-export type EffectName = 'startReset' | 'checkKnowledge' | 'verifyCode' | 'resendCode' | 'checkNewSecret' | 'completeReset' | 'cancelReset';
+export type EffectName =
+  'startReset' | 'checkKnowledge' | 'verifyCode' | 'resendCode' | 'checkNewSecret' | 'completeReset' | 'cancelReset';
 /** Dialog events plus the done/error events of the effects, as the graph sees them. */
 export type ModelEvent =
   | DialogMachineEvent
@@ -98,8 +99,23 @@ export function eventCases(state: DialogSnapshot): ModelEvent[] {
  */
 export const serializeState = (state: DialogSnapshot) => {
   const c = state.context;
-  const resumeTo = leafOf(state.value) === 'resume' ? Object.values(state.historyValue).flat().map((n) => n.id) : [];
-  return JSON.stringify([state.value, c.kind, c.requestId !== null, c.knowledgeFailures, c.mismatches, c.refusal, c.error, c.page, resumeTo]);
+  const resumeTo =
+    leafOf(state.value) === 'resume'
+      ? Object.values(state.historyValue)
+          .flat()
+          .map((n) => n.id)
+      : [];
+  return JSON.stringify([
+    state.value,
+    c.kind,
+    c.requestId !== null,
+    c.knowledgeFailures,
+    c.mismatches,
+    c.refusal,
+    c.error,
+    c.page,
+    resumeTo,
+  ]);
 };
 
 /**
@@ -126,8 +142,13 @@ export function createDialogModel(
 
 /** Only the valid answers, a resend, resume detours and one failure per step: simple paths stay few. */
 const HAPPY: Record<string, string[]> = {
-  language: ['1'], menu: ['1', '2'], askKnowledge: ['1990'], enterCode: ['123456', '1'],
-  newSecret: ['4821'], confirmSecret: ['4821'], resume: ['1'],
+  language: ['1'],
+  menu: ['1', '2'],
+  askKnowledge: ['1990'],
+  enterCode: ['123456', '1'],
+  newSecret: ['4821'],
+  confirmSecret: ['4821'],
+  resume: ['1'],
 };
 export function leanEventCases(state: DialogSnapshot): ModelEvent[] {
   const leaf = leafOf(state.value);
@@ -140,7 +161,15 @@ export function leanEventCases(state: DialogSnapshot): ModelEvent[] {
 }
 
 type Pending = { resolve: (output: unknown) => void; reject: (error: unknown) => void };
-const EFFECTS: EffectName[] = ['startReset', 'checkKnowledge', 'verifyCode', 'resendCode', 'checkNewSecret', 'completeReset', 'cancelReset'];
+const EFFECTS: EffectName[] = [
+  'startReset',
+  'checkKnowledge',
+  'verifyCode',
+  'resendCode',
+  'checkNewSecret',
+  'completeReset',
+  'cancelReset',
+];
 
 /** Fake effects that wait until the test settles them: the model's done events drive them. */
 export function createDeferredEffects() {
@@ -158,7 +187,12 @@ export function createDeferredEffects() {
     pending.delete(name);
     return p;
   };
-  return { actors, calls, settle: (name: EffectName, output: unknown) => take(name).resolve(output), fail: (name: EffectName) => take(name).reject(new Error('down')) };
+  return {
+    actors,
+    calls,
+    settle: (name: EffectName, output: unknown) => take(name).resolve(output),
+    fail: (name: EffectName) => take(name).reject(new Error('down')),
+  };
 }
 
 /** Fake effects answering from per-effect queues; an empty queue rejects (→ unavailable). */
@@ -181,7 +215,9 @@ export const PHONE = '+221770000000';
 export function startDialog(outputs: Partial<Record<EffectName, unknown[]>>, dialogInput: Partial<DialogInput> = {}) {
   const effects = createQueuedEffects(outputs);
   const machine = ussdDialogMachine.provide({ actors: effects.actors as never });
-  const actor = createActor(machine, { input: { phone: PHONE, lang: 'en', knowledgeCheck: null, ...dialogInput } }).start();
+  const actor = createActor(machine, {
+    input: { phone: PHONE, lang: 'en', knowledgeCheck: null, ...dialogInput },
+  }).start();
   const send = async (...events: DialogMachineEvent[]) => {
     for (const event of events) {
       actor.send(event);

@@ -10,13 +10,39 @@ import { describeScreen } from '../../machines/screen.js';
 import type { DialogInput, ScreenId } from '../../machines/types.js';
 import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
 import {
-  VERIFIED, createDeferredEffects, createDialogModel, eventCases, leafOf, leanEventCases,
-  type DialogSnapshot, type EffectName, type ModelEvent,
+  VERIFIED,
+  createDeferredEffects,
+  createDialogModel,
+  eventCases,
+  leafOf,
+  leanEventCases,
+  type DialogSnapshot,
+  type EffectName,
+  type ModelEvent,
 } from './dialog-harness.js';
 
-const WAITING = ['checkingKnowledge', 'sending', 'verifyingCode', 'resendingCode', 'checkingSecret', 'completing', 'cancelling', 'abandoning', 'closing'];
+const WAITING = [
+  'checkingKnowledge',
+  'sending',
+  'verifyingCode',
+  'resendingCode',
+  'checkingSecret',
+  'completing',
+  'cancelling',
+  'abandoning',
+  'closing',
+];
 // States only a verified code may lead to.
-const AFTER_VERIFY = ['newSecret', 'checkingSecret', 'confirmSecret', 'completing', 'done', 'closing', 'too_many_mismatches', 'too_many_secrets'];
+const AFTER_VERIFY = [
+  'newSecret',
+  'checkingSecret',
+  'confirmSecret',
+  'completing',
+  'done',
+  'closing',
+  'too_many_mismatches',
+  'too_many_secrets',
+];
 const SECRETS = ['4821', '123456', '1990'];
 
 /** The screen each state must show, written from the state names (independent of meta). */
@@ -41,23 +67,42 @@ const short = (event: ModelEvent): string => {
   return event.type;
 };
 const describePath = (path: StatePath<DialogSnapshot, ModelEvent>) =>
-  `${describeScreen(path.state).id} via ${path.steps.slice(1).map((s) => short(s.event)).join(' > ') || 'start'}`;
+  `${describeScreen(path.state).id} via ${
+    path.steps
+      .slice(1)
+      .map((s) => short(s.event))
+      .join(' > ') || 'start'
+  }`;
 
 /** Replays a path on a live actor and checks every state it passes through. */
-async function replay(model: ReturnType<typeof createDialogModel>, path: StatePath<DialogSnapshot, ModelEvent>, input: DialogInput) {
+async function replay(
+  model: ReturnType<typeof createDialogModel>,
+  path: StatePath<DialogSnapshot, ModelEvent>,
+  input: DialogInput,
+) {
   const effects = createDeferredEffects();
   const actor = createActor(ussdDialogMachine.provide({ actors: effects.actors as never }), { input }).start();
   let lastEvent: ModelEvent | undefined;
   let verified = false; // the current request's code was verified
-  const run = (exec: (event: ModelEvent) => void) => async ({ event }: { event: ModelEvent }) => {
-    lastEvent = event;
-    if (JSON.stringify(event) === JSON.stringify(VERIFIED)) verified = true;
-    exec(event);
-    await new Promise((resolve) => setTimeout(resolve, 0)); // let the fake settle and the actor react
-  };
+  const run =
+    (exec: (event: ModelEvent) => void) =>
+    async ({ event }: { event: ModelEvent }) => {
+      lastEvent = event;
+      if (JSON.stringify(event) === JSON.stringify(VERIFIED)) verified = true;
+      exec(event);
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let the fake settle and the actor react
+    };
   const events: Record<string, ReturnType<typeof run>> = {};
   for (const type of ['DIAL', 'INPUT', 'SMS_CODE', 'NOT_ME']) events[type] = run((event) => actor.send(event as never));
-  for (const name of ['startReset', 'checkKnowledge', 'verifyCode', 'resendCode', 'checkNewSecret', 'completeReset', 'cancelReset'] as EffectName[]) {
+  for (const name of [
+    'startReset',
+    'checkKnowledge',
+    'verifyCode',
+    'resendCode',
+    'checkNewSecret',
+    'completeReset',
+    'cancelReset',
+  ] as EffectName[]) {
     events[`xstate.done.actor.${name}`] = run((event) => effects.settle(name, (event as { output: unknown }).output));
     events[`xstate.error.actor.${name}`] = run(() => effects.fail(name));
   }

@@ -13,7 +13,8 @@ const INPUT: DialogInput = { phone: PHONE, lang: 'en', knowledgeCheck: null };
 const SENT = { outcome: 'sent', requestId: 'req-7', expiresInSeconds: 300 };
 
 /** What the runtime stores in Redis: the persisted snapshot after a JSON round trip. */
-const persist = (actor: { getPersistedSnapshot(): unknown }) => JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
+const persist = (actor: { getPersistedSnapshot(): unknown }) =>
+  JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
 
 /** Restores like the runtime, recording every action and actor the restore itself starts. */
 function restore(snapshot: unknown, outputs: Parameters<typeof createQueuedEffects>[0]) {
@@ -83,7 +84,9 @@ describe('USSD dialog snapshot round trip', () => {
 
   it('keeps the history through JSON so resume 1 returns to the confirmation', async () => {
     const first = startDialog({
-      startReset: [SENT], verifyCode: [{ outcome: 'ok' }], checkNewSecret: [{ ok: true, digest: 'dg' }],
+      startReset: [SENT],
+      verifyCode: [{ outcome: 'ok' }],
+      checkNewSecret: [{ ok: true, digest: 'dg' }],
     });
     await first.type('1', '123456', '4821');
     expect(first.screen().id).toBe('confirm_ussd_pin');
@@ -105,8 +108,10 @@ describe('USSD dialog snapshot round trip', () => {
 
   it('survives one restore per hop from the first screen to done', async () => {
     const outputs = {
-      startReset: [SENT], verifyCode: [{ outcome: 'ok' }],
-      checkNewSecret: [{ ok: true, digest: 'dg' }], completeReset: [{ outcome: 'done' }],
+      startReset: [SENT],
+      verifyCode: [{ outcome: 'ok' }],
+      checkNewSecret: [{ ok: true, digest: 'dg' }],
+      completeReset: [{ outcome: 'done' }],
     };
     let stored = persist(createActor(ussdDialogMachine, { input: { ...INPUT, lang: null } }).start());
     const screens: string[] = [];
@@ -127,7 +132,14 @@ describe('USSD dialog snapshot round trip', () => {
   it('shows why a busy snapshot must never be stored', async () => {
     let starts = 0;
     const hangingVerify = ussdDialogMachine.provide({
-      actors: { verifyCode: fromPromise(() => new Promise<never>(() => { starts += 1; })) } as never,
+      actors: {
+        verifyCode: fromPromise(
+          () =>
+            new Promise<never>(() => {
+              starts += 1;
+            }),
+        ),
+      } as never,
     });
     const first = startDialog({ startReset: [SENT] });
     await first.type('1');

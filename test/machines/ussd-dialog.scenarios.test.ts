@@ -13,10 +13,16 @@ const state = (dialog: ReturnType<typeof startDialog>) => dialog.actor.getSnapsh
 describe('USSD reset dialog', () => {
   it('locks the request after the fifth wrong code and shows how long the account waits', async () => {
     const invalid = [4, 3, 2, 1].map((attemptsLeft) => ({ outcome: 'invalid', attemptsLeft }));
-    const dialog = startDialog({ startReset: [SENT], verifyCode: [...invalid, { outcome: 'locked', retryAfterSeconds: 3600 }] });
+    const dialog = startDialog({
+      startReset: [SENT],
+      verifyCode: [...invalid, { outcome: 'locked', retryAfterSeconds: 3600 }],
+    });
     await dialog.type('1');
     for (const attemptsLeft of [4, 3, 2, 1]) {
-      expect(await dialog.type('000000')).toMatchObject({ id: 'enter_code', params: { error: 'code_wrong', attemptsLeft } });
+      expect(await dialog.type('000000')).toMatchObject({
+        id: 'enter_code',
+        params: { error: 'code_wrong', attemptsLeft },
+      });
     }
     expect(await dialog.type('000000')).toMatchObject({ id: 'locked', end: true, params: { retryAfterSeconds: 3600 } });
     expect(dialog.effects.count('verifyCode')).toBe(5);
@@ -30,7 +36,12 @@ describe('USSD reset dialog', () => {
 
   it('ends the dialog when refused secrets used up the reset (item 7)', async () => {
     const dialog = startDialog({
-      startReset: [SENT], verifyCode: [OK], checkNewSecret: [{ ok: false, reason: 'reused' }, { ok: false, spent: true }],
+      startReset: [SENT],
+      verifyCode: [OK],
+      checkNewSecret: [
+        { ok: false, reason: 'reused' },
+        { ok: false, spent: true },
+      ],
     });
     await dialog.type('1', '123456');
     expect(await dialog.type('4821')).toMatchObject({ id: 'new_ussd_pin', params: { error: 'secret_reused' } });
@@ -40,11 +51,17 @@ describe('USSD reset dialog', () => {
   it('ends the dialog after three confirmation mismatches, closing the request', async () => {
     const mismatch = { outcome: 'mismatch' };
     const dialog = startDialog({
-      startReset: [SENT], verifyCode: [OK], checkNewSecret: [DIGEST],
-      completeReset: [mismatch, mismatch, mismatch], cancelReset: [undefined],
+      startReset: [SENT],
+      verifyCode: [OK],
+      checkNewSecret: [DIGEST],
+      completeReset: [mismatch, mismatch, mismatch],
+      cancelReset: [undefined],
     });
     await dialog.type('1', '123456', '4821');
-    expect(await dialog.type('4812')).toMatchObject({ id: 'confirm_ussd_pin', params: { error: 'mismatch', mismatchesLeft: 2 } });
+    expect(await dialog.type('4812')).toMatchObject({
+      id: 'confirm_ussd_pin',
+      params: { error: 'mismatch', mismatchesLeft: 2 },
+    });
     expect(await dialog.type('4812')).toMatchObject({ id: 'confirm_ussd_pin', params: { mismatchesLeft: 1 } });
     expect(await dialog.type('4812')).toMatchObject({ id: 'too_many_mismatches', end: true });
     expect(dialog.effects.calls.at(-1)).toEqual({ name: 'cancelReset', input: { requestId: 'req-1' } });
@@ -86,7 +103,13 @@ describe('USSD reset dialog', () => {
 
   it('goes back on 0: knowledge check to menu, code to menu (cancelled), confirmation to new PIN', async () => {
     const dialog = startDialog(
-      { checkKnowledge: [{ ok: true }, { ok: true }], startReset: [SENT, { ...SENT, requestId: 'req-2' }], cancelReset: [undefined], verifyCode: [OK], checkNewSecret: [DIGEST] },
+      {
+        checkKnowledge: [{ ok: true }, { ok: true }],
+        startReset: [SENT, { ...SENT, requestId: 'req-2' }],
+        cancelReset: [undefined],
+        verifyCode: [OK],
+        checkNewSecret: [DIGEST],
+      },
       { knowledgeCheck: 'id_last4' },
     );
     await dialog.type('1');
@@ -134,7 +157,10 @@ describe('USSD reset dialog', () => {
     expect(await dialog.type('7')).toMatchObject({ id: 'language', params: { error: 'invalid_choice' } });
     expect(await dialog.type('1', 'abc')).toMatchObject({ id: 'menu', params: { error: 'invalid_choice' } });
     expect(await dialog.type('')).toMatchObject({ id: 'menu', params: { error: 'invalid_choice' } });
-    expect(await dialog.type('1', '19x0')).toMatchObject({ id: 'knowledge_birth_year', params: { error: 'answer_format' } });
+    expect(await dialog.type('1', '19x0')).toMatchObject({
+      id: 'knowledge_birth_year',
+      params: { error: 'answer_format' },
+    });
     expect(dialog.effects.calls).toEqual([]);
     expect(state(dialog).status).toBe('active');
   });
@@ -143,14 +169,24 @@ describe('USSD reset dialog', () => {
     const dialog = startDialog({ startReset: [SENT], verifyCode: [OK] });
     await dialog.type('1');
     expect(await dialog.type('12ab56')).toMatchObject({ id: 'enter_code', params: { error: 'code_format' } });
-    expect(await dialog.send({ type: 'SMS_CODE', code: 'hello' })).toMatchObject({ id: 'enter_code', params: { error: 'code_format' } });
+    expect(await dialog.send({ type: 'SMS_CODE', code: 'hello' })).toMatchObject({
+      id: 'enter_code',
+      params: { error: 'code_format' },
+    });
     await dialog.type('123456');
     expect(await dialog.type('')).toMatchObject({ id: 'new_ussd_pin', params: { error: 'empty' } });
   });
 
   it('re-asks the new PIN with the policy reason', async () => {
-    const dialog = startDialog({ startReset: [SENT], verifyCode: [OK], checkNewSecret: [{ ok: false, reason: 'sequence' }] });
-    expect(await dialog.type('1', '123456', '1234')).toMatchObject({ id: 'new_ussd_pin', params: { error: 'secret_sequence' } });
+    const dialog = startDialog({
+      startReset: [SENT],
+      verifyCode: [OK],
+      checkNewSecret: [{ ok: false, reason: 'sequence' }],
+    });
+    expect(await dialog.type('1', '123456', '1234')).toMatchObject({
+      id: 'new_ussd_pin',
+      params: { error: 'secret_sequence' },
+    });
   });
 
   it('resends a code on 1, respecting the cooldown and showing the wait', async () => {
@@ -159,7 +195,10 @@ describe('USSD reset dialog', () => {
       resendCode: [{ outcome: 'cooldown', retryAfterSeconds: 42 }, { outcome: 'sent' }, { outcome: 'limit' }],
     });
     await dialog.type('1');
-    expect(await dialog.type('1')).toMatchObject({ id: 'enter_code', params: { error: 'resend_wait', retryAfterSeconds: 42 } });
+    expect(await dialog.type('1')).toMatchObject({
+      id: 'enter_code',
+      params: { error: 'resend_wait', retryAfterSeconds: 42 },
+    });
     expect(await dialog.type('1')).toMatchObject({ id: 'enter_code', params: { error: 'code_resent' } });
     expect(await dialog.type('1')).toMatchObject({ id: 'enter_code', params: { error: 'resend_limit' } });
   });

@@ -7,7 +7,13 @@ import { describeScreen } from '../../machines/screen.js';
 import { LANGS, type DialogInput, type Lang, type Screen } from '../../machines/types.js';
 import type { UssdTexts } from '../../src/i18n/catalog.js';
 import {
-  USSD_CATALOGS, USSD_MAX_CHARS, composeUssdText, createUssdRenderer, formatWait, paginate, renderUssdScreen,
+  USSD_CATALOGS,
+  USSD_MAX_CHARS,
+  composeUssdText,
+  createUssdRenderer,
+  formatWait,
+  paginate,
+  renderUssdScreen,
 } from '../../src/i18n/render-ussd-screen.js';
 import { everyRendering, SCREEN_IDS, screenLengthTable, worstCases } from '../support/ussd-screen-lengths.js';
 import { createDialogModel, startDialog } from './dialog-harness.js';
@@ -23,7 +29,9 @@ const INPUTS: DialogInput[] = [
 ];
 
 describe('USSD screens', () => {
-  const states = INPUTS.flatMap((input) => Object.values(createDialogModel(input).getAdjacencyMap()).map((v) => v.state));
+  const states = INPUTS.flatMap((input) =>
+    Object.values(createDialogModel(input).getAdjacencyMap()).map((v) => v.state),
+  );
   const screens = states.map(describeScreen);
 
   it('gives every reachable state a screen that every catalog translates', () => {
@@ -50,7 +58,7 @@ describe('USSD screens', () => {
     }
   });
 
-  it('prints every screen\'s worst-case length per language', () => {
+  it("prints every screen's worst-case length per language", () => {
     const table = screenLengthTable();
     expect(table.split('\n')).toHaveLength(2 + SCREEN_IDS.length + 4);
     console.log(table);
@@ -60,7 +68,8 @@ describe('USSD screens', () => {
     const shape = (catalog: UssdTexts) =>
       Object.fromEntries(
         [...Object.entries(catalog.screens), ...Object.entries(catalog.errors)].map(([key, text]) => [
-          key, [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(),
+          key,
+          [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(),
         ]),
       );
     for (const lang of LANGS) expect(shape(USSD_CATALOGS[lang])).toEqual(shape(USSD_CATALOGS.en));
@@ -91,16 +100,23 @@ describe('USSD screens', () => {
 
   it('says "1 try left" but "2 tries left", and "1 essai restant" for 0 and 1 in French', () => {
     const wrongCode = (attemptsLeft: number, lang: Lang) =>
-      composeUssdText({ id: 'enter_code', params: { page: 0, error: 'code_wrong', attemptsLeft }, end: false }, lang)
-        .split('\n')[0];
+      composeUssdText(
+        { id: 'enter_code', params: { page: 0, error: 'code_wrong', attemptsLeft }, end: false },
+        lang,
+      ).split('\n')[0];
     expect([0, 1, 2].map((n) => wrongCode(n, 'en'))).toEqual([
-      'Wrong code. 0 tries left.', 'Wrong code. 1 try left.', 'Wrong code. 2 tries left.',
+      'Wrong code. 0 tries left.',
+      'Wrong code. 1 try left.',
+      'Wrong code. 2 tries left.',
     ]);
     expect([0, 1, 2].map((n) => wrongCode(n, 'fr'))).toEqual([
-      'Code incorrect, 0 essai restant.', 'Code incorrect, 1 essai restant.', 'Code incorrect, 2 essais restants.',
+      'Code incorrect, 0 essai restant.',
+      'Code incorrect, 1 essai restant.',
+      'Code incorrect, 2 essais restants.',
     ]);
     expect([1, 2].map((n) => wrongCode(n, 'sw'))).toEqual([
-      'Msimbo si sahihi, jaribio 1 limebaki.', 'Msimbo si sahihi, majaribio 2 yamebaki.',
+      'Msimbo si sahihi, jaribio 1 limebaki.',
+      'Msimbo si sahihi, majaribio 2 yamebaki.',
     ]);
   });
 });
@@ -125,7 +141,8 @@ describe('USSD paging (98)', () => {
     expect(full.length).toBeGreaterThan(USSD_MAX_CHARS);
     const pages = [wordyRenderer.render(screen(0), 'xa')];
     // 98 past the last page wraps around to the first.
-    while (wordyRenderer.render(screen(pages.length), 'xa') !== pages[0]) pages.push(wordyRenderer.render(screen(pages.length), 'xa'));
+    while (wordyRenderer.render(screen(pages.length), 'xa') !== pages[0])
+      pages.push(wordyRenderer.render(screen(pages.length), 'xa'));
     expect(pages.length).toBeGreaterThan(1);
     for (const page of pages) expect(page.length).toBeLessThanOrEqual(USSD_MAX_CHARS);
     for (const page of pages.slice(0, -1)) expect(page).toMatch(/\n98\. More$/);

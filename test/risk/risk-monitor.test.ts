@@ -25,8 +25,12 @@ function monitor(thresholds: Partial<RiskThresholds> = {}, counters: RiskCounter
   return createRiskMonitor({ counters, sender, thresholds, clock });
 }
 const otp = (over: Partial<Parameters<ReturnType<typeof monitor>['onOtpResult']>[0]> = {}) => ({
-  kind: 'ussd_pin', country: 'SN', ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
-  subjectDigest: randomUUID(), ok: false, ...over,
+  kind: 'ussd_pin',
+  country: 'SN',
+  ip: `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`,
+  subjectDigest: randomUUID(),
+  ok: false,
+  ...over,
 });
 
 beforeAll(async () => {
@@ -64,7 +68,10 @@ describe('otp_anomaly', () => {
     for (let i = 0; i < 10; i += 1) m.onOtpResult(otp());
     await m.settle();
     await sender.flush();
-    const keys = receiver.signals.filter((s) => s.signal === 'otp_anomaly').map((s) => s.key).sort();
+    const keys = receiver.signals
+      .filter((s) => s.signal === 'otp_anomaly')
+      .map((s) => s.key)
+      .sort();
     expect(keys).toEqual(['otp_anomaly:country:SN', 'otp_anomaly:global']); // global not sent twice: deduplicated
     expect(receiver.requests.every((r) => r.valid)).toBe(true);
   });
@@ -90,7 +97,11 @@ describe('brute_force_attempt', () => {
     await m.settle();
     await receiver.waitFor(1);
     expect(receiver.signals).toHaveLength(1);
-    expect(receiver.signals[0]).toMatchObject({ signal: 'brute_force_attempt', severity: 'high', data: { target: 'ip', ip: '198.51.100.7', failures: 5 } });
+    expect(receiver.signals[0]).toMatchObject({
+      signal: 'brute_force_attempt',
+      severity: 'high',
+      data: { target: 'ip', ip: '198.51.100.7', failures: 5 },
+    });
   });
 
   it('fires for repeated failures against one phone from many IPs, naming only its digest', async () => {
@@ -100,7 +111,10 @@ describe('brute_force_attempt', () => {
     for (let i = 0; i < 4; i += 1) m.onOtpResult(otp({ subjectDigest }));
     await m.settle();
     await receiver.waitFor(1);
-    expect(receiver.signals[0]).toMatchObject({ signal: 'brute_force_attempt', data: { target: 'subject', subjectDigest } });
+    expect(receiver.signals[0]).toMatchObject({
+      signal: 'brute_force_attempt',
+      data: { target: 'subject', subjectDigest },
+    });
   });
 });
 
@@ -124,8 +138,10 @@ describe('suspicious_reset_pattern', () => {
     await sender.flush();
     const reasons = receiver.signals.map((s) => `${s.signal}/${String(s.data.reason)}`).sort();
     expect(reasons).toEqual([
-      'suspicious_reset_pattern/many_resets_for_user', 'suspicious_reset_pattern/not_me',
-      'suspicious_reset_pattern/one_ip_many_users', 'suspicious_reset_pattern/reset_after_sim_swap',
+      'suspicious_reset_pattern/many_resets_for_user',
+      'suspicious_reset_pattern/not_me',
+      'suspicious_reset_pattern/one_ip_many_users',
+      'suspicious_reset_pattern/reset_after_sim_swap',
     ]);
   });
 });
@@ -135,19 +151,34 @@ describe('sira sender', () => {
     const metrics = createRiskMetrics(new Registry());
     newSender({ metrics });
     receiver.script = [503, 502];
-    createRiskMonitor({ counters: createMemoryRiskCounters(clock), sender, clock, metrics }).onNotMe({ userId: randomUUID() });
+    createRiskMonitor({ counters: createMemoryRiskCounters(clock), sender, clock, metrics }).onNotMe({
+      userId: randomUUID(),
+    });
     await receiver.waitFor(1);
     await sender.flush(); // the sender counts 'delivered' once SIRA's answer is back
     expect(receiver.requests).toHaveLength(3);
     expect(new Set(receiver.requests.map((r) => r.id)).size).toBe(1);
-    expect((await metrics.deliveries.get()).values.map((v) => [v.labels.result, v.value]).sort())
-      .toEqual([['delivered', 1], ['retried', 2]]);
-    expect((await metrics.signals.get()).values[0]).toMatchObject({ labels: { signal: 'suspicious_reset_pattern' }, value: 1 });
+    expect((await metrics.deliveries.get()).values.map((v) => [v.labels.result, v.value]).sort()).toEqual([
+      ['delivered', 1],
+      ['retried', 2],
+    ]);
+    expect((await metrics.signals.get()).values[0]).toMatchObject({
+      labels: { signal: 'suspicious_reset_pattern' },
+      value: 1,
+    });
   });
 
   it('is refused by a receiver that checks signatures when the secret is wrong, and does not retry that', async () => {
     newSender({ secret: 'not-the-shared-secret' });
-    sender.send({ id: randomUUID(), signal: 'otp_anomaly', source: 'molam-id-password-reset', occurredAt: new Date().toISOString(), severity: 'high', key: 'k', data: {} });
+    sender.send({
+      id: randomUUID(),
+      signal: 'otp_anomaly',
+      source: 'molam-id-password-reset',
+      occurredAt: new Date().toISOString(),
+      severity: 'high',
+      key: 'k',
+      data: {},
+    });
     await sender.flush();
     expect(receiver.requests).toEqual([{ id: expect.any(String), valid: false }]);
     expect(receiver.signals).toHaveLength(0);
@@ -155,10 +186,25 @@ describe('sira sender', () => {
 
   it('never blocks or throws into the caller: a dead SIRA, a broken Redis, a full queue', async () => {
     const metrics = createRiskMetrics(new Registry());
-    sender = createSiraSender({ url: 'http://127.0.0.1:1/signals', secret: SECRET, maxQueue: 3, retryBaseMs: 10_000, metrics });
-    const broken: RiskCounters = { ...createMemoryRiskCounters(), increment: async () => { throw new Error('redis down'); } };
+    sender = createSiraSender({
+      url: 'http://127.0.0.1:1/signals',
+      secret: SECRET,
+      maxQueue: 3,
+      retryBaseMs: 10_000,
+      metrics,
+    });
+    const broken: RiskCounters = {
+      ...createMemoryRiskCounters(),
+      increment: async () => {
+        throw new Error('redis down');
+      },
+    };
     const warnings: string[] = [];
-    const m = createRiskMonitor({ counters: broken, sender, logger: { warn: (_o: unknown, msg?: string) => warnings.push(String(msg)) } as never });
+    const m = createRiskMonitor({
+      counters: broken,
+      sender,
+      logger: { warn: (_o: unknown, msg?: string) => warnings.push(String(msg)) } as never,
+    });
     const t = performance.now();
     expect(() => m.onOtpResult(otp())).not.toThrow();
     for (let i = 0; i < 5; i += 1) m.onNotMe({ userId: randomUUID() });
@@ -172,8 +218,12 @@ describe('sira sender', () => {
 
 describe('risk counters in Redis', () => {
   let redis: Redis;
-  beforeAll(() => { redis = new Redis(REDIS_URL, { keyPrefix: uniqueRedisPrefix('risk') }); });
-  afterAll(async () => { await redis.quit(); });
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL, { keyPrefix: uniqueRedisPrefix('risk') });
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
 
   it('count in a rolling window, count distinct members, and claim a key once', async () => {
     let t = Date.parse('2026-03-01T10:00:00Z');

@@ -19,7 +19,11 @@ beforeAll(async () => {
   server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    seen.push({ path: req.url ?? '', auth: req.headers.authorization, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') });
+    seen.push({
+      path: req.url ?? '',
+      auth: req.headers.authorization,
+      body: JSON.parse(Buffer.concat(chunks).toString() || 'null'),
+    });
     const { status, body, delayMs } = reply;
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     res.writeHead(status, { 'content-type': 'application/json' }).end(body);
@@ -44,8 +48,10 @@ describe('SIM swap check (CAMARA)', () => {
       { path: '/sim-swap/v0/check', auth: 'Bearer tok-123', body: { phoneNumber: '+221770000001', maxAge: 48 } },
       { path: '/sim-swap/v0/check', auth: 'Bearer tok-123', body: { phoneNumber: '+221770000001', maxAge: 24 } },
     ]);
-    expect((await metrics.simSwapChecks.get()).values.map((v) => [v.labels.result, v.value]).sort())
-      .toEqual([['not_swapped', 1], ['swapped', 1]]);
+    expect((await metrics.simSwapChecks.get()).values.map((v) => [v.labels.result, v.value]).sort()).toEqual([
+      ['not_swapped', 1],
+      ['swapped', 1],
+    ]);
   });
 
   it.each<[string, Reply]>([

@@ -1,7 +1,12 @@
 /** A local stand-in for SIRA: checks each request's signature, records valid signals, answers as scripted. */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySiraSignature, type RiskSignal } from '../../src/risk/sira-sender.js';
+import {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySiraSignature,
+  type RiskSignal,
+} from '../../src/risk/sira-sender.js';
 
 export interface SiraReceiver {
   url: string;
@@ -26,10 +31,18 @@ export async function startSiraReceiver(secret: string): Promise<SiraReceiver> {
   const receiver = { signals: [], requests: [], script: [], delayMs: 0 } as unknown as SiraReceiver;
   const server = createServer(async (req, res) => {
     const raw = await readBody(req);
-    const valid = verifySiraSignature(secret, raw, req.headers[TIMESTAMP_HEADER] as string, req.headers[SIGNATURE_HEADER] as string);
+    const valid = verifySiraSignature(
+      secret,
+      raw,
+      req.headers[TIMESTAMP_HEADER] as string,
+      req.headers[SIGNATURE_HEADER] as string,
+    );
     receiver.requests.push({ id: req.headers['x-molam-signal-id'] as string | undefined, valid });
     if (receiver.delayMs) await new Promise((r) => setTimeout(r, receiver.delayMs));
-    if (!valid) { res.writeHead(401).end(); return; }
+    if (!valid) {
+      res.writeHead(401).end();
+      return;
+    }
     const status = receiver.script.shift() ?? 200;
     if (status === 200) receiver.signals.push(JSON.parse(raw) as RiskSignal);
     res.writeHead(status).end();
@@ -43,6 +56,10 @@ export async function startSiraReceiver(secret: string): Promise<SiraReceiver> {
       await new Promise((r) => setTimeout(r, 10));
     }
   };
-  receiver.close = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  receiver.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return receiver;
 }

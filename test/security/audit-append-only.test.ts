@@ -29,16 +29,20 @@ let archiverUrl: string;
 async function auditRow(daysAgo: number): Promise<string> {
   const { rows } = await owner.query<{ id: string }>(
     `INSERT INTO molam_audit_log (occurred_at, action, country) VALUES (now() - make_interval(days => $1), 'reset.requested', 'SN')
-     RETURNING id::text AS id`, [daysAgo]);
+     RETURNING id::text AS id`,
+    [daysAgo],
+  );
   return rows[0]!.id;
 }
-const exists = async (id: string) => (await owner.query('SELECT 1 FROM molam_audit_log WHERE id = $1', [id])).rows.length === 1;
+const exists = async (id: string) =>
+  (await owner.query('SELECT 1 FROM molam_audit_log WHERE id = $1', [id])).rows.length === 1;
 
 /** A DELETE in one transaction, after the setting that used to open the trigger. */
-const deleteWithOldBypass = (db: Database, id: string) => db.transaction(async (tx) => {
-  await tx.query(`SET LOCAL molam.audit_archiving = 'on'`);
-  return tx.query('DELETE FROM molam_audit_log WHERE id = $1', [id]);
-});
+const deleteWithOldBypass = (db: Database, id: string) =>
+  db.transaction(async (tx) => {
+    await tx.query(`SET LOCAL molam.audit_archiving = 'on'`);
+    return tx.query('DELETE FROM molam_audit_log WHERE id = $1', [id]);
+  });
 
 beforeAll(async () => {
   test = await createTestDatabase('audit_roles');
@@ -66,8 +70,12 @@ describe('item 15: no session can bypass the append-only audit log', () => {
 
     for (const id of [old, young]) {
       await expect(deleteWithOldBypass(service, id)).rejects.toThrow(/permission denied/);
-      await expect(service.query('DELETE FROM molam_audit_log WHERE id = $1', [id])).rejects.toThrow(/permission denied/);
-      await expect(service.query(`UPDATE molam_audit_log SET action = 'x' WHERE id = $1`, [id])).rejects.toThrow(/permission denied/);
+      await expect(service.query('DELETE FROM molam_audit_log WHERE id = $1', [id])).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(service.query(`UPDATE molam_audit_log SET action = 'x' WHERE id = $1`, [id])).rejects.toThrow(
+        /permission denied/,
+      );
       expect(await exists(id)).toBe(true);
     }
     await expect(service.query('TRUNCATE molam_audit_log')).rejects.toThrow(/permission denied/);
@@ -77,7 +85,9 @@ describe('item 15: no session can bypass the append-only audit log', () => {
   it('not even the superuser deletes a row younger than 90 days, whatever it sets; TRUNCATE and UPDATE are refused', async () => {
     const young = await auditRow(89);
     await expect(deleteWithOldBypass(owner, young)).rejects.toThrow(/append-only/);
-    await expect(owner.query(`UPDATE molam_audit_log SET action = 'x' WHERE id = $1`, [young])).rejects.toThrow(/append-only/);
+    await expect(owner.query(`UPDATE molam_audit_log SET action = 'x' WHERE id = $1`, [young])).rejects.toThrow(
+      /append-only/,
+    );
     await expect(owner.query('TRUNCATE molam_audit_log')).rejects.toThrow(/append-only/);
     expect(await exists(young)).toBe(true);
   });
@@ -86,8 +96,12 @@ describe('item 15: no session can bypass the append-only audit log', () => {
     const old = await auditRow(91);
     const young = await auditRow(89);
     await expect(archiver.query('DELETE FROM molam_audit_log WHERE id = $1', [young])).rejects.toThrow(/append-only/);
-    await expect(archiver.query(`UPDATE molam_audit_log SET action = 'x' WHERE id = $1`, [old])).rejects.toThrow(/permission denied/);
-    await expect(archiver.query(`INSERT INTO molam_audit_log (action) VALUES ('forged')`)).rejects.toThrow(/permission denied/);
+    await expect(archiver.query(`UPDATE molam_audit_log SET action = 'x' WHERE id = $1`, [old])).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(archiver.query(`INSERT INTO molam_audit_log (action) VALUES ('forged')`)).rejects.toThrow(
+      /permission denied/,
+    );
     expect((await archiver.query('DELETE FROM molam_audit_log WHERE id = $1', [old])).rowCount).toBe(1);
     expect(await exists(old)).toBe(false);
     expect(await exists(young)).toBe(true);
@@ -104,7 +118,11 @@ describe('item 15: no session can bypass the append-only audit log', () => {
     await owner.query(`DELETE FROM molam_schema_migrations WHERE name >= '013'`);
     expect((await runMigrations(owner)).applied).toContain('014_audit_archiver_only.sql');
     // 002 run again by hand (the guide's psql) must not bring the old function back either.
-    execFileSync('psql', ['-q', '-X', '-v', 'ON_ERROR_STOP=1', test.url, '-f', path.join(SQL_DIR, '002_audit_log.sql')], { stdio: 'pipe' });
+    execFileSync(
+      'psql',
+      ['-q', '-X', '-v', 'ON_ERROR_STOP=1', test.url, '-f', path.join(SQL_DIR, '002_audit_log.sql')],
+      { stdio: 'pipe' },
+    );
     await expect(deleteWithOldBypass(owner, young)).rejects.toThrow(/append-only/);
     expect(await exists(young)).toBe(true);
   });
@@ -112,18 +130,26 @@ describe('item 15: no session can bypass the append-only audit log', () => {
 
 describe('item 15: npm run audit:archive runs as molam_audit_archiver', () => {
   const run = promisify(execFile);
-  const archive = (databaseUrl: string, dir: string, age = '90d') => run(process.execPath,
-    ['--import', 'tsx', 'src/cli/audit-archive.ts', '--older-than', age, '--out', dir],
-    { env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development' }, cwd: process.cwd() });
+  const archive = (databaseUrl: string, dir: string, age = '90d') =>
+    run(process.execPath, ['--import', 'tsx', 'src/cli/audit-archive.ts', '--older-than', age, '--out', dir], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'development' },
+      cwd: process.cwd(),
+    });
 
   it('archives and deletes old rows with the archiver login, and turns the service login away before writing anything', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'molam-audit-roles-'));
     try {
       const old = await auditRow(120);
       const young = await auditRow(30);
-      await expect(archive(serviceUrl, dir)).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/not a member of molam_audit_archiver/) });
+      await expect(archive(serviceUrl, dir)).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/not a member of molam_audit_archiver/),
+      });
       expect(await readdir(dir)).toEqual([]);
-      await expect(archive(archiverUrl, dir, '60d')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/kept 90 days/) });
+      await expect(archive(archiverUrl, dir, '60d')).rejects.toMatchObject({
+        code: 1,
+        stderr: expect.stringMatching(/kept 90 days/),
+      });
 
       const { stdout } = await archive(archiverUrl, dir);
       expect(JSON.parse(stdout).archived).toBeGreaterThanOrEqual(1);
@@ -144,15 +170,23 @@ describe('item 15: the service works as molam_service (not the owner)', () => {
     try {
       const start = await svc.post('/v1/reset/start', { kind: 'password', identifier: phone });
       expect(start.status).toBe(202);
-      const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: await svc.lastOtpFor(phone) });
+      const verify = await svc.post('/v1/reset/verify', {
+        requestId: start.body.requestId,
+        otp: await svc.lastOtpFor(phone),
+      });
       expect(verify.status).toBe(200);
-      const complete = await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPassword: 'lantern orbit cassava 42' });
+      const complete = await svc.post('/v1/reset/complete', {
+        resetToken: verify.body.resetToken,
+        newPassword: 'lantern orbit cassava 42',
+      });
       expect(complete.status).toBe(204);
       await svc.app.settle();
     } finally {
       await svc.stop();
     }
-    const audit = await owner.query<{ action: string }>('SELECT action FROM molam_audit_log WHERE user_id = $1', [user.id]);
+    const audit = await owner.query<{ action: string }>('SELECT action FROM molam_audit_log WHERE user_id = $1', [
+      user.id,
+    ]);
     expect(audit.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['reset.completed']));
     const outbox = await owner.query('SELECT 1 FROM molam_outbox WHERE aggregate_id = $1', [user.id]);
     expect(outbox.rows).toHaveLength(1);

@@ -30,11 +30,20 @@ async function tokenForUserWithPin(svc: TestService) {
   const token1 = (await verify(svc, first.requestId, first.otp)).body.resetToken;
   expect((await svc.post('/v1/reset/complete', { resetToken: token1, newPin: PIN })).status).toBe(204);
   const second = await startReset(svc, user.phone);
-  return { user, requestId: second.requestId, resetToken: (await verify(svc, second.requestId, second.otp)).body.resetToken as string };
+  return {
+    user,
+    requestId: second.requestId,
+    resetToken: (await verify(svc, second.requestId, second.otp)).body.resetToken as string,
+  };
 }
 
 const historyChecks = async (svc: TestService, requestId: string) =>
-  (await svc.app.db.query(`SELECT 1 FROM molam_audit_log WHERE request_id = $1 AND action = 'reset.secret_rejected' AND outcome = 'reused'`, [requestId])).rowCount;
+  (
+    await svc.app.db.query(
+      `SELECT 1 FROM molam_audit_log WHERE request_id = $1 AND action = 'reset.secret_rejected' AND outcome = 'reused'`,
+      [requestId],
+    )
+  ).rowCount;
 
 describe('item 7: one reset token buys at most 5 history checks', () => {
   let svc: TestService;
@@ -63,7 +72,9 @@ describe('item 7: one reset token buys at most 5 history checks', () => {
 
   it('runs 5 history checks for 30 concurrent completes with a reused PIN, then answers token_used', async () => {
     const { requestId, resetToken } = await tokenForUserWithPin(svc);
-    const answers = await Promise.all(Array.from({ length: 30 }, () => svc.post('/v1/reset/complete', { resetToken, newPin: PIN })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => svc.post('/v1/reset/complete', { resetToken, newPin: PIN })),
+    );
     const codes = answers.map((a) => `${a.status} ${a.body.error.code}`);
     expect(await historyChecks(svc, requestId)).toBe(5);
     expect(codes.filter((c) => c === '422 weak_secret')).toHaveLength(4);
@@ -101,7 +112,9 @@ describe('item 7: the bcrypt queue is bounded', () => {
     const attackers = [];
     for (let i = 0; i < 6; i += 1) attackers.push(await tokenForUserWithPin(svc));
     const real = await tokenForUserWithPin(svc);
-    const flood = attackers.flatMap((a) => Array.from({ length: 5 }, () => svc.post('/v1/reset/complete', { resetToken: a.resetToken, newPin: PIN })));
+    const flood = attackers.flatMap((a) =>
+      Array.from({ length: 5 }, () => svc.post('/v1/reset/complete', { resetToken: a.resetToken, newPin: PIN })),
+    );
     const mine = svc.post('/v1/reset/complete', { resetToken: real.resetToken, newPin: '5937' });
     const answers = await Promise.all(flood);
 
@@ -118,6 +131,7 @@ describe('item 7: the bcrypt queue is bounded', () => {
     // The real user is either served or told to retry shortly; the retry goes through.
     const first = await mine;
     expect([204, 503]).toContain(first.status);
-    if (first.status === 503) expect((await svc.post('/v1/reset/complete', { resetToken: real.resetToken, newPin: '5937' })).status).toBe(204);
+    if (first.status === 503)
+      expect((await svc.post('/v1/reset/complete', { resetToken: real.resetToken, newPin: '5937' })).status).toBe(204);
   });
 });

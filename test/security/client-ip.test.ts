@@ -13,12 +13,18 @@ const spoofed = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
 
 /** A password reset start for a fresh (unknown) email, so only the per-IP limit can refuse it. */
 const start = (svc: TestService, xff: string) =>
-  svc.post('/v1/reset/start', { kind: 'password', identifier: `${randomUUID()}@example.sn` }, { 'X-Forwarded-For': xff });
+  svc.post(
+    '/v1/reset/start',
+    { kind: 'password', identifier: `${randomUUID()}@example.sn` },
+    { 'X-Forwarded-For': xff },
+  );
 
 async function auditRowsFor(svc: TestService, requestId: string) {
   await svc.app.settle();
   const { rows } = await svc.app.db.query<{ action: string; actor_ip: string | null }>(
-    'SELECT action, host(actor_ip) AS actor_ip FROM molam_audit_log WHERE request_id = $1', [requestId]);
+    'SELECT action, host(actor_ip) AS actor_ip FROM molam_audit_log WHERE request_id = $1',
+    [requestId],
+  );
   return rows;
 }
 
@@ -30,7 +36,10 @@ describe.each([
 ])('item 10: TRUST_PROXY=$hops reads the client IP $hops hop(s) from the right', ({ hops, header }) => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await startTestService({ env: { TRUST_PROXY: hops }, limits: { startPerIp: { points: PER_IP, durationSeconds: 3600 } } });
+    svc = await startTestService({
+      env: { TRUST_PROXY: hops },
+      limits: { startPerIp: { points: PER_IP, durationSeconds: 3600 } },
+    });
   });
   afterAll(async () => {
     await svc?.stop();
@@ -48,14 +57,26 @@ describe.each([
   it('records the proxy-seen client address in the audit row', async () => {
     const r = await start(svc, header(spoofed(), '203.0.113.9'));
     expect(r.status).toBe(202);
-    expect(await auditRowsFor(svc, r.body.requestId)).toEqual([expect.objectContaining({ action: 'reset.requested', actor_ip: '203.0.113.9' })]);
+    expect(await auditRowsFor(svc, r.body.requestId)).toEqual([
+      expect.objectContaining({ action: 'reset.requested', actor_ip: '203.0.113.9' }),
+    ]);
   });
 
   it('ignores an entry that is not an IP: a normal answer and an audit row with the socket address', async () => {
-    const r = await svc.post('/v1/reset/start', { kind: 'password', identifier: `${randomUUID()}@example.sn` }, { 'X-Forwarded-For': 'not-an-ip' });
+    const r = await svc.post(
+      '/v1/reset/start',
+      { kind: 'password', identifier: `${randomUUID()}@example.sn` },
+      { 'X-Forwarded-For': 'not-an-ip' },
+    );
     expect(r.status).toBe(202);
-    expect(await auditRowsFor(svc, r.body.requestId)).toEqual([expect.objectContaining({ action: 'reset.requested', actor_ip: '127.0.0.1' })]);
-    const verify = await svc.post('/v1/reset/verify', { requestId: r.body.requestId, otp: '000000' }, { 'X-Forwarded-For': 'not-an-ip, also-not' });
+    expect(await auditRowsFor(svc, r.body.requestId)).toEqual([
+      expect.objectContaining({ action: 'reset.requested', actor_ip: '127.0.0.1' }),
+    ]);
+    const verify = await svc.post(
+      '/v1/reset/verify',
+      { requestId: r.body.requestId, otp: '000000' },
+      { 'X-Forwarded-For': 'not-an-ip, also-not' },
+    );
     expect(verify.status).toBeLessThan(500);
     expect(svc.logs.join('')).not.toMatch(/deferred work failed|unhandled error/);
   });

@@ -19,17 +19,28 @@ afterAll(async () => {
 const COMPARES = `(action IN ('reset.code_failed', 'reset.verified') OR (action = 'reset.locked' AND outcome IS DISTINCT FROM 'account_cap'))`;
 
 async function comparesOnRequest(requestId: string) {
-  const { rows } = await svc.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM molam_audit_log WHERE request_id = $1 AND ${COMPARES}`, [requestId]);
+  const { rows } = await svc.app.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM molam_audit_log WHERE request_id = $1 AND ${COMPARES}`,
+    [requestId],
+  );
   return rows[0]!.n;
 }
 
 async function comparesOnAccount(userId: string) {
-  const { rows } = await svc.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM molam_audit_log WHERE user_id = $1 AND ${COMPARES}`, [userId]);
+  const { rows } = await svc.app.db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM molam_audit_log WHERE user_id = $1 AND ${COMPARES}`,
+    [userId],
+  );
   return rows[0]!.n;
 }
 
 const statusOf = async (requestId: string) =>
-  (await svc.app.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM molam_reset_requests WHERE id = $1', [requestId])).rows[0]!;
+  (
+    await svc.app.db.query<{ status: string; attempts: number }>(
+      'SELECT status, attempts FROM molam_reset_requests WHERE id = $1',
+      [requestId],
+    )
+  ).rows[0]!;
 
 describe('item 4: tries per code hold under concurrency', () => {
   it('runs at most 5 compares for 50 parallel wrong verifies, then refuses the right code', async () => {
@@ -95,12 +106,19 @@ describe('item 5: the per-account cap of wrong codes is checked before the compa
     expect(await guessAll(second.requestId, wrongCodeFor(second.otp), 4)).toEqual(Array(4).fill('400 otp_invalid'));
     // A third request: two more compares reach the cap of 10; the 11th guess is refused without one.
     const third = await startReset(svc, user.phone);
-    expect(await guessAll(third.requestId, wrongCodeFor(third.otp), 3)).toEqual(['400 otp_invalid', '400 otp_invalid', '423 request_locked']);
+    expect(await guessAll(third.requestId, wrongCodeFor(third.otp), 3)).toEqual([
+      '400 otp_invalid',
+      '400 otp_invalid',
+      '423 request_locked',
+    ]);
     const right = await verify(svc, third.requestId, third.otp);
     expect([right.status, right.body.error.code]).toEqual([423, 'request_locked']);
 
     expect(await comparesOnAccount(user.id)).toBe(10);
-    const capped = await svc.app.db.query(`SELECT 1 FROM molam_audit_log WHERE request_id = $1 AND action = 'reset.locked' AND outcome = 'account_cap'`, [third.requestId]);
+    const capped = await svc.app.db.query(
+      `SELECT 1 FROM molam_audit_log WHERE request_id = $1 AND action = 'reset.locked' AND outcome = 'account_cap'`,
+      [third.requestId],
+    );
     expect(capped.rowCount).toBe(1);
     // And a fourth start gets the same 202 but no code: it cannot buy more guesses either (item 6).
     const before = (await messagesTo(svc, user.phone)).length;
@@ -121,7 +139,9 @@ describe('item 5: the per-account cap of wrong codes is checked before the compa
     const password = await svc.post('/v1/reset/start', { kind: 'password', identifier: user.phone });
     const codes = (await messagesTo(svc, user.phone)).map((m) => m.body.match(/\b(\d{6})\b/)?.[1] ?? '');
     const wrong = wrongCodeFor(...codes);
-    await Promise.all([pin, password].flatMap((r) => Array.from({ length: 5 }, () => verify(svc, r.body.requestId, wrong))));
+    await Promise.all(
+      [pin, password].flatMap((r) => Array.from({ length: 5 }, () => verify(svc, r.body.requestId, wrong))),
+    );
 
     expect(await comparesOnAccount(user.id)).toBe(10);
     expect((await statusOf(pin.body.requestId)).status).toBe('locked');

@@ -25,12 +25,16 @@ afterAll(async () => {
 
 const newUser = async () => (await seedUser(svc.app.db)).phone;
 const at = (phone: string) => atSession(svc, phone, { token: AT_TOKEN });
-const hubtel = (phone: string, sessionId?: string) => hubtelSession(svc, phone.slice(1), { token: HUBTEL_TOKEN, sessionId });
+const hubtel = (phone: string, sessionId?: string) =>
+  hubtelSession(svc, phone.slice(1), { token: HUBTEL_TOKEN, sessionId });
 
 const requestsOf = async (phone: string) =>
-  (await svc.app.db.query<{ status: string }>(
-    `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1 ORDER BY r.created_at`, [phone])).rows
-    .map((r) => r.status);
+  (
+    await svc.app.db.query<{ status: string }>(
+      `SELECT r.status FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1 ORDER BY r.created_at`,
+      [phone],
+    )
+  ).rows.map((r) => r.status);
 
 /** The victim asks for a PIN reset on Africa's Talking and types the right code: the next step takes the new PIN. */
 async function victimVerifiedOnAt() {
@@ -45,8 +49,17 @@ async function victimVerifiedOnAt() {
 /** The victim's SMS reply carrying the code (Africa's Talking inbound SMS). */
 async function replyBySms(phone: string, text: string) {
   const res = await fetch(`${svc.url}/gateways/africastalking/sms/inbound?token=${AT_TOKEN}`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ from: phone, to: '20880', text, date: '2026-11-25 10:00:00', id: randomUUID(), linkId: '', networkCode: '60801' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      from: phone,
+      to: '20880',
+      text,
+      date: '2026-11-25 10:00:00',
+      id: randomUUID(),
+      linkId: '',
+      networkCode: '60801',
+    }),
   });
   expect(res.status).toBe(200);
 }
@@ -67,7 +80,7 @@ describe('item 2: a dialog belongs to the provider that opened it', () => {
     expect(await requestsOf(phone)).not.toContain('completed');
   });
 
-  it('a Hubtel hop in the middle of a session (no Initiation) does not reach the victim\'s new-PIN step either', async () => {
+  it("a Hubtel hop in the middle of a session (no Initiation) does not reach the victim's new-PIN step either", async () => {
     const phone = await victimVerifiedOnAt();
     const forged = hubtel(phone);
     // No Initiation: the first Response is taken as a new session, the second would be "1. Continue".
@@ -78,7 +91,7 @@ describe('item 2: a dialog belongs to the provider that opened it', () => {
     expect(await requestsOf(phone)).not.toContain('completed');
   });
 
-  it('a new Africa\'s Talking session of the victim still resumes after the Hubtel dial, and sets the PIN', async () => {
+  it("a new Africa's Talking session of the victim still resumes after the Hubtel dial, and sets the PIN", async () => {
     const phone = await victimVerifiedOnAt();
     expect((await hubtel(phone).dial()).Message).toMatch(MENU);
     const again = at(phone);
@@ -89,7 +102,7 @@ describe('item 2: a dialog belongs to the provider that opened it', () => {
     expect(await requestsOf(phone)).toEqual(['completed']);
   });
 
-  it('a code sent back by SMS reaches the Africa\'s Talking dialog; Hubtel still cannot take the new PIN', async () => {
+  it("a code sent back by SMS reaches the Africa's Talking dialog; Hubtel still cannot take the new PIN", async () => {
     const phone = await newUser();
     const s = at(phone);
     await s.dial();
@@ -104,7 +117,7 @@ describe('item 2: a dialog belongs to the provider that opened it', () => {
 });
 
 describe('item 3: a retried hop is answered only to the subscriber who sent it', () => {
-  it('Hubtel: the same SessionId and Sequence from another Mobile does not get the first subscriber\'s screen', async () => {
+  it("Hubtel: the same SessionId and Sequence from another Mobile does not get the first subscriber's screen", async () => {
     const [victim, other] = [await newUser(), await newUser()];
     const v = hubtel(victim);
     await v.dial();
@@ -118,7 +131,7 @@ describe('item 3: a retried hop is answered only to the subscriber who sent it',
     expect(forged.Message).toMatch(MENU);
   });
 
-  it('Africa\'s Talking: the same sessionId and text from another phoneNumber does not get the first subscriber\'s screen', async () => {
+  it("Africa's Talking: the same sessionId and text from another phoneNumber does not get the first subscriber's screen", async () => {
     const [victim, other] = [await newUser(), await newUser()];
     const v = at(victim);
     await v.dial();

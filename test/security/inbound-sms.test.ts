@@ -7,7 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PUBLIC_BASE_URL, startProductionSmsService, TWILIO_NUMBER, type ProductionSmsService } from '../support/production-sms.js';
+import {
+  PUBLIC_BASE_URL,
+  startProductionSmsService,
+  TWILIO_NUMBER,
+  type ProductionSmsService,
+} from '../support/production-sms.js';
 import type { TestService } from '../support/test-service.js';
 import { seedUser, senegaleseNumber } from '../support/users.js';
 
@@ -32,17 +37,31 @@ async function newUser(language: 'en' | 'fr') {
 }
 
 const form = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(params) });
+  fetch(`${svc.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params),
+  });
 
 /** An Africa's Talking inbound SMS callback; `id` is AT's message id. */
 const atInbound = (from: string, text: string, id: string = randomUUID()) =>
-  form(`/gateways/africastalking/sms/inbound?token=${AT_TOKEN}`, { from, to: '20880', text, date: '2026-11-25 10:00:00', id, linkId: '', networkCode: '60801' });
+  form(`/gateways/africastalking/sms/inbound?token=${AT_TOKEN}`, {
+    from,
+    to: '20880',
+    text,
+    date: '2026-11-25 10:00:00',
+    id,
+    linkId: '',
+    networkCode: '60801',
+  });
 
 /** A Twilio inbound SMS webhook, signed over the public URL; resolves to the TwiML text. */
 async function twilioInbound(from: string, body: string, sid = `SM${randomUUID().replace(/-/g, '')}`) {
   const params = { MessageSid: sid, AccountSid: TW.accountSid, From: from, To: TWILIO_NUMBER, Body: body };
   const path = '/gateways/twilio/sms/inbound';
-  const res = await form(path, params, { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(TW.authToken, `${PUBLIC_BASE_URL}${path}`, params) });
+  const res = await form(path, params, {
+    'X-Twilio-Signature': twilio.getExpectedTwilioSignature(TW.authToken, `${PUBLIC_BASE_URL}${path}`, params),
+  });
   expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/xml/)]);
   return res.text();
 }
@@ -65,18 +84,26 @@ async function liveResetWithCode(phone: string) {
 }
 
 const requestOf = async (phone: string) =>
-  (await svc.app.db.query<{ status: string; attempts: number }>(
-    `SELECT r.status, r.attempts FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id
-     WHERE u.phone_e164 = $1 ORDER BY r.created_at DESC LIMIT 1`, [phone])).rows[0];
+  (
+    await svc.app.db.query<{ status: string; attempts: number }>(
+      `SELECT r.status, r.attempts FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id
+     WHERE u.phone_e164 = $1 ORDER BY r.created_at DESC LIMIT 1`,
+      [phone],
+    )
+  ).rows[0];
 
 /** Outcomes of the sms.not_me audit rows of the account on `phone`. */
 const notMeAuditOf = async (phone: string) =>
-  (await svc.app.db.query<{ outcome: string }>(
-    `SELECT a.outcome FROM molam_audit_log a JOIN molam_users u ON u.id = a.user_id
-     WHERE a.action = 'sms.not_me' AND u.phone_e164 = $1`, [phone])).rows.map((r) => r.outcome);
+  (
+    await svc.app.db.query<{ outcome: string }>(
+      `SELECT a.outcome FROM molam_audit_log a JOIN molam_users u ON u.id = a.user_id
+     WHERE a.action = 'sms.not_me' AND u.phone_e164 = $1`,
+      [phone],
+    )
+  ).rows.map((r) => r.outcome);
 
 describe('item 14: inbound SMS are de-duplicated on the provider message id', () => {
-  it('10 identical Africa\'s Talking STOP webhooks cancel once, audit once and send one reply', async () => {
+  it("10 identical Africa's Talking STOP webhooks cancel once, audit once and send one reply", async () => {
     const phone = await newUser('fr');
     await liveResetWithCode(phone);
     const sent = (await atSmsTo(phone)).length;
@@ -118,7 +145,15 @@ describe('item 14: only numbers on file or with a live dialog get a paid reply, 
     const phone = await newUser('en');
     const answers = [];
     for (let i = 0; i < 7; i += 1) answers.push(await twilioInbound(phone, `hello ${i}`));
-    expect(answers.map((a) => (a === EMPTY_TWIML ? 'none' : 'reply'))).toEqual(['reply', 'reply', 'reply', 'reply', 'reply', 'none', 'none']);
+    expect(answers.map((a) => (a === EMPTY_TWIML ? 'none' : 'reply'))).toEqual([
+      'reply',
+      'reply',
+      'reply',
+      'reply',
+      'reply',
+      'none',
+      'none',
+    ]);
     for (let i = 0; i < 2; i += 1) await atInbound(phone, `hello again ${i}`);
     expect(await atSmsTo(phone)).toEqual([]);
   });
@@ -133,6 +168,6 @@ describe('item 14: STOP with nothing live says so', () => {
     const fr = await newUser('fr');
     await atInbound(fr, 'STOP');
     expect(await atSmsTo(fr)).toEqual([expect.stringMatching(/rien a annuler/)]);
-    expect([...await notMeAuditOf(en), ...await notMeAuditOf(fr)]).toEqual(['nothing_live', 'nothing_live']);
+    expect([...(await notMeAuditOf(en)), ...(await notMeAuditOf(fr))]).toEqual(['nothing_live', 'nothing_live']);
   });
 });

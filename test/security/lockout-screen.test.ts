@@ -38,40 +38,51 @@ const requestCount = async (userId: string) =>
 
 /** What the test database would hold an hour later: the lock is as old as the cool-off. */
 const ageLocks = (userId: string) =>
-  svc.app.db.query(`UPDATE molam_reset_requests SET locked_at = locked_at - interval '61 minutes' WHERE user_id = $1`, [userId]);
+  svc.app.db.query(`UPDATE molam_reset_requests SET locked_at = locked_at - interval '61 minutes' WHERE user_id = $1`, [
+    userId,
+  ]);
 
 const SCREENS = {
-  en: { locked: /^END Too many wrong codes\. Reset is blocked for 60 min\./, blocked: /^END Too many wrong codes\. Reset is blocked for (59|60) min\./ },
-  fr: { locked: /^END Trop de codes incorrects\. Demande bloquee pendant 60 min\./, blocked: /^END Trop de codes incorrects\. Demande bloquee pendant (59|60) min\./ },
+  en: {
+    locked: /^END Too many wrong codes\. Reset is blocked for 60 min\./,
+    blocked: /^END Too many wrong codes\. Reset is blocked for (59|60) min\./,
+  },
+  fr: {
+    locked: /^END Trop de codes incorrects\. Demande bloquee pendant 60 min\./,
+    blocked: /^END Trop de codes incorrects\. Demande bloquee pendant (59|60) min\./,
+  },
 };
 
 describe('item 6: the lockout screen tells the truth', () => {
-  it.each(['en', 'fr'] as const)('blocks new requests for the cool-off it states, then lets a reset through (%s)', async (lang) => {
-    const user = await newUser(svc, { lang });
-    const first = session(user.phone);
-    await first.dial();
-    expect(await first.type('1')).toMatch(/^CON /);
-    const otp = await svc.lastOtpFor(user.phone);
-    const replies = [];
-    for (let i = 0; i < 5; i += 1) replies.push(await first.type(wrongCodeFor(otp)));
-    expect(replies[4]).toMatch(SCREENS[lang].locked);
+  it.each(['en', 'fr'] as const)(
+    'blocks new requests for the cool-off it states, then lets a reset through (%s)',
+    async (lang) => {
+      const user = await newUser(svc, { lang });
+      const first = session(user.phone);
+      await first.dial();
+      expect(await first.type('1')).toMatch(/^CON /);
+      const otp = await svc.lastOtpFor(user.phone);
+      const replies = [];
+      for (let i = 0; i < 5; i += 1) replies.push(await first.type(wrongCodeFor(otp)));
+      expect(replies[4]).toMatch(SCREENS[lang].locked);
 
-    // The next dial opens no request and sends no SMS; the screen gives the time left.
-    const sent = (await messagesTo(svc, user.phone)).length;
-    const redial = session(user.phone);
-    expect(await redial.dial()).toMatch(/^CON Molam ID\n1\. /);
-    expect(await redial.type('1')).toMatch(SCREENS[lang].blocked);
-    expect((await messagesTo(svc, user.phone)).length).toBe(sent);
-    expect(await requestCount(user.id)).toBe(1);
+      // The next dial opens no request and sends no SMS; the screen gives the time left.
+      const sent = (await messagesTo(svc, user.phone)).length;
+      const redial = session(user.phone);
+      expect(await redial.dial()).toMatch(/^CON Molam ID\n1\. /);
+      expect(await redial.type('1')).toMatch(SCREENS[lang].blocked);
+      expect((await messagesTo(svc, user.phone)).length).toBe(sent);
+      expect(await requestCount(user.id)).toBe(1);
 
-    // Once the cool-off is over, a reset works again.
-    await ageLocks(user.id);
-    const later = session(user.phone);
-    await later.dial();
-    expect(await later.type('1')).toMatch(/^CON /);
-    expect((await messagesTo(svc, user.phone)).length).toBe(sent + 1);
-    expect(await later.type(await svc.lastOtpFor(user.phone))).toMatch(/^CON .*PIN/);
-  });
+      // Once the cool-off is over, a reset works again.
+      await ageLocks(user.id);
+      const later = session(user.phone);
+      await later.dial();
+      expect(await later.type('1')).toMatch(/^CON /);
+      expect((await messagesTo(svc, user.phone)).length).toBe(sent + 1);
+      expect(await later.type(await svc.lastOtpFor(user.phone))).toMatch(/^CON .*PIN/);
+    },
+  );
 
   it('answers an HTTP start during the cool-off like any other and sends nothing; verify stays request_locked', async () => {
     const user = await newUser(svc);
@@ -87,7 +98,10 @@ describe('item 6: the lockout screen tells the truth', () => {
     expect(Object.keys(during.body).sort()).toEqual(Object.keys(unknown.body).sort());
     expect((await messagesTo(svc, user.phone)).length).toBe(sent);
     // The request stored is a decoy: no account behind it, so no code can open it.
-    const row = await svc.app.db.query<{ user_id: string | null }>('SELECT user_id FROM molam_reset_requests WHERE id = $1', [during.body.requestId]);
+    const row = await svc.app.db.query<{ user_id: string | null }>(
+      'SELECT user_id FROM molam_reset_requests WHERE id = $1',
+      [during.body.requestId],
+    );
     expect(row.rows).toEqual([{ user_id: null }]);
 
     await ageLocks(user.id);

@@ -39,7 +39,9 @@ async function newUser() {
   const national = `78${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
   const phone = `+221${national}`;
   const { rows } = await svc.app.db.query<{ id: string }>(
-    `INSERT INTO molam_users (phone_e164, language, country, birth_year) VALUES ($1, 'en', 'SN', $2) RETURNING id`, [phone, Number(BIRTH_YEAR)]);
+    `INSERT INTO molam_users (phone_e164, language, country, birth_year) VALUES ($1, 'en', 'SN', $2) RETURNING id`,
+    [phone, Number(BIRTH_YEAR)],
+  );
   return { phone, national, userId: rows[0]!.id };
 }
 const at = (phone: string) => atSession(svc, phone, { token: AT_TOKEN });
@@ -66,20 +68,30 @@ async function dumpRedis(): Promise<Array<{ key: string; values: string[] }>> {
     keys.push(...batch);
     cursor = next;
   } while (cursor !== '0');
-  return Promise.all(keys.map(async (key) => {
-    const type = await redis.type(key);
-    const values = type === 'string' ? [(await redis.get(key)) ?? '']
-      : type === 'zset' ? await redis.zrange(key, '0', '-1')
-        : type === 'hash' ? Object.entries(await redis.hgetall(key)).flat()
-          : type === 'list' ? await redis.lrange(key, 0, -1)
-            : type === 'set' ? await redis.smembers(key) : [];
-    return { key: key.slice(prefix.length), values };
-  }));
+  return Promise.all(
+    keys.map(async (key) => {
+      const type = await redis.type(key);
+      const values =
+        type === 'string'
+          ? [(await redis.get(key)) ?? '']
+          : type === 'zset'
+            ? await redis.zrange(key, '0', '-1')
+            : type === 'hash'
+              ? Object.entries(await redis.hgetall(key)).flat()
+              : type === 'list'
+                ? await redis.lrange(key, 0, -1)
+                : type === 'set'
+                  ? await redis.smembers(key)
+                  : [];
+      return { key: key.slice(prefix.length), values };
+    }),
+  );
 }
 
 // Short secrets (a PIN, a year) could appear by chance inside a long base64 string: match them whole.
 const whole = (secret: string) => new RegExp(`(?<![A-Za-z0-9_-])${secret.replace(/[*]/g, '\\*')}(?![A-Za-z0-9_-])`);
-const decodedBase64 = (s: string) => (/^[A-Za-z0-9_-]{16,}$/.test(s) ? Buffer.from(s, 'base64url').toString('latin1') : '');
+const decodedBase64 = (s: string) =>
+  /^[A-Za-z0-9_-]{16,}$/.test(s) ? Buffer.from(s, 'base64url').toString('latin1') : '';
 
 describe('item 8: nothing secret or identifying in Redis in clear', () => {
   it('after a full USSD PIN reset and password reset, a scan of every key and value finds no secret and no phone digits', async () => {
@@ -92,10 +104,18 @@ describe('item 8: nothing secret or identifying in Redis in clear', () => {
     expect(dump.length).toBeGreaterThan(5);
     const texts = dump.flatMap(({ key, values }) => [key, ...values]);
     const findings: string[] = [];
-    const long = { pinOtp, passwordOtp, password: PASSWORD, national: user.national, e164: user.phone.slice(1), userId: user.userId };
+    const long = {
+      pinOtp,
+      passwordOtp,
+      password: PASSWORD,
+      national: user.national,
+      e164: user.phone.slice(1),
+      userId: user.userId,
+    };
     for (const text of texts) {
       for (const [what, secret] of Object.entries(long)) {
-        if (text.includes(secret) || decodedBase64(text).includes(secret)) findings.push(`${what} in ${text.slice(0, 80)}`);
+        if (text.includes(secret) || decodedBase64(text).includes(secret))
+          findings.push(`${what} in ${text.slice(0, 80)}`);
       }
       for (const [what, secret] of Object.entries({ pin: PIN, birthYear: BIRTH_YEAR })) {
         if (whole(secret).test(text)) findings.push(`${what} in ${text.slice(0, 80)}`);
@@ -103,7 +123,9 @@ describe('item 8: nothing secret or identifying in Redis in clear', () => {
     }
     expect(findings).toEqual([]);
     // The dialog record, the hop replies and the session traces are sealed: no JSON, no screen text, no length.
-    const dialogValues = dump.filter(({ key }) => /^(dialog|hop|ussd-session):/.test(key)).flatMap(({ values }) => values);
+    const dialogValues = dump
+      .filter(({ key }) => /^(dialog|hop|ussd-session):/.test(key))
+      .flatMap(({ values }) => values);
     expect(dialogValues.length).toBeGreaterThan(0);
     for (const v of dialogValues) expect(v).toMatch(/^[A-Za-z0-9_-]+$/);
   });
@@ -126,17 +148,20 @@ describe('item 8: a sealed dialog cannot be read, edited or moved through Redis'
     ['a flipped byte', (v: string) => `${v.slice(0, 40)}${v[40] === 'A' ? 'B' : 'A'}${v.slice(41)}`],
     ['unreadable bytes', () => 'not a sealed box!'],
     ['a plain JSON snapshot', () => JSON.stringify({ version: 9, dialogs: {} })],
-  ])('%s in the sealed snapshot reads as no dialog: the next dial gets a fresh menu, not a 5xx', async (_what, tamper) => {
-    const u = await dialogAtCodeStep();
-    const sealed = (await redis.get(u.key))!;
-    expect(sealed).toBeTruthy();
-    await redis.set(u.key, tamper(sealed), 'PX', 60_000);
-    const r = await svc.atHop({ sessionId: `ATUid_${randomInt(1e9)}`, phone: u.phone, text: '', token: AT_TOKEN });
-    expect(r.status).toBe(200);
-    expect(r.text).toMatch(MENU);
-  });
+  ])(
+    '%s in the sealed snapshot reads as no dialog: the next dial gets a fresh menu, not a 5xx',
+    async (_what, tamper) => {
+      const u = await dialogAtCodeStep();
+      const sealed = (await redis.get(u.key))!;
+      expect(sealed).toBeTruthy();
+      await redis.set(u.key, tamper(sealed), 'PX', 60_000);
+      const r = await svc.atHop({ sessionId: `ATUid_${randomInt(1e9)}`, phone: u.phone, text: '', token: AT_TOKEN });
+      expect(r.status).toBe(200);
+      expect(r.text).toMatch(MENU);
+    },
+  );
 
-  it('a verified dialog copied under another phone\'s key does not open there (no takeover by copy)', async () => {
+  it("a verified dialog copied under another phone's key does not open there (no takeover by copy)", async () => {
     const victim = await dialogAtCodeStep();
     expect(await victim.session.type(await svc.lastOtpFor(victim.phone))).toMatch(/^CON Choose a new PIN/);
     const attacker = await newUser();
@@ -152,7 +177,12 @@ describe('item 8: a sealed dialog cannot be read, edited or moved through Redis'
     const dialogs = store();
     const who = dialogs.subscriber(u.phone);
     const hopKey = dialogs.hop(who, 'africastalking', u.session.sessionId, `1*${BIRTH_YEAR}`).key;
-    await redis.set(`${prefix}${hopKey}`, JSON.stringify({ text: 'Call +221 33 000 00 00 to unlock your account', end: true }), 'PX', 60_000);
+    await redis.set(
+      `${prefix}${hopKey}`,
+      JSON.stringify({ text: 'Call +221 33 000 00 00 to unlock your account', end: true }),
+      'PX',
+      60_000,
+    );
     const retried = await u.session.retry();
     expect(retried).toMatch(/^CON /);
     expect(retried).not.toMatch(/Call \+221/);

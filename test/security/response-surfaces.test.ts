@@ -25,7 +25,10 @@ describe('item 13: Cache-Control: no-store on every /v1/reset answer', () => {
   it('marks the verify answer that carries the reset token, and the start and complete answers', async () => {
     const { phone } = await seedUser(svc.app.db, { language: 'fr' });
     const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: phone });
-    const verify = await svc.post('/v1/reset/verify', { requestId: start.body.requestId, otp: await svc.lastOtpFor(phone) });
+    const verify = await svc.post('/v1/reset/verify', {
+      requestId: start.body.requestId,
+      otp: await svc.lastOtpFor(phone),
+    });
     expect(verify.body.resetToken).toEqual(expect.any(String));
     const complete = await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPin: '4826' });
     expect([start.status, verify.status, complete.status]).toEqual([202, 200, 204]);
@@ -33,14 +36,22 @@ describe('item 13: Cache-Control: no-store on every /v1/reset answer', () => {
   });
 
   it.each([
-    ['a wrong code', '/v1/reset/verify', { body: JSON.stringify({ requestId: '00000000-0000-4000-8000-000000000000', otp: '123456' }) }],
+    [
+      'a wrong code',
+      '/v1/reset/verify',
+      { body: JSON.stringify({ requestId: '00000000-0000-4000-8000-000000000000', otp: '123456' }) },
+    ],
     ['an invalid body', '/v1/reset/start', { body: JSON.stringify({ kind: 'nope' }) }],
     ['malformed JSON (refused by the body parser)', '/v1/reset/start', { body: '{"kind":' }],
     ['a bad reset token', '/v1/reset/complete', { body: JSON.stringify({ resetToken: 'x.y.z', newPin: '4826' }) }],
     ['an unknown path', '/v1/reset/elsewhere', { body: '{}' }],
     ['a wrong method', '/v1/reset/start', { method: 'GET' }],
   ])('marks the error answer to %s', async (_what, path, init: RequestInit) => {
-    const r = await raw(`${svc.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, ...init });
+    const r = await raw(`${svc.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...init,
+    });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
     expect(r.cacheControl).toBe('no-store');

@@ -39,34 +39,47 @@ async function freshDatabase(): Promise<{ db: Database; url: string }> {
 
 /** Rows of every kind, old and young, tagged so the test can tell which survived. */
 async function seed(db: Database) {
-  const user = (await db.query<{ id: string }>(
-    `INSERT INTO molam_users (phone_e164, country) VALUES ($1, 'SN') RETURNING id`, [`+22177${randomInt(1e6, 1e7)}`])).rows[0]!.id;
-  const request = (tag: string, userId: string | null, createdDaysAgo: number, expiresDaysAgo: number) => db.query(
-    `INSERT INTO molam_reset_requests (user_id, subject_digest, kind, channel, country, otp_hash, otp_expires_at, status, created_at)
+  const user = (
+    await db.query<{ id: string }>(`INSERT INTO molam_users (phone_e164, country) VALUES ($1, 'SN') RETURNING id`, [
+      `+22177${randomInt(1e6, 1e7)}`,
+    ])
+  ).rows[0]!.id;
+  const request = (tag: string, userId: string | null, createdDaysAgo: number, expiresDaysAgo: number) =>
+    db.query(
+      `INSERT INTO molam_reset_requests (user_id, subject_digest, kind, channel, country, otp_hash, otp_expires_at, status, created_at)
      VALUES ($1, $2, 'password', 'sms', 'SN', 'h', now() - $4::float8 * interval '1 day', 'completed', now() - $3::float8 * interval '1 day')`,
-    [userId, tag, createdDaysAgo, expiresDaysAgo]);
+      [userId, tag, createdDaysAgo, expiresDaysAgo],
+    );
   await request('old-real', user, 91, 91);
   await request('young-real', user, 30, 30); // still counted by the 30-day reset cap
   await request('old-decoy', null, 2, 2);
   await request('fresh-decoy', null, 0, -0.003); // code still live
   await request('decoy-expired-an-hour-ago', null, 0.05, 0.04);
 
-  const message = async (tag: string, daysAgo: number, failoverOf?: string) => (await db.query<{ id: string }>(
-    `INSERT INTO molam_outbound_messages (provider, provider_message_id, channel, purpose, recipient, sent_at, failover_of)
+  const message = async (tag: string, daysAgo: number, failoverOf?: string) =>
+    (
+      await db.query<{ id: string }>(
+        `INSERT INTO molam_outbound_messages (provider, provider_message_id, channel, purpose, recipient, sent_at, failover_of)
      VALUES ('africastalking', $1, 'sms', 'otp', '+221*******01', now() - $2::float8 * interval '1 day', $3::bigint) RETURNING id::text AS id`,
-    [tag, daysAgo, failoverOf ?? null])).rows[0]!.id;
+        [tag, daysAgo, failoverOf ?? null],
+      )
+    ).rows[0]!.id;
   const replaced = await message('old-sms', 31);
   await message('young-failover-of-old-sms', 29, replaced); // its reference must not block the delete
 
-  const event = (tag: string, createdDaysAgo: number, publishedDaysAgo: number | null) => db.query(
-    `INSERT INTO molam_outbox (id, event_type, payload, created_at, published_at)
+  const event = (tag: string, createdDaysAgo: number, publishedDaysAgo: number | null) =>
+    db.query(
+      `INSERT INTO molam_outbox (id, event_type, payload, created_at, published_at)
      VALUES ($1, $2, '{}', now() - $3::float8 * interval '1 day', now() - $4::float8 * interval '1 day')`,
-    [randomUUID(), tag, createdDaysAgo, publishedDaysAgo]);
+      [randomUUID(), tag, createdDaysAgo, publishedDaysAgo],
+    );
   await event('old-published', 8, 8);
   await event('old-unpublished', 60, null); // the broker was away: never purged before it is sent
   await event('young-published', 1, 1);
 
-  await db.query(`INSERT INTO molam_audit_log (occurred_at, action) VALUES (now() - interval '200 days', 'reset.requested')`);
+  await db.query(
+    `INSERT INTO molam_audit_log (occurred_at, action) VALUES (now() - interval '200 days', 'reset.requested')`,
+  );
 }
 
 async function survivors(db: Database) {
@@ -90,7 +103,7 @@ const SURVIVORS = {
 function countingDeletes(db: Database, counts: number[]): Database {
   const wrap = (tx: Transaction): Transaction => ({
     ...tx,
-    query: async <R,>(text: string, params?: readonly unknown[]) => {
+    query: async <R>(text: string, params?: readonly unknown[]) => {
       const result = await tx.query<R>(text, params);
       if (text.trimStart().startsWith('DELETE')) counts.push(result.rowCount);
       return result;
@@ -100,10 +113,13 @@ function countingDeletes(db: Database, counts: number[]): Database {
 }
 
 /** 2,000 decoys whose codes expired two days ago: what 7 s of made-up numbers leave behind. */
-const insertDecoys = (db: Database, n: number) => db.query(
-  `INSERT INTO molam_reset_requests (subject_digest, kind, channel, country, otp_hash, otp_expires_at, created_at)
+const insertDecoys = (db: Database, n: number) =>
+  db.query(
+    `INSERT INTO molam_reset_requests (subject_digest, kind, channel, country, otp_hash, otp_expires_at, created_at)
    SELECT 'decoy-' || g, 'ussd_pin', 'ussd', 'CI', 'h', now() - interval '2 days', now() - interval '2 days'
-     FROM generate_series(1, $1) g`, [n]);
+     FROM generate_series(1, $1) g`,
+    [n],
+  );
 
 describe('item 18: the purge keeps the tables bounded', () => {
   let db: Database;
@@ -113,7 +129,13 @@ describe('item 18: the purge keeps the tables bounded', () => {
   });
 
   it('deletes old rows of each kind and keeps young ones, unpublished events and the audit log', async () => {
-    expect(await purgeExpiredRows(db, POLICY)).toEqual({ decoyRequests: 1, resetRequests: 1, outboundMessages: 1, outboxEvents: 1, yielded: false });
+    expect(await purgeExpiredRows(db, POLICY)).toEqual({
+      decoyRequests: 1,
+      resetRequests: 1,
+      outboundMessages: 1,
+      outboxEvents: 1,
+      yielded: false,
+    });
     expect(await survivors(db)).toEqual(SURVIVORS);
     const failover = await db.query<{ failover_of: string | null }>('SELECT failover_of FROM molam_outbound_messages');
     expect(failover.rows).toEqual([{ failover_of: null }]);
@@ -147,7 +169,8 @@ describe('item 18: batches and concurrency', () => {
     pools.push(other);
     const [a, b] = await Promise.all([purgeExpiredRows(db, POLICY, 50), purgeExpiredRows(other, POLICY, 50)]);
     expect(a.decoyRequests + b.decoyRequests).toBe(601);
-    for (const kind of ['resetRequests', 'outboundMessages', 'outboxEvents'] as const) expect(a[kind] + b[kind]).toBe(1);
+    for (const kind of ['resetRequests', 'outboundMessages', 'outboxEvents'] as const)
+      expect(a[kind] + b[kind]).toBe(1);
     expect(await survivors(db)).toEqual(SURVIVORS);
     expect(await purgeExpiredRows(db, POLICY, 50)).toEqual(NOTHING);
   });
@@ -159,7 +182,15 @@ describe('item 18: the in-process job', () => {
     const { db } = await freshDatabase();
     await insertDecoys(db, decoys);
     const lines: string[] = [];
-    const logger = createLogger('info', new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
     const job = createPurgeJob({ db, policy: POLICY, intervalMs, logger });
     return { db, job, runs: () => lines.filter((l) => l.includes('"msg":"retention purge"')).length };
   }
@@ -201,7 +232,9 @@ describe('item 18: the in-process job', () => {
       const decoys = `SELECT 1 FROM molam_reset_requests WHERE user_id IS NULL AND subject_digest NOT LIKE '%decoy%'`;
       expect((await db.query(decoys)).rows).toHaveLength(20);
       expect((await svc.app.purge.runNow()).decoyRequests).toBe(0); // codes still live: they stay
-      await db.query(`UPDATE molam_reset_requests SET otp_expires_at = otp_expires_at - interval '25 hours' WHERE user_id IS NULL`);
+      await db.query(
+        `UPDATE molam_reset_requests SET otp_expires_at = otp_expires_at - interval '25 hours' WHERE user_id IS NULL`,
+      );
       expect((await svc.app.purge.runNow()).decoyRequests).toBe(22);
       expect((await db.query(decoys)).rows).toHaveLength(0);
     } finally {
@@ -216,14 +249,28 @@ describe('item 18: npm run purge and its settings', () => {
   it('purges with the configured retention and prints the counts; a second run prints zeros', async () => {
     const { db, url } = await freshDatabase();
     await seed(db);
-    const purge = () => run(process.execPath, ['--import', 'tsx', 'src/cli/purge.ts'],
-      { env: { ...process.env, DATABASE_URL: url, NODE_ENV: 'development', OUTBOX_RETENTION_DAYS: '1' }, cwd: process.cwd() });
-    expect(JSON.parse((await purge()).stdout)).toEqual({ decoyRequests: 1, resetRequests: 1, outboundMessages: 1, outboxEvents: 2, yielded: false });
+    const purge = () =>
+      run(process.execPath, ['--import', 'tsx', 'src/cli/purge.ts'], {
+        env: { ...process.env, DATABASE_URL: url, NODE_ENV: 'development', OUTBOX_RETENTION_DAYS: '1' },
+        cwd: process.cwd(),
+      });
+    expect(JSON.parse((await purge()).stdout)).toEqual({
+      decoyRequests: 1,
+      resetRequests: 1,
+      outboundMessages: 1,
+      outboxEvents: 2,
+      yielded: false,
+    });
     expect(JSON.parse((await purge()).stdout)).toEqual(NOTHING);
   });
 
   it('refuses a reset-request retention under 31 days (the 30-day reset cap counts those rows)', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', RESET_REQUEST_RETENTION_DAYS: '30' })).toThrow(ConfigError);
-    expect(loadConfig({ NODE_ENV: 'test' }).retention).toEqual({ resetRequestDays: 90, outboundMessageDays: 30, outboxDays: 7, purgeIntervalHours: 24 });
+    expect(loadConfig({ NODE_ENV: 'test' }).retention).toEqual({
+      resetRequestDays: 90,
+      outboundMessageDays: 30,
+      outboxDays: 7,
+      purgeIntervalHours: 24,
+    });
   });
 });

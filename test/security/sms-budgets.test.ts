@@ -55,12 +55,21 @@ async function ussdAskCode(svc: TestService, phone: string): Promise<string> {
 
 const smsTo = (svc: TestService, phone: string) => svc.app.outbox!.list().filter((m) => m.to === phone);
 const decoyRowsOf = async (svc: TestService, country: string) =>
-  Number((await svc.app.db.query<{ n: string }>(
-    'SELECT count(*) AS n FROM molam_reset_requests WHERE user_id IS NULL AND country = $1', [country])).rows[0]!.n);
+  Number(
+    (
+      await svc.app.db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM molam_reset_requests WHERE user_id IS NULL AND country = $1',
+        [country],
+      )
+    ).rows[0]!.n,
+  );
 /** The answer without the request id, which is random for everyone. */
-const shape = (r: { status: number; body: any }) => ({ status: r.status, body: { ...r.body, requestId: typeof r.body?.requestId } });
+const shape = (r: { status: number; body: any }) => ({
+  status: r.status,
+  body: { ...r.body, requestId: typeof r.body?.requestId },
+});
 
-describe('item 9: made-up numbers cannot spend a country\'s SMS budget', () => {
+describe("item 9: made-up numbers cannot spend a country's SMS budget", () => {
   let svc: TestService;
   beforeAll(async () => {
     svc = await service({ smsPerCountry: perHour(20), unknownStartsPerCountry: perHour(40) });
@@ -147,8 +156,15 @@ describe('item 17: an email start with channel sms reveals no email↔phone link
     const user = await addUser(svc, { phone: senegaleseNumber(), email: `real.${tag}@example.sn`, country: 'SN' });
     const answers: { real: ReturnType<typeof shape>; fake: ReturnType<typeof shape>; retry: [unknown, unknown] }[] = [];
     for (let i = 0; i < 7; i += 1) {
-      const [real, fake] = await Promise.all([start(svc, user.email!, 'sms'), start(svc, `nobody.${tag}@example.sn`, 'sms')]);
-      answers.push({ real: shape(real), fake: shape(fake), retry: [real.body?.error?.retryAfterSeconds, fake.body?.error?.retryAfterSeconds] });
+      const [real, fake] = await Promise.all([
+        start(svc, user.email!, 'sms'),
+        start(svc, `nobody.${tag}@example.sn`, 'sms'),
+      ]);
+      answers.push({
+        real: shape(real),
+        fake: shape(fake),
+        retry: [real.body?.error?.retryAfterSeconds, fake.body?.error?.retryAfterSeconds],
+      });
       // Two requests of one account opened at once collide on its one live request: one at a time.
       await svc.app.settle();
     }
@@ -156,7 +172,10 @@ describe('item 17: an email start with channel sms reveals no email↔phone link
     for (const { real, fake, retry } of answers) {
       // Retry-After counts down from each identifier's first start, a few ms apart.
       expect(Math.abs(Number(retry[0] ?? 0) - Number(retry[1] ?? 0))).toBeLessThanOrEqual(1);
-      const strip = (s: ReturnType<typeof shape>) => ({ ...s, body: { ...s.body, error: s.body.error && { ...s.body.error, retryAfterSeconds: 0 } } });
+      const strip = (s: ReturnType<typeof shape>) => ({
+        ...s,
+        body: { ...s.body, error: s.body.error && { ...s.body.error, retryAfterSeconds: 0 } },
+      });
       expect(strip(real)).toEqual(strip(fake));
     }
     const viaEmail = smsTo(svc, user.phone_e164!).length;

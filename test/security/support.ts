@@ -13,7 +13,11 @@ export const LOOSE_IP_LIMITS: Partial<Limits> = { startPerIp: LOOSE, verifyPerIp
 /** A fresh account per test: no shared counters, requests or cool-offs. */
 export async function newUser(svc: TestService, opts: { lang?: string; email?: boolean } = {}) {
   const phone = senegaleseNumber('76');
-  return seedUser(svc.app.db, { phone, language: opts.lang ?? 'en', email: opts.email ? `user.${phone.slice(4)}@example.sn` : undefined });
+  return seedUser(svc.app.db, {
+    phone,
+    language: opts.lang ?? 'en',
+    email: opts.email ? `user.${phone.slice(4)}@example.sn` : undefined,
+  });
 }
 
 /** Every message the dev outbox holds for `to`. */
@@ -32,4 +36,5 @@ export async function startReset(svc: TestService, identifier: string, kind: 'us
   return { requestId: start.body.requestId as string, otp: await svc.lastOtpFor(identifier) };
 }
 
-export const verify = (svc: TestService, requestId: string, otp: string) => svc.post('/v1/reset/verify', { requestId, otp });
+export const verify = (svc: TestService, requestId: string, otp: string) =>
+  svc.post('/v1/reset/verify', { requestId, otp });

@@ -23,7 +23,9 @@ async function seed(): Promise<void> {
   for (const country of ['SN', 'SN', 'CI', 'GH']) {
     await owner.query(
       `INSERT INTO molam_reset_requests (subject_digest, kind, channel, country, otp_hash, otp_expires_at)
-       VALUES ($1, 'ussd_pin', 'ussd', $2, 'h', now() + interval '5 minutes')`, [randomUUID(), country]);
+       VALUES ($1, 'ussd_pin', 'ussd', $2, 'h', now() + interval '5 minutes')`,
+      [randomUUID(), country],
+    );
     await owner.query(`INSERT INTO molam_audit_log (action, country) VALUES ('reset.requested', $1)`, [country]);
   }
   await owner.query(`INSERT INTO molam_audit_log (action) VALUES ('reset.rate_limited')`);
@@ -33,7 +35,9 @@ async function seed(): Promise<void> {
 async function visible(db: Database, tenant?: string) {
   return db.transaction(async (tx) => {
     if (tenant !== undefined) await tx.query(`SELECT set_config('molam.tenant', $1, true)`, [tenant]);
-    const requests = await tx.query<{ country: string | null }>('SELECT country FROM molam_reset_requests ORDER BY country');
+    const requests = await tx.query<{ country: string | null }>(
+      'SELECT country FROM molam_reset_requests ORDER BY country',
+    );
     const audit = await tx.query<{ country: string | null }>('SELECT country FROM molam_audit_log ORDER BY country');
     return { requests: requests.rows.map((r) => r.country), audit: audit.rows.map((r) => r.country) };
   });
@@ -74,7 +78,9 @@ describe('item 16: a tenant reader cannot pick its country', () => {
 
   it('a reader cannot join another country role, nor write', async () => {
     await expect(senegal.query('SET ROLE molam_tenant_ci')).rejects.toThrow(/permission denied/);
-    await expect(senegal.query(`INSERT INTO molam_audit_log (action, country) VALUES ('forged', 'SN')`)).rejects.toThrow(/permission denied/);
+    await expect(
+      senegal.query(`INSERT INTO molam_audit_log (action, country) VALUES ('forged', 'SN')`),
+    ).rejects.toThrow(/permission denied/);
   });
 
   it('a reader cannot fake its membership with a temporary pg_roles (pg_temp is searched before pg_catalog)', async () => {
@@ -88,13 +94,16 @@ describe('item 16: a tenant reader cannot pick its country', () => {
   });
 
   it('the service login still reads and writes every country, GH (no tenant role) included', async () => {
-    expect(await visible(service)).toEqual({ requests: ['CI', 'GH', 'SN', 'SN'], audit: ['CI', 'GH', 'SN', 'SN', null] });
+    expect(await visible(service)).toEqual({
+      requests: ['CI', 'GH', 'SN', 'SN'],
+      audit: ['CI', 'GH', 'SN', 'SN', null],
+    });
     await service.query(`INSERT INTO molam_audit_log (action, country) VALUES ('reset.requested', 'KE')`);
     expect((await visible(service)).audit).toContain('KE');
     expect(await visible(senegal)).toEqual(SN_ONLY);
   });
 
-  it('computes the reader\'s countries once per statement (an init-plan, not a per-row subplan)', async () => {
+  it("computes the reader's countries once per statement (an init-plan, not a per-row subplan)", async () => {
     const plan = await senegal.transaction(async (tx) => {
       const { rows } = await tx.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT * FROM molam_audit_log');
       return rows.map((r) => r['QUERY PLAN']).join('\n');

@@ -23,27 +23,40 @@ const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 't'.repeat(32) };
 const AT_TOKEN = 'a'.repeat(40);
 const HUBTEL_TOKEN = 'h'.repeat(40);
 /** The optional USSD gateways: not mounted in production without their token. */
-const OPTIONAL_USSD_TOKENS = { HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN, ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40), NALO_WEBHOOK_TOKEN: 'n'.repeat(40) };
+const OPTIONAL_USSD_TOKENS = {
+  HUBTEL_WEBHOOK_TOKEN: HUBTEL_TOKEN,
+  ARKESEL_WEBHOOK_TOKEN: 'k'.repeat(40),
+  NALO_WEBHOOK_TOKEN: 'n'.repeat(40),
+};
 
 let at: Awaited<ReturnType<typeof startFakeAfricasTalking>>;
 let tw: Awaited<ReturnType<typeof startFakeTwilio>>;
 
 /** A production instance: every secret production requires, plus `extra`. */
-const productionService = (extra: Record<string, string> = {}) => startTestService({
-  env: {
-    NODE_ENV: 'production', PEPPER: 'p'.repeat(40), JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: AT_TOKEN, BCRYPT_COST: '12',
-    AT_USERNAME: AT.username, AT_API_KEY: AT.apiKey, AT_API_BASE_URL: at.baseUrl, ...extra,
-  },
-});
+const productionService = (extra: Record<string, string> = {}) =>
+  startTestService({
+    env: {
+      NODE_ENV: 'production',
+      PEPPER: 'p'.repeat(40),
+      JWT_RESET_SECRET: 'j'.repeat(40),
+      AT_WEBHOOK_TOKEN: AT_TOKEN,
+      BCRYPT_COST: '12',
+      AT_USERNAME: AT.username,
+      AT_API_KEY: AT.apiKey,
+      AT_API_BASE_URL: at.baseUrl,
+      ...extra,
+    },
+  });
 
-const fixture = (name: string) =>
-  gatewayFixture<{ contentType: string; body: unknown }>(name);
+const fixture = (name: string) => gatewayFixture<{ contentType: string; body: unknown }>(name);
 
 /** Posts a recorded payload as the provider sends it (form or JSON). */
 async function postFixture(svc: TestService, path: string, name: string) {
   const { contentType, body } = fixture(name);
   const res = await fetch(`${svc.url}${path}`, {
-    method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body),
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return res.status;
 }
@@ -70,7 +83,16 @@ async function newVictim(svc: TestService) {
 async function hubtelAttack(svc: TestService, mobile: string, query = '') {
   const SessionId = randomUUID().replace(/-/g, '');
   const hop = (Type: string, Message: string, Sequence: number) =>
-    svc.post(`/gateways/hubtel/ussd${query}`, { Type, Message, ServiceCode: '714', Operator: 'mtn', ClientState: '', Mobile: mobile, SessionId, Sequence });
+    svc.post(`/gateways/hubtel/ussd${query}`, {
+      Type,
+      Message,
+      ServiceCode: '714',
+      Operator: 'mtn',
+      ClientState: '',
+      Mobile: mobile,
+      SessionId,
+      Sequence,
+    });
   const dial = await hop('Initiation', '*714#', 1);
   const choose = await hop('Response', '1', 2);
   return { dial, choose };
@@ -78,7 +100,9 @@ async function hubtelAttack(svc: TestService, mobile: string, query = '') {
 
 async function resetRequestsOf(svc: TestService, phone: string) {
   const { rows } = await svc.app.db.query(
-    'SELECT r.id FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1', [phone]);
+    'SELECT r.id FROM molam_reset_requests r JOIN molam_users u ON u.id = r.user_id WHERE u.phone_e164 = $1',
+    [phone],
+  );
   return rows.length;
 }
 
@@ -99,13 +123,18 @@ describe('item 1: production without the optional USSD tokens (Hubtel, Arkeselâ€
     await svc?.stop();
   });
 
-  it.each(WEBHOOKS)('answers %s without credentials with 403, or 404 when the provider is not mounted', async (route, name) => {
-    const expected = route.startsWith('/gateways/africastalking/') ? 403 : 404;
-    expect(await postFixture(svc, route, name)).toBe(expected);
-  });
+  it.each(WEBHOOKS)(
+    'answers %s without credentials with 403, or 404 when the provider is not mounted',
+    async (route, name) => {
+      const expected = route.startsWith('/gateways/africastalking/') ? 403 : 404;
+      expect(await postFixture(svc, route, name)).toBe(expected);
+    },
+  );
 
   it("refuses Africa's Talking calls with a wrong token", async () => {
-    expect((await svc.atHop({ sessionId: randomUUID(), phone: '+233240000001', text: '', token: 'b'.repeat(40) })).status).toBe(403);
+    expect(
+      (await svc.atHop({ sessionId: randomUUID(), phone: '+233240000001', text: '', token: 'b'.repeat(40) })).status,
+    ).toBe(403);
   });
 
   it("does not serve the attack: a Hubtel Initiation with a victim's Mobile finds no route, sends no code, opens no request", async () => {
@@ -131,7 +160,10 @@ describe('item 1: production with every provider configured', () => {
   beforeAll(async () => {
     svc = await productionService({
       ...OPTIONAL_USSD_TOKENS,
-      TWILIO_SID: TW.accountSid, TWILIO_TOKEN: TW.authToken, TWILIO_PHONE: '+15005550006', TWILIO_API_BASE_URL: tw.baseUrl,
+      TWILIO_SID: TW.accountSid,
+      TWILIO_TOKEN: TW.authToken,
+      TWILIO_PHONE: '+15005550006',
+      TWILIO_API_BASE_URL: tw.baseUrl,
       PUBLIC_BASE_URL: 'https://reset.molam.test',
     });
   });
@@ -143,7 +175,7 @@ describe('item 1: production with every provider configured', () => {
     expect(await postFixture(svc, route, name)).toBe(403);
   });
 
-  it("refuses the Hubtel attack without the token or with a wrong one, and serves Hubtel with the right one", async () => {
+  it('refuses the Hubtel attack without the token or with a wrong one, and serves Hubtel with the right one', async () => {
     const victim = await newVictim(svc);
     for (const query of ['', `?token=${'x'.repeat(40)}`]) {
       const { dial, choose } = await hubtelAttack(svc, victim.hubtelMobile, query);

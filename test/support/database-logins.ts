@@ -24,12 +24,14 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 /** Creates a NOLOGIN group role unless it exists; safe when suites race each other. */
 export async function ensureGroupRole(name: string, memberOf?: string): Promise<void> {
   if (!identifier.test(name) || (memberOf && !identifier.test(memberOf))) throw new Error(`bad role name ${name}`);
-  await admin((c) => c.query(`DO $$ BEGIN
+  await admin((c) =>
+    c.query(`DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${name}') THEN
       CREATE ROLE ${name} NOLOGIN${memberOf ? ` IN ROLE ${memberOf}` : ''};
     END IF;
   EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-  END $$`));
+  END $$`),
+  );
 }
 
 /** Per-suite LOGIN roles; urlFor() gives a connection string to `databaseUrl` as that login (trust auth). */
@@ -40,8 +42,11 @@ export function createDatabaseLogins(databaseUrl: string) {
     /** CREATE ROLE t_<label>_<suffix> LOGIN IN ROLE <memberOf...>; returns the role name. */
     async create(label: string, memberOf: string[]): Promise<string> {
       const name = `t_${label}_${suffix}`;
-      if (![name, ...memberOf].every((r) => identifier.test(r))) throw new Error(`bad role name in ${name}, ${memberOf}`);
-      await admin((c) => c.query(`CREATE ROLE ${name} LOGIN${memberOf.length ? ` IN ROLE ${memberOf.join(', ')}` : ''}`));
+      if (![name, ...memberOf].every((r) => identifier.test(r)))
+        throw new Error(`bad role name in ${name}, ${memberOf}`);
+      await admin((c) =>
+        c.query(`CREATE ROLE ${name} LOGIN${memberOf.length ? ` IN ROLE ${memberOf.join(', ')}` : ''}`),
+      );
       created.push(name);
       return name;
     },

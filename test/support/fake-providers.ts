@@ -89,8 +89,11 @@ export async function startFakeAfricasTalking(creds: { username: string; apiKey:
       return send(res, 401, 'text/plain', 'The supplied authentication is invalid');
     }
     if (mode === 'hang') return;
-    if (typeof mode === 'object' && 'httpStatus' in mode) return send(res, mode.httpStatus, 'text/plain', 'Internal Server Error');
-    const body = structuredClone(accepted.body) as { SMSMessageData: { Message: string; Recipients: Record<string, unknown>[] } };
+    if (typeof mode === 'object' && 'httpStatus' in mode)
+      return send(res, mode.httpStatus, 'text/plain', 'Internal Server Error');
+    const body = structuredClone(accepted.body) as {
+      SMSMessageData: { Message: string; Recipients: Record<string, unknown>[] };
+    };
     const recipient = body.SMSMessageData.Recipients[0] ?? {};
     recipient.number = req.form.to;
     if (mode === 'accept') {
@@ -123,13 +126,23 @@ export async function startFakeTwilio(creds: { accountSid: string; authToken: st
   const expectedAuth = `Basic ${Buffer.from(`${creds.accountSid}:${creds.authToken}`).toString('base64')}`;
   const server = await startServer((req, res) => {
     if (req.method !== 'POST' || req.path !== `/2010-04-01/Accounts/${creds.accountSid}/Messages.json`) {
-      return send(res, 404, 'application/json', { code: 20404, message: 'The requested resource was not found', status: 404 });
+      return send(res, 404, 'application/json', {
+        code: 20404,
+        message: 'The requested resource was not found',
+        status: 404,
+      });
     }
     if (req.headers.authorization !== expectedAuth) {
-      return send(res, 401, 'application/json', { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+      return send(res, 401, 'application/json', {
+        code: 20003,
+        message: 'Authenticate',
+        more_info: 'https://www.twilio.com/docs/errors/20003',
+        status: 401,
+      });
     }
     if (mode === 'hang') return;
-    if (mode === 'server_error') return send(res, 500, 'application/json', { code: 20500, message: 'Internal Server Error', status: 500 });
+    if (mode === 'server_error')
+      return send(res, 500, 'application/json', { code: 20500, message: 'Internal Server Error', status: 500 });
     if (mode === 'opted_out') return send(res, optedOut.status, optedOut.contentType, optedOut.body);
     const sid = `SM${hex(16)}`;
     const body = {
@@ -165,18 +178,34 @@ export async function startFakeSes(creds: { accessKeyId: string }) {
   const error = (type: string, code: string, message: string) =>
     `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${hex(8)}</RequestId></ErrorResponse>`;
   const server = await startServer((req, res) => {
-    if (req.method !== 'POST' || req.path !== '/' || req.form.Action !== 'SendEmail' || req.form.Version !== '2010-12-01') {
+    if (
+      req.method !== 'POST' ||
+      req.path !== '/' ||
+      req.form.Action !== 'SendEmail' ||
+      req.form.Version !== '2010-12-01'
+    ) {
       return send(res, 400, 'text/xml', error('Sender', 'InvalidAction', 'Unknown action'));
     }
     // SigV4: we cannot check the signature without the secret's derivation, but the key id must match.
     if (!String(req.headers.authorization ?? '').startsWith(`AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/`)) {
-      return send(res, 403, 'text/xml', error('Sender', 'InvalidClientTokenId', 'The security token included in the request is invalid.'));
+      return send(
+        res,
+        403,
+        'text/xml',
+        error('Sender', 'InvalidClientTokenId', 'The security token included in the request is invalid.'),
+      );
     }
     if (mode === 'hang') return;
-    if (mode === 'server_error') return send(res, 500, 'text/xml', error('Receiver', 'InternalFailure', 'Internal failure'));
+    if (mode === 'server_error')
+      return send(res, 500, 'text/xml', error('Receiver', 'InternalFailure', 'Internal failure'));
     if (mode === 'rejected') return send(res, rejected.status, rejected.contentType, rejected.body);
     const messageId = `0100${hex(6)}-${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)}-000000`;
-    send(res, ok.status, ok.contentType, String(ok.body).replace(/<MessageId>[^<]*<\/MessageId>/, `<MessageId>${messageId}</MessageId>`));
+    send(
+      res,
+      ok.status,
+      ok.contentType,
+      String(ok.body).replace(/<MessageId>[^<]*<\/MessageId>/, `<MessageId>${messageId}</MessageId>`),
+    );
   });
   return {
     endpoint: server.origin,

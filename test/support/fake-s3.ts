@@ -24,7 +24,9 @@ export type FakeS3Mode = 'accept' | 'server_error';
 
 const xmlError = (res: ServerResponse, status: number, code: string, message: string) => {
   res.writeHead(status, { 'content-type': 'application/xml' });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>fake-s3</RequestId></Error>`);
+  res.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message><RequestId>fake-s3</RequestId></Error>`,
+  );
 };
 
 /** Serves PUT Object for `buckets`, checking the SigV4 key id and Content-MD5 as S3 does. */
@@ -37,15 +39,23 @@ export async function startFakeS3({ accessKeyId, buckets }: { accessKeyId: strin
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const [, bucket = '', ...keyParts] = decodeURIComponent((req.url ?? '').split('?')[0]!).split('/');
-      if (req.method !== 'PUT' || keyParts.length === 0) return xmlError(res, 405, 'MethodNotAllowed', 'Only PUT Object is served here');
+      if (req.method !== 'PUT' || keyParts.length === 0)
+        return xmlError(res, 405, 'MethodNotAllowed', 'Only PUT Object is served here');
       if (!String(req.headers.authorization ?? '').startsWith(`AWS4-HMAC-SHA256 Credential=${accessKeyId}/`)) {
-        return xmlError(res, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+        return xmlError(
+          res,
+          403,
+          'InvalidAccessKeyId',
+          'The AWS Access Key Id you provided does not exist in our records.',
+        );
       }
       if (!buckets.includes(bucket)) return xmlError(res, 404, 'NoSuchBucket', 'The specified bucket does not exist');
-      if (mode === 'server_error') return xmlError(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
+      if (mode === 'server_error')
+        return xmlError(res, 500, 'InternalError', 'We encountered an internal error. Please try again.');
       const md5 = createHash('md5').update(body);
       const sent = req.headers['content-md5'];
-      if (sent !== undefined && sent !== md5.copy().digest('base64')) return xmlError(res, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+      if (sent !== undefined && sent !== md5.copy().digest('base64'))
+        return xmlError(res, 400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
       objects.push({ bucket, key: keyParts.join('/'), body, headers: req.headers });
       res.writeHead(200, { etag: `"${md5.digest('hex')}"` });
       res.end();

@@ -33,10 +33,16 @@ function pings(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let answer = '';
-    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
     socket.setTimeout(500, () => done(false));
     socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => { answer += String(d); if (answer.includes('\r\n')) done(answer.startsWith('+PONG')); });
+    socket.on('data', (d) => {
+      answer += String(d);
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+    });
     socket.on('error', () => done(false));
   });
 }
@@ -51,9 +57,13 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   async function launch() {
     // Already up: a second server could not bind the port, and the first would be orphaned.
     if (running()) return;
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-      stdio: 'ignore',
-    });
+    const proc = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      {
+        stdio: 'ignore',
+      },
+    );
     child = proc;
     for (const until = Date.now() + 10_000; ;) {
       if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode} on port ${port}`);

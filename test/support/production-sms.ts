@@ -28,15 +28,27 @@ export async function startProductionSmsService(options: {
 }): Promise<ProductionSmsService> {
   const at = await startFakeAfricasTalking(AT);
   const tw = await startFakeTwilio(options.twilio);
-  const closeFakes = async () => { await Promise.all([at.close(), tw.close()]); };
+  const closeFakes = async () => {
+    await Promise.all([at.close(), tw.close()]);
+  };
   let svc: TestService;
   try {
     svc = await startTestService({
       env: {
-        NODE_ENV: 'production', PEPPER: 'p'.repeat(40), JWT_RESET_SECRET: 'j'.repeat(40), AT_WEBHOOK_TOKEN: options.atWebhookToken, BCRYPT_COST: '12',
-        AT_USERNAME: AT.username, AT_API_KEY: AT.apiKey, AT_API_BASE_URL: at.baseUrl,
-        TWILIO_SID: options.twilio.accountSid, TWILIO_TOKEN: options.twilio.authToken, TWILIO_PHONE: TWILIO_NUMBER, TWILIO_API_BASE_URL: tw.baseUrl,
-        PUBLIC_BASE_URL, SMS_ROUTES: options.smsRoutes,
+        NODE_ENV: 'production',
+        PEPPER: 'p'.repeat(40),
+        JWT_RESET_SECRET: 'j'.repeat(40),
+        AT_WEBHOOK_TOKEN: options.atWebhookToken,
+        BCRYPT_COST: '12',
+        AT_USERNAME: AT.username,
+        AT_API_KEY: AT.apiKey,
+        AT_API_BASE_URL: at.baseUrl,
+        TWILIO_SID: options.twilio.accountSid,
+        TWILIO_TOKEN: options.twilio.authToken,
+        TWILIO_PHONE: TWILIO_NUMBER,
+        TWILIO_API_BASE_URL: tw.baseUrl,
+        PUBLIC_BASE_URL,
+        SMS_ROUTES: options.smsRoutes,
       },
     });
   } catch (err) {
@@ -44,7 +56,9 @@ export async function startProductionSmsService(options: {
     throw err;
   }
   return {
-    svc, at, tw,
+    svc,
+    at,
+    tw,
     async stop() {
       await svc.stop();
       await closeFakes();

@@ -25,19 +25,23 @@ const known = <T>(table: Record<ResetKind, T>, kind: AnyKind): T | undefined =>
 async function kindChecks(db: Queryable): Promise<Map<string, string[]>> {
   const { rows } = await db.query<{ table: string; def: string }>(
     `SELECT conrelid::regclass::text AS table, pg_get_constraintdef(oid) AS def
-     FROM pg_constraint WHERE contype = 'c' AND pg_get_constraintdef(oid) LIKE '%kind%'`);
+     FROM pg_constraint WHERE contype = 'c' AND pg_get_constraintdef(oid) LIKE '%kind%'`,
+  );
   return new Map(rows.map((r) => [r.table, [...r.def.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]!)]));
 }
 
 async function userColumns(db: Queryable): Promise<Set<string>> {
   const { rows } = await db.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns WHERE table_name = 'molam_users'`);
+    `SELECT column_name FROM information_schema.columns WHERE table_name = 'molam_users'`,
+  );
   return new Set(rows.map((r) => r.column_name));
 }
 
 /** The kind the dialog's flow records on entry after `choice` on the menu (read before any effect settles). */
 function kindChosenOnMenu(choice: string): string | null {
-  const actor = createActor(ussdDialogMachine, { input: { phone: '+221770000000', lang: LANGS[0], knowledgeCheck: null } }).start();
+  const actor = createActor(ussdDialogMachine, {
+    input: { phone: '+221770000000', lang: LANGS[0], knowledgeCheck: null },
+  }).start();
   actor.send({ type: 'INPUT', text: choice });
   const kind = actor.getSnapshot().context.kind;
   actor.stop();
@@ -63,7 +67,8 @@ export async function resetKindGaps(kinds: readonly AnyKind[], db: Queryable): P
   for (const kind of kinds) {
     const spec = known(RESET_KIND_SPECS, kind);
     if (!spec) gaps.push(`${kind}: no entry in RESET_KIND_SPECS (src/reset-kinds.ts)`);
-    else if (!columns.has(spec.credentialColumn)) gaps.push(`${kind}: molam_users has no column ${spec.credentialColumn}`);
+    else if (!columns.has(spec.credentialColumn))
+      gaps.push(`${kind}: molam_users has no column ${spec.credentialColumn}`);
     for (const [table, allowed] of checks) {
       if (!allowed.includes(kind)) gaps.push(`${kind}: CHECK constraint on ${table} does not allow it (sql/)`);
     }
@@ -71,9 +76,11 @@ export async function resetKindGaps(kinds: readonly AnyKind[], db: Queryable): P
     if (!dialog) {
       gaps.push(`${kind}: no entry in DIALOG_KINDS (machines/reset-kinds.ts)`);
     } else {
-      if (choices.has(dialog.menuChoice)) gaps.push(`${kind}: menu choice ${dialog.menuChoice} is also ${choices.get(dialog.menuChoice)}'s`);
+      if (choices.has(dialog.menuChoice))
+        gaps.push(`${kind}: menu choice ${dialog.menuChoice} is also ${choices.get(dialog.menuChoice)}'s`);
       choices.set(dialog.menuChoice, kind);
-      if (kindChosenOnMenu(dialog.menuChoice) !== kind) gaps.push(`${kind}: menu choice ${dialog.menuChoice} does not open its flow`);
+      if (kindChosenOnMenu(dialog.menuChoice) !== kind)
+        gaps.push(`${kind}: menu choice ${dialog.menuChoice} does not open its flow`);
     }
     for (const lang of LANGS) {
       const menu = composeUssdText({ id: 'menu', params: { page: 0 }, end: false }, lang);
@@ -81,12 +88,17 @@ export async function resetKindGaps(kinds: readonly AnyKind[], db: Queryable): P
         gaps.push(`${kind}: the ${lang} menu screen lists no option ${dialog.menuChoice}`);
       }
       for (const step of ['new', 'confirm', 'done'] as const) {
-        if (blank(() => composeUssdText({ id: `${step}_${kind}` as never, params: { page: 0 }, end: false }, lang))) gaps.push(`${kind}: no ${step}_${kind} screen in the ${lang} catalog`);
+        if (blank(() => composeUssdText({ id: `${step}_${kind}` as never, params: { page: 0 }, end: false }, lang)))
+          gaps.push(`${kind}: no ${step}_${kind} screen in the ${lang} catalog`);
       }
       const k = kind as ResetKind;
-      const texts = [() => otpSms(lang, k, { otp: '123456', ttl: '10', domain: 'id.molam.sn' }),
-        () => otpEmail(lang, k, { otp: '123456', ttl: '10' }).body, () => resetDoneSms(lang, k), () => resetDoneEmail(lang, k).body,
-        () => codeAcceptedSms(lang, k, { ussdCode: '*384*1#' })];
+      const texts = [
+        () => otpSms(lang, k, { otp: '123456', ttl: '10', domain: 'id.molam.sn' }),
+        () => otpEmail(lang, k, { otp: '123456', ttl: '10' }).body,
+        () => resetDoneSms(lang, k),
+        () => resetDoneEmail(lang, k).body,
+        () => codeAcceptedSms(lang, k, { ussdCode: '*384*1#' }),
+      ];
       if (texts.some(blank)) gaps.push(`${kind}: SMS or email texts missing in the ${lang} catalog`);
     }
   }

@@ -9,12 +9,13 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 import { createServer } from 'node:net';
 import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from './services.js';
 
-export const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
 export interface SpawnedService {
   child: ChildProcess;
@@ -38,8 +39,12 @@ export function spawnChild(argv: string[], options: SpawnOptions = {}): SpawnedS
   const child = spawn(argv[0]!, argv.slice(1), { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (d) => { stdout += String(d); });
-  child.stderr?.on('data', (d) => { stderr += String(d); });
+  child.stdout?.on('data', (d) => {
+    stdout += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const service = { child, exited, stdout: () => stdout, stderr: () => stderr };
   running.add(service);
@@ -70,7 +75,9 @@ export async function freshBackends(label: string) {
 export async function waitForAnswer(url: string, service: SpawnedService, deadlineMs = 20_000): Promise<Response> {
   const until = Date.now() + deadlineMs;
   let exited = false;
-  void service.exited.then(() => { exited = true; });
+  void service.exited.then(() => {
+    exited = true;
+  });
   for (;;) {
     try {
       return await fetch(url);
@@ -83,7 +90,8 @@ export async function waitForAnswer(url: string, service: SpawnedService, deadli
 }
 
 /** Polls GET <url>/health until it answers (any status); fails early if the process exited. */
-export const waitForHealth = (url: string, service: SpawnedService, deadlineMs?: number) => waitForAnswer(`${url}/health`, service, deadlineMs);
+export const waitForHealth = (url: string, service: SpawnedService, deadlineMs?: number) =>
+  waitForAnswer(`${url}/health`, service, deadlineMs);
 
 /** Runs `use` against the running service, then sends it SIGTERM (also when `use` threw); resolves with its exit code. */
 export async function untilSigterm(service: SpawnedService, use: () => Promise<void>): Promise<number | null> {

@@ -44,8 +44,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       upstream.destroy();
     };
     // Data is relayed by hand (not pipe) so stall() can swallow it.
-    client.on('data', (chunk) => { if (mode === 'forward') upstream.write(chunk); });
-    upstream.on('data', (chunk) => { if (mode === 'forward') client.write(chunk); });
+    client.on('data', (chunk) => {
+      if (mode === 'forward') upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (mode === 'forward') client.write(chunk);
+    });
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
   });

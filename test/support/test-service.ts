@@ -18,10 +18,19 @@ export interface TestService {
   url: string;
   /** Every log line the service wrote, to prove no secret reaches a log. */
   logs: string[];
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  post(
+    path: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   get(path: string): Promise<{ status: number; body: any; text: string }>;
   /** One Africa's Talking USSD hop, form-encoded as AT sends it; returns the raw CON/END text. */
-  atHop(hop: { sessionId: string; phone: string; text: string; token?: string }): Promise<{ status: number; text: string; contentType: string | null }>;
+  atHop(hop: {
+    sessionId: string;
+    phone: string;
+    text: string;
+    token?: string;
+  }): Promise<{ status: number; text: string; contentType: string | null }>;
   /** The newest OTP sent to `to`, read from the dev outbox. */
   lastOtpFor(to: string): Promise<string>;
   stop(): Promise<void>;
@@ -45,7 +54,12 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
   const config = loadConfig(env);
   const logs: string[] = [];
-  const sink = new Writable({ write(chunk, _enc, done) { logs.push(String(chunk)); done(); } });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
   const app = await createApp(config, { ...options, logger: createLogger('debug', sink) });
   const server = await startHttpServer(app, 0, '127.0.0.1');
 
@@ -57,7 +71,11 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep the text */ }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep the text */
+    }
     return { status: res.status, body: parsed as any, headers: res.headers, text };
   }
 
@@ -70,10 +88,21 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     post: (path, body, headers) => request('POST', path, body, headers),
     get: (path) => request('GET', path),
     async atHop({ sessionId, phone, text, token }) {
-      const form = new URLSearchParams({ sessionId, serviceCode: '*384*1#', phoneNumber: phone, networkCode: '60801', text });
-      const res = await fetch(`${server.url}/gateways/africastalking/ussd${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form,
+      const form = new URLSearchParams({
+        sessionId,
+        serviceCode: '*384*1#',
+        phoneNumber: phone,
+        networkCode: '60801',
+        text,
       });
+      const res = await fetch(
+        `${server.url}/gateways/africastalking/ussd${token === undefined ? '' : `?token=${encodeURIComponent(token)}`}`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form,
+        },
+      );
       return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') };
     },
     async lastOtpFor(to) {

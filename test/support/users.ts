@@ -9,6 +9,11 @@ export const senegaleseNumber = (prefix = '77') => `+221${prefix}${String(random
 /** Upserts an account for a new (or the given) number; returns the row and its phone. */
 export async function seedUser(db: Queryable, o: { phone?: string; language?: string; email?: string } = {}) {
   const phone = o.phone ?? senegaleseNumber();
-  const user = await createUserQueries(db).upsertUser({ phone, email: o.email, language: o.language ?? 'en', country: 'SN' });
+  const user = await createUserQueries(db).upsertUser({
+    phone,
+    email: o.email,
+    language: o.language ?? 'en',
+    country: 'SN',
+  });
   return { ...user, phone };
 }

@@ -18,16 +18,20 @@ const WORST_WAITS = [119, 7_140, 1e9];
 
 /** The screen with each combination of longest placeholder values. */
 export const worstCases = (screen: Screen): Screen[] =>
-  WORST_WAITS.flatMap((retryAfterSeconds) => [1, 99].map((count) => ({
-    ...screen,
-    params: { ...screen.params, attemptsLeft: count, answersLeft: count, mismatchesLeft: count, retryAfterSeconds },
-  })));
+  WORST_WAITS.flatMap((retryAfterSeconds) =>
+    [1, 99].map((count) => ({
+      ...screen,
+      params: { ...screen.params, attemptsLeft: count, answersLeft: count, mismatchesLeft: count, retryAfterSeconds },
+    })),
+  );
 
 /** Every rendering of a screen id: alone and under each reason prefix, with worst-case values. */
 export const everyRendering = (id: ScreenId, lang: Lang): string[] =>
   [undefined, ...DIALOG_ERRORS].flatMap((error) =>
-    worstCases({ id, params: error ? { page: 0, error } : { page: 0 }, end: false })
-      .map((screen) => composeUssdText(screen, lang)));
+    worstCases({ id, params: error ? { page: 0, error } : { page: 0 }, end: false }).map((screen) =>
+      composeUssdText(screen, lang),
+    ),
+  );
 
 export const worstLength = (id: ScreenId, lang: Lang): number =>
   Math.max(...everyRendering(id, lang).map((text) => text.length));
@@ -36,7 +40,8 @@ export const worstLength = (id: ScreenId, lang: Lang): number =>
 export function screenLengthTable(): string {
   const row = (id: string, length: (lang: Lang) => number) => `| ${id} | ${LANGS.map(length).join(' | ')} |`;
   return [
-    `| id | ${LANGS.join(' | ')} |`, `|---|${LANGS.map(() => '---').join('|')}|`,
+    `| id | ${LANGS.join(' | ')} |`,
+    `|---|${LANGS.map(() => '---').join('|')}|`,
     ...SCREEN_IDS.map((id) => row(id, (lang) => worstLength(id, lang))),
     ...POLITE_ENDS.map((why) => row(`runtime_${why}`, (lang) => CATALOGS[lang].politeEnd[why].length)),
   ].join('\n');

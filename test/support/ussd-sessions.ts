@@ -30,7 +30,15 @@ export function hubtelSession(svc: TestService, mobile: string, opts: { token?: 
   const send = async (Type: string, Message: string, sequence?: number) => {
     if (sequence === undefined) Sequence += 1;
     const r = await svc.post(`/gateways/hubtel/ussd${tokenQuery(opts.token)}`, {
-      Type, Message, ServiceCode: '714', Operator: 'mtn', ClientState: '', Mobile: mobile, SessionId, Sequence: sequence ?? Sequence, Platform: 'USSD',
+      Type,
+      Message,
+      ServiceCode: '714',
+      Operator: 'mtn',
+      ClientState: '',
+      Mobile: mobile,
+      SessionId,
+      Sequence: sequence ?? Sequence,
+      Platform: 'USSD',
     });
     return { status: r.status, Type: r.body?.Type as string, Message: r.body?.Message as string };
   };
@@ -48,7 +56,12 @@ export function arkeselSession(svc: TestService, msisdn: string, opts: { token?:
   const sessionID = opts.sessionId ?? `ark-${randomUUID()}`;
   const send = async (newSession: boolean, userData: string) => {
     const r = await svc.post(`/gateways/arkesel/ussd${tokenQuery(opts.token)}`, {
-      sessionID, userID: 'MOLAM_USSD', newSession, msisdn, userData, network: 'MTN',
+      sessionID,
+      userID: 'MOLAM_USSD',
+      newSession,
+      msisdn,
+      userData,
+      network: 'MTN',
     });
     const { message, continueSession } = (r.body ?? {}) as { message?: string; continueSession?: boolean };
     return { status: r.status, message, continueSession };
@@ -61,7 +74,12 @@ export function naloSession(svc: TestService, msisdn: string, opts: { token?: st
   const SESSIONID = opts.sessionId ?? `${Date.now()}${randomUUID().slice(0, 4)}`;
   const send = async (MSGTYPE: boolean, USERDATA: string) => {
     const r = await svc.post(`/gateways/nalo/ussd${tokenQuery(opts.token)}`, {
-      USERID: 'MOLAM', MSISDN: msisdn, USERDATA, MSGTYPE, NETWORK: 'MTN', SESSIONID,
+      USERID: 'MOLAM',
+      MSISDN: msisdn,
+      USERDATA,
+      MSGTYPE,
+      NETWORK: 'MTN',
+      SESSIONID,
     });
     return { status: r.status, MSG: r.body?.MSG as string, MSGTYPE: r.body?.MSGTYPE as boolean };
   };

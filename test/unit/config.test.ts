@@ -14,7 +14,14 @@ const production = productionEnv;
 describe('loadConfig', () => {
   it('runs with nothing else set in development: port 8085, embedded stores, OTP TTL 300 s', () => {
     const c = loadConfig({ NODE_ENV: 'development' });
-    expect([c.port, c.databaseUrl, c.redisUrl, c.otpTtlSeconds, c.bcryptCost, c.isProduction]).toEqual([8085, undefined, undefined, 300, 12, false]);
+    expect([c.port, c.databaseUrl, c.redisUrl, c.otpTtlSeconds, c.bcryptCost, c.isProduction]).toEqual([
+      8085,
+      undefined,
+      undefined,
+      300,
+      12,
+      false,
+    ]);
     expect(c.kafka.clientId).toBe('molam-id-password-reset');
     expect(c.sira.otpFailureRateThreshold).toBe(0.4);
   });
@@ -27,22 +34,30 @@ describe('loadConfig', () => {
       error = err as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    for (const name of ['DATABASE_URL', 'REDIS_URL', 'PEPPER', 'JWT_RESET_SECRET', 'AT_WEBHOOK_TOKEN', 'AMQP_URL']) expect(error!.message).toContain(name);
+    for (const name of ['DATABASE_URL', 'REDIS_URL', 'PEPPER', 'JWT_RESET_SECRET', 'AT_WEBHOOK_TOKEN', 'AMQP_URL'])
+      expect(error!.message).toContain(name);
     expect(error!.problems.length).toBeGreaterThanOrEqual(5);
   });
 
   it('issue 13 item 4: takes REDIS_CLUSTER_NODES instead of REDIS_URL in production, and refuses a malformed list', () => {
     const { REDIS_URL: _single, ...withoutRedisUrl } = production;
     const c = loadConfig({ ...withoutRedisUrl, REDIS_CLUSTER_NODES: 'redis-0.redis:6379, 10.0.0.7:7001' });
-    expect(c.redisClusterNodes).toEqual([{ host: 'redis-0.redis', port: 6379 }, { host: '10.0.0.7', port: 7001 }]);
-    expect(problemsOf({ ...withoutRedisUrl, REDIS_CLUSTER_NODES: 'redis-0:6379;redis-1' })).toContain('REDIS_CLUSTER_NODES');
+    expect(c.redisClusterNodes).toEqual([
+      { host: 'redis-0.redis', port: 6379 },
+      { host: '10.0.0.7', port: 7001 },
+    ]);
+    expect(problemsOf({ ...withoutRedisUrl, REDIS_CLUSTER_NODES: 'redis-0:6379;redis-1' })).toContain(
+      'REDIS_CLUSTER_NODES',
+    );
     expect(problemsOf(withoutRedisUrl)).toContain('REDIS_URL or REDIS_CLUSTER_NODES');
   });
 
   it('accepts a complete production configuration and splits the JWT secret list (first signs, all verify)', () => {
     const c = loadConfig({
       ...production,
-      JWT_RESET_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(32)}`, KAFKA_ENABLED: 'true', KAFKA_BROKERS: 'kafka1:9092,kafka2:9092',
+      JWT_RESET_SECRET: `${'a'.repeat(32)}, ${'b'.repeat(32)}`,
+      KAFKA_ENABLED: 'true',
+      KAFKA_BROKERS: 'kafka1:9092,kafka2:9092',
     });
     expect(c.jwtResetSecrets).toEqual(['a'.repeat(32), 'b'.repeat(32)]);
     expect(c.kafka.brokers).toEqual(['kafka1:9092', 'kafka2:9092']);
@@ -50,9 +65,16 @@ describe('loadConfig', () => {
   });
 
   it('refuses short secrets and a bcrypt cost under 12 in production, without echoing the secret', () => {
-    expect(() => loadConfig({
-      NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/m', REDIS_URL: 'redis://r', PEPPER: 'short-pepper', JWT_RESET_SECRET: 'tiny-secret', BCRYPT_COST: '10',
-    })).toThrow(/PEPPER must be at least 32[\s\S]*BCRYPT_COST[\s\S]*JWT_RESET_SECRET entry 1/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://x@db/m',
+        REDIS_URL: 'redis://r',
+        PEPPER: 'short-pepper',
+        JWT_RESET_SECRET: 'tiny-secret',
+        BCRYPT_COST: '10',
+      }),
+    ).toThrow(/PEPPER must be at least 32[\s\S]*BCRYPT_COST[\s\S]*JWT_RESET_SECRET entry 1/);
     try {
       loadConfig({ NODE_ENV: 'production', PEPPER: 'short-pepper' });
     } catch (err) {
@@ -80,11 +102,12 @@ describe('item 11: production rules are the default', () => {
     expect(loadConfig(withoutNodeEnv)).toMatchObject({ env: 'production', isProduction: true });
   });
 
-  it("refuses the development pepper and the development JWT secret in production", () => {
+  it('refuses the development pepper and the development JWT secret in production', () => {
     const dev = loadConfig({ NODE_ENV: 'development' });
     expect(problemsOf({ ...production, PEPPER: dev.pepper })).toMatch(/PEPPER must not be the development default/);
-    expect(problemsOf({ ...production, JWT_RESET_SECRET: `${'k'.repeat(32)},${dev.jwtResetSecrets[0]}` }))
-      .toMatch(/JWT_RESET_SECRET must not contain the development default/);
+    expect(problemsOf({ ...production, JWT_RESET_SECRET: `${'k'.repeat(32)},${dev.jwtResetSecrets[0]}` })).toMatch(
+      /JWT_RESET_SECRET must not contain the development default/,
+    );
   });
 });
 
@@ -109,8 +132,17 @@ describe('item 1: webhook tokens in production', () => {
 });
 
 describe('item 10: TRUST_PROXY counts trusted proxy hops', () => {
-  it.each([[undefined, 0], ['', 0], ['0', 0], ['2', 2], ['true', 1], ['false', 0]])('TRUST_PROXY=%s means %i hops', (value, hops) => {
-    expect(loadConfig({ NODE_ENV: 'test', ...(value === undefined ? {} : { TRUST_PROXY: value }) }).proxyHops).toBe(hops);
+  it.each([
+    [undefined, 0],
+    ['', 0],
+    ['0', 0],
+    ['2', 2],
+    ['true', 1],
+    ['false', 0],
+  ])('TRUST_PROXY=%s means %i hops', (value, hops) => {
+    expect(loadConfig({ NODE_ENV: 'test', ...(value === undefined ? {} : { TRUST_PROXY: value }) }).proxyHops).toBe(
+      hops,
+    );
   });
 
   it('refuses anything that is not a hop count', () => {
@@ -132,14 +164,20 @@ describe('item 13: METRICS_PORT', () => {
   it('serves /metrics on the main listener when unset, on its own port (same host by default) when set', () => {
     expect(loadConfig({ NODE_ENV: 'test', METRICS_PORT: '' }).metrics).toBeUndefined();
     expect(loadConfig({ ...production, METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
-    expect(loadConfig({ ...production, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics).toEqual({ port: 9464, host: '10.0.0.5' });
+    expect(loadConfig({ ...production, METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics).toEqual({
+      port: 9464,
+      host: '10.0.0.5',
+    });
     expect(problemsOf({ NODE_ENV: 'test', METRICS_PORT: 'prometheus' })).toMatch(/METRICS_PORT/);
   });
 });
 
 describe('item 11: command-line tools read the database settings only', () => {
   it('needs no secret, and opens an embedded PGlite folder only with NODE_ENV=development', () => {
-    expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://x@db/m' })).toMatchObject({ databaseUrl: 'postgres://x@db/m', defaultCountry: 'SN' });
+    expect(loadDatabaseConfig({ DATABASE_URL: 'postgres://x@db/m' })).toMatchObject({
+      databaseUrl: 'postgres://x@db/m',
+      defaultCountry: 'SN',
+    });
     expect(loadDatabaseConfig({ PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBeUndefined();
     expect(loadDatabaseConfig({ NODE_ENV: 'production', PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBeUndefined();
     expect(loadDatabaseConfig({ NODE_ENV: 'development', PGLITE_DATA_DIR: '/tmp/x' }).pgliteDataDir).toBe('/tmp/x');
@@ -170,14 +208,21 @@ describe('issue 15 item 12: secrets from files (NAME_FILE)', () => {
   });
 
   it('refuses a variable set both ways, and names an unreadable file without its content', () => {
-    const problems = problemsOf({ ...production, PEPPER_FILE: secretFile('x'.repeat(40)), TWILIO_TOKEN_FILE: '/nonexistent/twilio-token' });
+    const problems = problemsOf({
+      ...production,
+      PEPPER_FILE: secretFile('x'.repeat(40)),
+      TWILIO_TOKEN_FILE: '/nonexistent/twilio-token',
+    });
     expect(problems).toMatch(/PEPPER and PEPPER_FILE are both set/);
     expect(problems).toMatch(/TWILIO_TOKEN_FILE: cannot read \/nonexistent\/twilio-token \(ENOENT\)/);
     expect(problems).not.toContain('x'.repeat(40));
   });
 
   it('lets the command-line tools read DATABASE_URL_FILE and nothing else', () => {
-    const config = loadDatabaseConfig({ DATABASE_URL_FILE: secretFile('postgres://a@db/m\n'), PEPPER_FILE: '/nonexistent' });
+    const config = loadDatabaseConfig({
+      DATABASE_URL_FILE: secretFile('postgres://a@db/m\n'),
+      PEPPER_FILE: '/nonexistent',
+    });
     expect(config.databaseUrl).toBe('postgres://a@db/m');
   });
 });
@@ -186,8 +231,12 @@ describe('issue 15 item 11: the guide word for word', () => {
   it('accepts JWT_SECRET as JWT_RESET_SECRET, and refuses the two with different values', () => {
     const { JWT_RESET_SECRET: _j, ...rest } = production;
     expect(loadConfig({ ...rest, JWT_SECRET: 'k'.repeat(32) }).jwtResetSecrets).toEqual(['k'.repeat(32)]);
-    expect(loadConfig({ ...production, JWT_SECRET: production.JWT_RESET_SECRET }).jwtResetSecrets).toEqual([production.JWT_RESET_SECRET]);
-    expect(problemsOf({ ...production, JWT_SECRET: 'k'.repeat(32) })).toMatch(/JWT_SECRET and JWT_RESET_SECRET are both set with different values/);
+    expect(loadConfig({ ...production, JWT_SECRET: production.JWT_RESET_SECRET }).jwtResetSecrets).toEqual([
+      production.JWT_RESET_SECRET,
+    ]);
+    expect(problemsOf({ ...production, JWT_SECRET: 'k'.repeat(32) })).toMatch(
+      /JWT_SECRET and JWT_RESET_SECRET are both set with different values/,
+    );
   });
 
   it("defaults SES_REGION to the guide's us-east-1 in production; off turns email off; tests keep the dev console", () => {
@@ -200,7 +249,12 @@ describe('issue 15 item 11: the guide word for word', () => {
 
 describe('issue 15 item 13: rate limits from the environment', () => {
   it('sets a limit from RATE_LIMIT_<NAME>=<points>/<window> and leaves the others at their defaults', () => {
-    const c = loadConfig({ NODE_ENV: 'test', RATE_LIMIT_SMS_PER_PHONE: '3/600', RATE_LIMIT_OTP_GUESSES_PER_ACCOUNT_30_DAYS: '40/30d', RATE_LIMIT_START_PER_IP: '100/1h' });
+    const c = loadConfig({
+      NODE_ENV: 'test',
+      RATE_LIMIT_SMS_PER_PHONE: '3/600',
+      RATE_LIMIT_OTP_GUESSES_PER_ACCOUNT_30_DAYS: '40/30d',
+      RATE_LIMIT_START_PER_IP: '100/1h',
+    });
     expect(c.rateLimits).toEqual({
       smsPerPhone: { points: 3, durationSeconds: 600 },
       otpGuessesPerAccount30Days: { points: 40, durationSeconds: 30 * 86_400 },
@@ -210,12 +264,18 @@ describe('issue 15 item 13: rate limits from the environment', () => {
   });
 
   it('names every limit by its environment variable, refusing malformed values and unknown names', () => {
-    const problems = problemsOf({ NODE_ENV: 'test', RATE_LIMIT_SMS_PER_PHONE: '0/60', RATE_LIMIT_START_PER_IP: 'lots', RATE_LIMIT_SMS_PER_PHONES: '3/60' });
+    const problems = problemsOf({
+      NODE_ENV: 'test',
+      RATE_LIMIT_SMS_PER_PHONE: '0/60',
+      RATE_LIMIT_START_PER_IP: 'lots',
+      RATE_LIMIT_SMS_PER_PHONES: '3/60',
+    });
     expect(problems).toMatch(/RATE_LIMIT_SMS_PER_PHONE: expected <points>\/<window>, e\.g\. 8\/3600/);
     expect(problems).toMatch(/RATE_LIMIT_START_PER_IP: expected/);
     expect(problems).toMatch(/RATE_LIMIT_SMS_PER_PHONES: no such limit/);
     // Every default limit has a variable, in the list the refusal prints.
-    for (const name of Object.keys(DEFAULT_LIMITS)) expect(problems).toMatch(new RegExp(`RATE_LIMIT_${name.replace(/([A-Z]|\d+)/g, '_$1').toUpperCase()}\\b`));
+    for (const name of Object.keys(DEFAULT_LIMITS))
+      expect(problems).toMatch(new RegExp(`RATE_LIMIT_${name.replace(/([A-Z]|\d+)/g, '_$1').toUpperCase()}\\b`));
   });
 });
 
@@ -229,7 +289,11 @@ describe('issue 15 items 12-13: .env.example lists what the service reads', () =
   });
 
   it('names every variable that accepts NAME_FILE', () => {
-    const listed = /# Accepted: ([\s\S]*?)\.\n/.exec(example)?.[1]?.replace(/#/g, '').split(/[,\s]+/).filter(Boolean);
+    const listed = /# Accepted: ([\s\S]*?)\.\n/
+      .exec(example)?.[1]
+      ?.replace(/#/g, '')
+      .split(/[,\s]+/)
+      .filter(Boolean);
     expect(listed?.sort()).toEqual([...SECRET_FILE_SETTINGS].sort());
   });
 });

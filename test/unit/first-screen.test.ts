@@ -15,7 +15,9 @@ const byActor = (input: DialogInput) => {
   actor.start();
   const snapshot = actor.getSnapshot();
   const out = {
-    persisted: actor.getPersistedSnapshot(), reply: render(snapshot), active: snapshot.status === 'active',
+    persisted: actor.getPersistedSnapshot(),
+    reply: render(snapshot),
+    active: snapshot.status === 'active',
   };
   actor.stop();
   return out;

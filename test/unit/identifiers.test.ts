@@ -34,6 +34,7 @@ describe('subscriberPhone', () => {
   });
 
   it('refuses a value that is not a subscriber number with invalid_payload, every time', () => {
-    for (let i = 0; i < 2; i += 1) expect(() => subscriberPhone('hello', 'SN')).toThrow(/not a valid subscriber number/);
+    for (let i = 0; i < 2; i += 1)
+      expect(() => subscriberPhone('hello', 'SN')).toThrow(/not a valid subscriber number/);
   });
 });

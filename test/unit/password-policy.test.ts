@@ -39,7 +39,14 @@ describe('checkPasswordPolicy', () => {
   });
 
   it('rejects the phone number, its national part or the email local part as common', () => {
-    for (const password of ['221771234567', '771234567', '+221771234567', 'amadou.diallo', 'Amadou.Diallo', 'amadou.diallo@example.sn']) {
+    for (const password of [
+      '221771234567',
+      '771234567',
+      '+221771234567',
+      'amadou.diallo',
+      'Amadou.Diallo',
+      'amadou.diallo@example.sn',
+    ]) {
       expect(checkPasswordPolicy(password, USER)).toBe('common');
     }
   });

@@ -18,7 +18,8 @@ async function expectInvalid(promise: Promise<unknown>, token: string) {
   expect(err).toBeInstanceOf(InvalidResetTokenError);
   // The error must be safe to log and show: one fixed message, never the token.
   expect((err as Error).message).toBe('The reset link is invalid or has expired.');
-  if (token.length > 0) expect(JSON.stringify({ ...(err as object), stack: (err as Error).stack })).not.toContain(token);
+  if (token.length > 0)
+    expect(JSON.stringify({ ...(err as object), stack: (err as Error).stack })).not.toContain(token);
   return err as InvalidResetTokenError;
 }
 
@@ -36,7 +37,13 @@ describe('createResetTokens', () => {
   it('puts sub, jti, kind, iat, exp, iss and aud in the payload', async () => {
     const token = await createResetTokens({ secrets: [NEW], ttlSeconds: 600 }).sign(CLAIMS);
     const payload = JSON.parse(Buffer.from(parts(token)[1], 'base64url').toString()) as Record<string, unknown>;
-    expect(payload).toMatchObject({ sub: CLAIMS.requestId, jti: 'jti-1', kind: 'password', iss: 'molam-id-reset', aud: RESET_TOKEN_AUDIENCE });
+    expect(payload).toMatchObject({
+      sub: CLAIMS.requestId,
+      jti: 'jti-1',
+      kind: 'password',
+      iss: 'molam-id-reset',
+      aud: RESET_TOKEN_AUDIENCE,
+    });
     expect(payload.exp).toBe((payload.iat as number) + 600);
   });
 
@@ -80,8 +87,19 @@ describe('createResetTokens', () => {
   it("rejects an unsigned token with alg 'none'", async () => {
     const tokens = createResetTokens({ secrets: [NEW], ttlSeconds: 600 });
     const now = Math.floor(Date.now() / 1000);
-    const payload = { sub: CLAIMS.requestId, jti: 'jti-1', kind: 'password', iss: 'molam-id-reset', aud: RESET_TOKEN_AUDIENCE, iat: now, exp: now + 600 };
-    for (const unsigned of [`${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`, `${b64({ alg: 'none' })}.${b64(payload)}`]) {
+    const payload = {
+      sub: CLAIMS.requestId,
+      jti: 'jti-1',
+      kind: 'password',
+      iss: 'molam-id-reset',
+      aud: RESET_TOKEN_AUDIENCE,
+      iat: now,
+      exp: now + 600,
+    };
+    for (const unsigned of [
+      `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`,
+      `${b64({ alg: 'none' })}.${b64(payload)}`,
+    ]) {
       await expectInvalid(tokens.verify(unsigned), unsigned);
     }
   });
@@ -90,8 +108,15 @@ describe('createResetTokens', () => {
     const tokens = createResetTokens({ secrets: [NEW], ttlSeconds: 600 });
     const key = new TextEncoder().encode(NEW);
     const build = (alg: string, iss: string, aud: string) =>
-      new SignJWT({ kind: 'password' }).setProtectedHeader({ alg }).setSubject(CLAIMS.requestId).setJti('jti-1')
-        .setIssuer(iss).setAudience(aud).setIssuedAt().setExpirationTime('10m').sign(key);
+      new SignJWT({ kind: 'password' })
+        .setProtectedHeader({ alg })
+        .setSubject(CLAIMS.requestId)
+        .setJti('jti-1')
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(key);
     for (const token of [
       await build('HS256', 'molam-id-reset', 'molam-id-login'),
       await build('HS256', 'someone-else', RESET_TOKEN_AUDIENCE),
@@ -105,8 +130,13 @@ describe('createResetTokens', () => {
     const tokens = createResetTokens({ secrets: [NEW], ttlSeconds: 600 });
     const key = new TextEncoder().encode(NEW);
     const build = (kind: unknown, jti?: string) => {
-      const jwt = new SignJWT({ kind }).setProtectedHeader({ alg: 'HS256' }).setSubject(CLAIMS.requestId)
-        .setIssuer('molam-id-reset').setAudience(RESET_TOKEN_AUDIENCE).setIssuedAt().setExpirationTime('10m');
+      const jwt = new SignJWT({ kind })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(CLAIMS.requestId)
+        .setIssuer('molam-id-reset')
+        .setAudience(RESET_TOKEN_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('10m');
       return (jti === undefined ? jwt : jwt.setJti(jti)).sign(key);
     };
     for (const token of [await build('email', 'jti-1'), await build(7, 'jti-1'), await build('password')]) {

@@ -75,13 +75,14 @@ describe('createConcurrencyGate (caps bcrypt so a core stays free for the event 
     const gate = createConcurrencyGate(2);
     let running = 0;
     let peak = 0;
-    const task = (n: number) => gate(async () => {
-      running += 1;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 5));
-      running -= 1;
-      return n * 10;
-    });
+    const task = (n: number) =>
+      gate(async () => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running -= 1;
+        return n * 10;
+      });
     expect(await Promise.all([1, 2, 3, 4, 5].map(task))).toEqual([10, 20, 30, 40, 50]);
     expect(peak).toBe(2);
   });
@@ -90,15 +91,28 @@ describe('createConcurrencyGate (caps bcrypt so a core stays free for the event 
     const gate = createConcurrencyGate(1, 2);
     const ran: string[] = [];
     let release!: () => void;
-    const blocker = gate(() => new Promise<void>((resolve) => { release = resolve; }));
-    const task = (name: string) => async () => { ran.push(name); return name; };
+    const blocker = gate(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
+    const task = (name: string) => async () => {
+      ran.push(name);
+      return name;
+    };
     const queued = [gate(task('a')), gate(task('b'))];
     await expect(gate(task('c'))).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
     expect(gate.waiting()).toBe(2);
     release();
     await blocker;
     expect(await Promise.all(queued)).toEqual(['a', 'b']);
-    const groupWhileFull = gate(() => new Promise<void>((resolve) => { release = resolve; }));
+    const groupWhileFull = gate(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
     await expect(gate.all([task('d'), task('e'), task('f')])).rejects.toMatchObject({ code: 'service_unavailable' });
     release();
     await groupWhileFull;
@@ -118,7 +132,12 @@ describe('createConcurrencyGate (caps bcrypt so a core stays free for the event 
         running -= 1;
       };
       let release!: () => void;
-      const first = gate(() => new Promise<void>((resolve) => { release = resolve; }));
+      const first = gate(
+        () =>
+          new Promise<void>((resolve) => {
+            release = resolve;
+          }),
+      );
       const waiter = gate(body);
       release();
       for (let i = 0; i < ticks; i += 1) await Promise.resolve();
@@ -129,7 +148,11 @@ describe('createConcurrencyGate (caps bcrypt so a core stays free for the event 
 
   it('frees its slot when a task fails', async () => {
     const gate = createConcurrencyGate(1);
-    await expect(gate(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      gate(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await gate(async () => 'next')).toBe('next');
   });
 });

@@ -17,7 +17,9 @@ async function timed(check: HealthCheck) {
   try {
     await Promise.race([
       check(),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS);
+      }),
     ]);
     return { status: 'up' as const, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {

@@ -15,18 +15,32 @@ const startBody = z.object({
   kind,
   identifier: z.string().min(3).max(254),
   channel: z.enum(['sms', 'email']).optional(),
-  lang: z.string().regex(/^[a-z]{2,3}$/).optional(),
+  lang: z
+    .string()
+    .regex(/^[a-z]{2,3}$/)
+    .optional(),
 });
-const resendBody = z.object({ requestId, lang: z.string().regex(/^[a-z]{2,3}$/).optional() });
+const resendBody = z.object({
+  requestId,
+  lang: z
+    .string()
+    .regex(/^[a-z]{2,3}$/)
+    .optional(),
+});
 const verifyBody = z.object({ requestId, otp: z.string().regex(/^\d{6}$/, 'otp is 6 digits') });
 // One optional field per reset kind (newPin, newPassword); the token's kind says which one must be there.
 const SECRET_FIELDS = Object.values(RESET_KIND_SPECS);
-const completeBody = z.object({
-  resetToken: z.string().min(1).max(4096),
-  ...(Object.fromEntries(SECRET_FIELDS.map((s) => [s.bodyField, z.string().min(1).max(s.bodyMaxLength).optional()])) as
-    Record<ResetBodyField, z.ZodOptional<z.ZodString>>),
-}).refine((b) => SECRET_FIELDS.filter((s) => b[s.bodyField] !== undefined).length === 1,
-  `send exactly one of ${SECRET_FIELDS.map((s) => s.bodyField).join(' or ')}`);
+const completeBody = z
+  .object({
+    resetToken: z.string().min(1).max(4096),
+    ...(Object.fromEntries(
+      SECRET_FIELDS.map((s) => [s.bodyField, z.string().min(1).max(s.bodyMaxLength).optional()]),
+    ) as Record<ResetBodyField, z.ZodOptional<z.ZodString>>),
+  })
+  .refine(
+    (b) => SECRET_FIELDS.filter((s) => b[s.bodyField] !== undefined).length === 1,
+    `send exactly one of ${SECRET_FIELDS.map((s) => s.bodyField).join(' or ')}`,
+  );
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
@@ -38,7 +52,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
-export function resetRoutes(router: Router, { resets, credentials }: { resets: ResetService; credentials: CredentialService }) {
+export function resetRoutes(
+  router: Router,
+  { resets, credentials }: { resets: ResetService; credentials: CredentialService },
+) {
   router.post('/v1/reset/start', async (ctx) => {
     const body = parse(startBody, ctx.request.body);
     ctx.status = 202;

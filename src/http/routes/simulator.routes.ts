@@ -21,13 +21,16 @@ const FILES = {
 const DIRS = [new URL('../../simulator/', import.meta.url), new URL('../src/simulator/', import.meta.url)];
 
 // Same-origin only, no inline code: service text can never become markup or script.
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 async function readAsset(name: string): Promise<string> {
   for (const dir of DIRS) {
     try {
       return await readFile(new URL(name, dir), 'utf8');
-    } catch { /* try the next location */ }
+    } catch {
+      /* try the next location */
+    }
   }
   throw new AppError('not_found', 'The simulator page is not shipped with this build');
 }
@@ -40,7 +43,12 @@ export function simulatorRoutes(router: Router, _deps: { outbox: DevOutbox }) {
   const serve = (file: (typeof FILES)[keyof typeof FILES]) => async (ctx: Context) => {
     // Read per request: a developer editing the page sees the change on reload.
     const body = await readAsset(file.name);
-    ctx.set({ 'Content-Security-Policy': CSP, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' });
+    ctx.set({
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+      'Referrer-Policy': 'no-referrer',
+    });
     ctx.type = file.type;
     ctx.body = body;
   };

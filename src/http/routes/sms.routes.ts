@@ -5,8 +5,16 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { parseAfricasTalkingInboundSms } from '../../../gateways/sms/africastalking-sms-inbound.js';
-import { parseAfricasTalkingDeliveryReport, parseTwilioStatusCallback } from '../../../gateways/sms/delivery-reports.js';
-import { parseTwilioInbound, renderTwiml, TWIML_CONTENT_TYPE, verifyTwilioSignature } from '../../../gateways/sms/twilio-inbound.js';
+import {
+  parseAfricasTalkingDeliveryReport,
+  parseTwilioStatusCallback,
+} from '../../../gateways/sms/delivery-reports.js';
+import {
+  parseTwilioInbound,
+  renderTwiml,
+  TWIML_CONTENT_TYPE,
+  verifyTwilioSignature,
+} from '../../../gateways/sms/twilio-inbound.js';
 import { AppError } from '../../errors.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { DeliveryService } from '../../services/delivery-service.js';
@@ -35,8 +43,10 @@ export function smsRoutes(router: Router, deps: SmsRouteDeps) {
     const params = (ctx.request.body ?? {}) as Record<string, string>;
     const base = deps.publicBaseUrl ?? `${ctx.protocol}://${ctx.host}`;
     const signature = ctx.get('X-Twilio-Signature');
-    const valid = deps.twilioAuthToken !== undefined && signature !== ''
-      && verifyTwilioSignature({ authToken: deps.twilioAuthToken, url: `${base}${ctx.originalUrl}`, params, signature });
+    const valid =
+      deps.twilioAuthToken !== undefined &&
+      signature !== '' &&
+      verifyTwilioSignature({ authToken: deps.twilioAuthToken, url: `${base}${ctx.originalUrl}`, params, signature });
     if (!valid) {
       metrics.webhookAuthFailures.inc({ provider: 'twilio' });
       throw new AppError('forbidden', 'Twilio signature missing or wrong');

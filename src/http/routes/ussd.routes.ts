@@ -48,13 +48,20 @@ export function createUssdHopAnswer(deps: UssdRouteDeps) {
     try {
       return await runtime.hop(phone, event, deriveInput);
     } catch (err) {
-      logger.error({ err: (err as Error).message, provider: event.provider, phone: maskPhone(phone) }, 'ussd hop failed');
+      logger.error(
+        { err: (err as Error).message, provider: event.provider, phone: maskPhone(phone) },
+        'ussd hop failed',
+      );
       metrics.ussdHops.inc({ provider: event.provider, screen: 'runtime_unavailable' });
       return politeEnd('unavailable', languageOfPhone(phone));
     }
   }
 
-  return async ({ gateway, token }: MountedUssdGateway, body: unknown, query: Context['query']): Promise<UssdHopAnswer> => {
+  return async (
+    { gateway, token }: MountedUssdGateway,
+    body: unknown,
+    query: Context['query'],
+  ): Promise<UssdHopAnswer> => {
     requireWebhookToken(query, token, metrics, gateway.provider);
     const request = gateway.parse(body, new Date());
     let reply = SESSION_CLOSED;

@@ -6,6 +6,7 @@
 import type { Catalog } from '../catalog.js';
 
 export const fr = {
+  // prettier-ignore
   countries: [
     'SN', 'CI', 'ML', 'BF', 'NE', 'TG', 'BJ', 'GN', 'MR',
     'CM', 'CD', 'CG', 'GA', 'TD', 'CF', 'MG', 'BI', 'DJ', 'KM', 'FR',

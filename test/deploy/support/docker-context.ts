@@ -28,11 +28,15 @@ function toRegExp(pattern: string): RegExp {
 }
 
 export function parseDockerignore(text: string): Rule[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((line) => {
-    const negate = line.startsWith('!');
-    const raw = path.posix.normalize((negate ? line.slice(1) : line).replace(/^\/+/, '')).replace(/\/$/, '');
-    return { negate, raw, re: toRegExp(raw) };
-  });
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((line) => {
+      const negate = line.startsWith('!');
+      const raw = path.posix.normalize((negate ? line.slice(1) : line).replace(/^\/+/, '')).replace(/\/$/, '');
+      return { negate, raw, re: toRegExp(raw) };
+    });
 }
 
 /** True when `rel` (posix, relative to the context) is left out of the context. */

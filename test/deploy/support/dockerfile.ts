@@ -81,9 +81,11 @@ export function healthcheckCommand(step: Instruction): string[] {
 
 /** `ENV A=1 B=2` (the key=value form only). */
 export function envPairs(args: string): Record<string, string> {
-  return Object.fromEntries(args.split(/\s+/).map((pair) => {
-    const i = pair.indexOf('=');
-    if (i < 1) throw new Error(`ENV must use key=value: ${args}`);
-    return [pair.slice(0, i), pair.slice(i + 1).replace(/^"(.*)"$/, '$1')];
-  }));
+  return Object.fromEntries(
+    args.split(/\s+/).map((pair) => {
+      const i = pair.indexOf('=');
+      if (i < 1) throw new Error(`ENV must use key=value: ${args}`);
+      return [pair.slice(0, i), pair.slice(i + 1).replace(/^"(.*)"$/, '$1')];
+    }),
+  );
 }

@@ -51,9 +51,23 @@ export function replayImage(stages: Stage[], contextDir: string, workDir: string
     const host = (p: string) => path.join(root, p);
     let cwd = '/';
     const env: Record<string, string> = {};
-    const image: ReplayedImage = { base: stage.from, root, workdir: host(cwd), env, user: undefined, expose: [], healthcheck: undefined, cmd: [], runs };
+    const image: ReplayedImage = {
+      base: stage.from,
+      root,
+      workdir: host(cwd),
+      env,
+      user: undefined,
+      expose: [],
+      healthcheck: undefined,
+      cmd: [],
+      runs,
+    };
     for (const step of stage.steps) {
-      const known = { COPY: ['from'], RUN: ['mount'], HEALTHCHECK: ['interval', 'timeout', 'start-period', 'retries'] } as Record<string, string[]>;
+      const known = {
+        COPY: ['from'],
+        RUN: ['mount'],
+        HEALTHCHECK: ['interval', 'timeout', 'start-period', 'retries'],
+      } as Record<string, string[]>;
       for (const flag of Object.keys(step.flags)) {
         if (!known[step.op]?.includes(flag)) throw new Error(`replay does not know ${step.op} --${flag}`);
       }
@@ -75,15 +89,19 @@ export function replayImage(stages: Stage[], contextDir: string, workDir: string
           break;
         }
         case 'RUN': {
-          if (step.flags.mount && !step.flags.mount.startsWith('type=cache,')) throw new Error(`only cache mounts replay: ${step.flags.mount}`);
+          if (step.flags.mount && !step.flags.mount.startsWith('type=cache,'))
+            throw new Error(`only cache mounts replay: ${step.flags.mount}`);
           const started = performance.now();
           // Docker's RUN env is the image's ENV and PATH, not the test runner's (vitest sets NODE_ENV=test).
           const out = spawnSync('sh', ['-c', step.args], {
-            cwd: host(cwd), encoding: 'utf8', maxBuffer: 64 << 20,
+            cwd: host(cwd),
+            encoding: 'utf8',
+            maxBuffer: 64 << 20,
             env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
           });
           runs.push({ stage: stage.name, command: step.args, ms: Math.round(performance.now() - started) });
-          if (out.status !== 0) throw new Error(`RUN ${step.args} failed (${out.status}):\n${out.stdout}\n${out.stderr}`);
+          if (out.status !== 0)
+            throw new Error(`RUN ${step.args} failed (${out.status}):\n${out.stdout}\n${out.stderr}`);
           break;
         }
         case 'USER':
