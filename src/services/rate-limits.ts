@@ -100,12 +100,21 @@ export interface RateLimiterOptions {
   onLimited?: (name: LimitName) => void;
 }
 
+/**
+ * The in-process limiter drops a key when a timer of the window's length fires,
+ * and Node fires a timer longer than 2^31-1 ms (24.8 days) after 1 ms: its
+ * windows stop at 24 days. The 30-day guess budget held in process (no Redis, or
+ * Redis unreachable) is then 50 per 24 days: about 62 a month, still under
+ * NIST SP 800-63B's 100.
+ */
+const MEMORY_WINDOW_MAX_SECONDS = 24 * 86_400;
+
 export function createRateLimiter({ redis, keyPrefix, pepper, limits, onLimited }: RateLimiterOptions) {
   const rules: Limits = { ...DEFAULT_LIMITS, ...limits };
   const limiters = new Map<LimitName, RateLimiterAbstract>();
   for (const [name, rule] of Object.entries(rules) as [LimitName, LimitRule][]) {
     const base = { keyPrefix: `${keyPrefix}rl:${name}`, points: rule.points, duration: rule.durationSeconds };
-    const memory = new RateLimiterMemory(base);
+    const memory = new RateLimiterMemory({ ...base, duration: Math.min(base.duration, MEMORY_WINDOW_MAX_SECONDS) });
     limiters.set(
       name,
       redis ? new RateLimiterRedis({ ...base, storeClient: redis, insuranceLimiter: memory }) : memory,
