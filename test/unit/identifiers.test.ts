@@ -1,6 +1,8 @@
 /** Identifier normalization: pure. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseIdentifier, subscriberPhone } from '../../src/services/identifiers.js';
+import { normalizePhone, parseIdentifier, subscriberPhone } from '../../src/services/identifiers.js';
+import { phoneLike } from '../fuzz/arbitraries.js';
 
 describe('parseIdentifier', () => {
   it.each([
@@ -36,5 +38,38 @@ describe('subscriberPhone', () => {
   it('refuses a value that is not a subscriber number with invalid_payload, every time', () => {
     for (let i = 0; i < 2; i += 1)
       expect(() => subscriberPhone('hello', 'SN')).toThrow(/not a valid subscriber number/);
+  });
+
+  // The cache must never change an answer: compare with the full parse, uncached, also after
+  // more distinct numbers than one cache generation holds (10,000) have gone through it.
+  const fullParse = (raw: string, country: string): string | null => {
+    const digits = raw.replace(/[\s-]/g, '');
+    const intl = /^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, country) : null;
+    return (intl ?? normalizePhone(digits, country))?.e164 ?? null;
+  };
+  const cachedOrNull = (raw: string, country: string): string | null => {
+    try {
+      return subscriberPhone(raw, country);
+    } catch {
+      return null;
+    }
+  };
+
+  it('answers as the full parse for provider-like and random numbers, twice', () => {
+    fc.assert(
+      fc.property(phoneLike, fc.constantFrom('SN', 'KE', 'CI'), (raw, country) => {
+        const expected = fullParse(raw, country);
+        expect(cachedOrNull(raw, country)).toBe(expected);
+        expect(cachedOrNull(raw, country)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('answers as the full parse after 25,000 distinct numbers rolled the cache over', () => {
+    const raws = Array.from({ length: 25_000 }, (_, i) => `22177${String(i * 397).padStart(7, '0')}`);
+    for (const pass of [1, 2]) {
+      for (const raw of raws) expect(cachedOrNull(raw, 'SN'), `${raw} pass ${pass}`).toBe(fullParse(raw, 'SN'));
+    }
   });
 });
