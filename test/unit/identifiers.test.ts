@@ -1,7 +1,7 @@
 /** Identifier normalization: pure. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizePhone, parseIdentifier, subscriberPhone } from '../../src/services/identifiers.js';
+import { normalizePhone, parseIdentifier, phoneCountry, subscriberPhone } from '../../src/services/identifiers.js';
 import { phoneLike } from '../fuzz/arbitraries.js';
 
 describe('parseIdentifier', () => {
@@ -71,5 +71,18 @@ describe('subscriberPhone', () => {
     for (const pass of [1, 2]) {
       for (const raw of raws) expect(cachedOrNull(raw, 'SN'), `${raw} pass ${pass}`).toBe(fullParse(raw, 'SN'));
     }
+  });
+});
+
+describe('phoneCountry', () => {
+  it('answers as normalizePhone, twice (cached), for provider-like and random numbers', () => {
+    fc.assert(
+      fc.property(phoneLike, fc.constantFrom('SN', 'KE', 'CI'), (phone, country) => {
+        const expected = normalizePhone(phone, country)?.country ?? null;
+        expect(phoneCountry(phone, country)).toBe(expected);
+        expect(phoneCountry(phone, country)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
