@@ -4,6 +4,23 @@ import { describe, expect, it } from 'vitest';
 import { normalizePhone, parseIdentifier, phoneCountry, subscriberPhone } from '../../src/services/identifiers.js';
 import { phoneLike } from '../fuzz/arbitraries.js';
 
+// The cache must never change an answer: compare with the full parse, uncached, also after
+// more distinct numbers than one cache generation holds (10,000) have gone through it.
+const fullParse = (raw: string, country: string): string | null => {
+  const digits = raw.replace(/[\s-]/g, '');
+  const intl = /^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, country) : null;
+  return (intl ?? normalizePhone(digits, country))?.e164 ?? null;
+};
+// Calling codes several countries share: the country comes from the national number's patterns.
+const anyPhone = fc.oneof(phoneLike, fc.stringMatching(/^\+?(1|7|44|47|61|212|262|590|599)\d{6,12}$/));
+const cachedOrNull = (raw: string, country: string): string | null => {
+  try {
+    return subscriberPhone(raw, country);
+  } catch {
+    return null;
+  }
+};
+
 describe('parseIdentifier', () => {
   it.each([
     ['77 000 00 01', '+221770000001'],
@@ -40,24 +57,9 @@ describe('subscriberPhone', () => {
       expect(() => subscriberPhone('hello', 'SN')).toThrow(/not a valid subscriber number/);
   });
 
-  // The cache must never change an answer: compare with the full parse, uncached, also after
-  // more distinct numbers than one cache generation holds (10,000) have gone through it.
-  const fullParse = (raw: string, country: string): string | null => {
-    const digits = raw.replace(/[\s-]/g, '');
-    const intl = /^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, country) : null;
-    return (intl ?? normalizePhone(digits, country))?.e164 ?? null;
-  };
-  const cachedOrNull = (raw: string, country: string): string | null => {
-    try {
-      return subscriberPhone(raw, country);
-    } catch {
-      return null;
-    }
-  };
-
   it('answers as the full parse for provider-like and random numbers, twice', () => {
     fc.assert(
-      fc.property(phoneLike, fc.constantFrom('SN', 'KE', 'CI'), (raw, country) => {
+      fc.property(anyPhone, fc.constantFrom('SN', 'KE', 'CI', 'US'), (raw, country) => {
         const expected = fullParse(raw, country);
         expect(cachedOrNull(raw, country)).toBe(expected);
         expect(cachedOrNull(raw, country)).toBe(expected);
@@ -77,10 +79,20 @@ describe('subscriberPhone', () => {
 describe('phoneCountry', () => {
   it('answers as normalizePhone, twice (cached), for provider-like and random numbers', () => {
     fc.assert(
-      fc.property(phoneLike, fc.constantFrom('SN', 'KE', 'CI'), (phone, country) => {
+      fc.property(anyPhone, fc.constantFrom('SN', 'KE', 'CI', 'US'), (phone, country) => {
         const expected = normalizePhone(phone, country)?.country ?? null;
         expect(phoneCountry(phone, country)).toBe(expected);
         expect(phoneCountry(phone, country)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('of a subscriber number (seeded by its parse) answers as normalizePhone of its E.164', () => {
+    fc.assert(
+      fc.property(anyPhone, fc.constantFrom('SN', 'KE', 'CI', 'US'), (raw, country) => {
+        const e164 = cachedOrNull(raw, country);
+        if (e164 !== null) expect(phoneCountry(e164, country)).toBe(normalizePhone(e164, country)?.country ?? null);
       }),
       { numRuns: 2000 },
     );
