@@ -7,7 +7,7 @@ import type { DialogInput, KnowledgeQuestion, Lang } from '../../machines/types.
 import type { Queryable } from '../db/database.js';
 import { isLang, languageOfCountry } from '../i18n/languages.js';
 import { findDialogProfile, type DialogProfileRow } from '../queries/users.queries.js';
-import { normalizePhone } from '../services/identifiers.js';
+import { phoneCountry } from '../services/identifiers.js';
 import { knowledgeDigest } from './dialog-effects.js';
 
 export function createDialogProfiles(
@@ -34,7 +34,7 @@ export function createDialogProfiles(
     },
     async dialogInputFor(phone: string): Promise<DialogInput> {
       const row = await find(phone);
-      const country = row?.country ?? normalizePhone(phone, opts.defaultCountry)?.country ?? null;
+      const country = row?.country ?? phoneCountry(phone, opts.defaultCountry);
       const question = country ? (opts.knowledgePolicy.get(country) ?? null) : null;
       return {
         phone,

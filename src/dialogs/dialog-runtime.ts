@@ -85,6 +85,9 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     const actor = createActor(machine, { input, ...(snapshot ? { snapshot: snapshot as Snapshot<unknown> } : {}) });
     actor.start();
     if (event) actor.send(event);
+    // Most hops settle within send (a menu, an invalid choice, a resume): no wait, so no timers,
+    // abort signal or subscription per hop. Only a hop running an effect races the deadline.
+    if (!actor.getSnapshot().hasTag('busy')) return { actor, settled: Promise.resolve(), inTime: true };
     const settled = waitFor(actor as AnyActorRef, (s) => !s.hasTag('busy'), { timeout: lockTtlMs });
     // Not settled in time is an answer (the hop says "slow" and saves later), not an error.
     const inTime = await withDeadline(settleWithinMs, () => settled.then(() => true)).catch((err: unknown) =>

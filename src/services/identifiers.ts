@@ -34,22 +34,63 @@ export function parseIdentifier(input: string, defaultCountry: string): Identifi
   return phone ? { type: 'phone', value: phone.e164, country: phone.country } : null;
 }
 
-// Every hop carries the caller's number: parsing it (libphonenumber, ~17 µs) once per
-// number instead of once per hop is a measurable share of a hop (npm run bench profile).
-const SUBSCRIBER_CACHE_SIZE = 10_000;
-const subscriberCache = new Map<string, string>();
+/**
+ * A bounded memo of a pure function of a string. Two generations instead of evicting the oldest
+ * key one by one: deleting from the front of a Map leaves holes that `keys().next()` walks past,
+ * which cost more than the parse it saves (bench/.build/tools: 7.5-8.6 vs 4.6 µs per new number).
+ */
+function boundedMemo<T>(compute: (key: string) => T, generationSize = 10_000) {
+  let recent = new Map<string, T>();
+  let older = new Map<string, T>();
+  const remember = (key: string, value: T) => {
+    if (recent.size >= generationSize) {
+      older = recent;
+      recent = new Map();
+    }
+    recent.set(key, value);
+    return value;
+  };
+  const get = (key: string): T => {
+    const known = recent.get(key) ?? older.get(key);
+    return known !== undefined ? known : remember(key, compute(key));
+  };
+  return { get, remember };
+}
 
-/** Telcos send 2547..., +2547... or a local number: accept each when it is a valid number. */
-export function subscriberPhone(raw: string, defaultCountry: string): string {
-  const key = `${defaultCountry}:${raw}`;
-  const cached = subscriberCache.get(key);
-  if (cached) return cached;
+const COUNTRY_SEPARATOR = ':';
+const keyOf = (defaultCountry: string, raw: string) => `${defaultCountry}${COUNTRY_SEPARATOR}${raw}`;
+const splitKey = (key: string) => {
+  const at = key.indexOf(COUNTRY_SEPARATOR);
+  return [key.slice(0, at), key.slice(at + 1)] as const;
+};
+
+// A first dial of a caller Postgres does not know reads the country from the number (policy, language).
+const countryOf = boundedMemo((key) => {
+  const [defaultCountry, phone] = splitKey(key);
+  return normalizePhone(phone, defaultCountry)?.country ?? null;
+});
+
+/** The country of a phone number (as normalizePhone reads it), null when none. */
+export const phoneCountry = (phone: string, defaultCountry: string): string | null =>
+  countryOf.get(keyOf(defaultCountry, phone));
+
+// Every hop carries the caller's number: parsing it (libphonenumber, ~3.5 µs) once per
+// number instead of once per hop is a measurable share of a hop (npm run bench profile).
+const subscriberOf = boundedMemo((key): string | null => {
+  const [defaultCountry, raw] = splitKey(key);
   const digits = raw.replace(/[\s-]/g, '');
   const parsed =
     (/^\d{10,15}$/.test(digits) ? normalizePhone(`+${digits}`, defaultCountry) : null) ??
     normalizePhone(digits, defaultCountry);
-  if (!parsed) throw new AppError('invalid_payload', 'phone number is not a valid subscriber number');
-  if (subscriberCache.size >= SUBSCRIBER_CACHE_SIZE) subscriberCache.delete(subscriberCache.keys().next().value!);
-  subscriberCache.set(key, parsed.e164);
+  if (!parsed) return null;
+  // The parse already knows the country: the caller's first dial needs it (its E.164 reads the same).
+  countryOf.remember(keyOf(defaultCountry, parsed.e164), parsed.country ?? null);
   return parsed.e164;
+});
+
+/** Telcos send 2547..., +2547... or a local number: accept each when it is a valid number. */
+export function subscriberPhone(raw: string, defaultCountry: string): string {
+  const e164 = subscriberOf.get(keyOf(defaultCountry, raw));
+  if (e164 === null) throw new AppError('invalid_payload', 'phone number is not a valid subscriber number');
+  return e164;
 }
