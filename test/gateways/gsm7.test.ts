@@ -44,18 +44,17 @@ describe('SMS texts of every catalog', () => {
   });
 
   const rows: { message: string; length: number; encoding: string; segments: number; text: string }[] = [];
+  /** Counts `text` as an SMS, keeps its row for the printed table, and returns the count. */
+  const measured = (message: string, text: string) => {
+    const s = smsSegments(text);
+    rows.push({ message, length: s.units, encoding: s.encoding, segments: s.segments, text });
+    return s;
+  };
 
   describe.each(LANGS)('%s', (lang) => {
     it.each(RESET_KINDS)('OTP SMS (%s) is one GSM-7 segment ending with the origin-bound line', (kind) => {
       const text = otpSms(lang, kind, WORST);
-      const s = smsSegments(text);
-      rows.push({
-        message: `otpSms ${lang} ${kind}`,
-        length: s.units,
-        encoding: s.encoding,
-        segments: s.segments,
-        text,
-      });
+      const s = measured(`otpSms ${lang} ${kind}`, text);
       expect(isGsm7(text)).toBe(true);
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
       expect(s.units).toBeLessThanOrEqual(160);
@@ -64,27 +63,13 @@ describe('SMS texts of every catalog', () => {
 
     it.each(RESET_KINDS)('confirmation SMS (%s) is one GSM-7 segment', (kind) => {
       const text = resetDoneSms(lang, kind);
-      const s = smsSegments(text);
-      rows.push({
-        message: `resetDoneSms ${lang} ${kind}`,
-        length: s.units,
-        encoding: s.encoding,
-        segments: s.segments,
-        text,
-      });
+      const s = measured(`resetDoneSms ${lang} ${kind}`, text);
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
     });
 
     it.each(RESET_KINDS)('reply to a code sent back by SMS (%s) names the USSD code, in one GSM-7 segment', (kind) => {
       const text = codeAcceptedSms(lang, kind, WORST);
-      const s = smsSegments(text);
-      rows.push({
-        message: `codeAcceptedSms ${lang} ${kind}`,
-        length: s.units,
-        encoding: s.encoding,
-        segments: s.segments,
-        text,
-      });
+      const s = measured(`codeAcceptedSms ${lang} ${kind}`, text);
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
       expect(text).toContain(WORST.ussdCode);
       expect(text).not.toMatch(/secret/i);
@@ -92,14 +77,7 @@ describe('SMS texts of every catalog', () => {
 
     it.each(SMS_REPLIES)('reply to an inbound SMS (%s) is one GSM-7 segment', (reply) => {
       const text = smsReply(lang, reply);
-      const s = smsSegments(text);
-      rows.push({
-        message: `smsReply ${lang} ${reply}`,
-        length: s.units,
-        encoding: s.encoding,
-        segments: s.segments,
-        text,
-      });
+      const s = measured(`smsReply ${lang} ${reply}`, text);
       expect(s).toMatchObject({ encoding: 'GSM-7', segments: 1 });
       expect(text).not.toMatch(/secret/i);
     });

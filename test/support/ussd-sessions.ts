@@ -48,6 +48,8 @@ export function hubtelSession(svc: TestService, mobile: string, opts: { token?: 
     type: (message: string) => send('Response', message),
     /** A Response with an explicit Sequence (a retry, or a forged hop). */
     at: (sequence: number, message: string) => send('Response', message, sequence),
+    /** The user left: Hubtel's Release. */
+    release: () => send('Release', ''),
   };
 }
 
