@@ -23,7 +23,7 @@ export function atSession(svc: TestService, phone: string, opts: { token?: strin
   };
 }
 
-/** One Hubtel session of `mobile`; replies are `{ status, Type, Message }`. */
+/** One Hubtel session of `mobile`; replies are `{ status, Type, Message, error }` (error: the code of a 4xx). */
 export function hubtelSession(svc: TestService, mobile: string, opts: { token?: string; sessionId?: string } = {}) {
   const SessionId = opts.sessionId ?? randomUUID().replace(/-/g, '');
   let Sequence = 0;
@@ -40,7 +40,12 @@ export function hubtelSession(svc: TestService, mobile: string, opts: { token?: 
       Sequence: sequence ?? Sequence,
       Platform: 'USSD',
     });
-    return { status: r.status, Type: r.body?.Type as string, Message: r.body?.Message as string };
+    return {
+      status: r.status,
+      Type: r.body?.Type as string,
+      Message: r.body?.Message as string,
+      error: r.body?.error?.code as string | undefined,
+    };
   };
   return {
     sessionId: SessionId,
