@@ -13,7 +13,8 @@ import { createMetrics } from '../src/observability/metrics.js';
 import { createMemoryKvStore } from '../src/store/memory-kv-store.js';
 
 const N = Number(process.argv[2] ?? 20_000);
-const store = createDialogStore(createMemoryKvStore(), { pepper: 'p'.repeat(48), dialogTtlMs: 600_000 });
+const kv = createMemoryKvStore();
+const store = createDialogStore(kv, { pepper: 'p'.repeat(48), dialogTtlMs: 600_000 });
 const profiles = {
   cachedInputFor: (phone: string, lang: 'fr' | 'en' | null) => ({ phone, lang, knowledgeCheck: null }),
   dialogInputFor: async (phone: string) => ({ phone, lang: 'fr' as const, knowledgeCheck: null }),
@@ -47,13 +48,22 @@ async function measure(name: string, hop: (i: number) => Promise<unknown>, prepa
   console.log(`${name.padEnd(34)} ${((t.user + t.system) / N).toFixed(1).padStart(6)} µs CPU/hop`);
 }
 
-// Warm-up (JIT), on phones no kind uses.
-for (let i = 0; i < 5000; i++) await dial(phoneOf(9, i), `w${i}`);
+// Warm-up (JIT), on phones no kind uses (kinds 1-4 and 6-9).
+for (let i = 0; i < 5000; i++) await dial(phoneOf(5, i), `w${i}`);
 for (let round = 0; round < 2; round++) {
-  const k = round * 4;
+  const k = round * 5;
   await measure('first dial (profile stubbed, no PG)', (i) => dial(phoneOf(k + 1, i), `a${round}_${i}`));
   const redialed = (i: number) => phoneOf(k + 2, i),
-    restored = (i: number) => phoneOf(k + 3, i);
+    restored = (i: number) => phoneOf(k + 3, i),
+    cached = (i: number) => phoneOf(k + 4, i);
+  await measure(
+    'first dial, language cached (dialog gone)',
+    (i) => dial(cached(i), `d${round}_${i}`),
+    async (i) => {
+      await dial(cached(i), `q${round}_${i}`);
+      await kv.delete(store.subscriber(cached(i)).dialogKey);
+    },
+  );
   await measure(
     'redial onto a live dialog',
     (i) => dial(redialed(i), `b${round}_${i}`),

@@ -17,7 +17,7 @@ import { maskPhone, type Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DialogEffects } from './dialog-effects.js';
 import type { DialogProfiles } from './dialog-profile.js';
-import { createFirstScreens } from './first-screen.js';
+import { createFirstScreens, freshDialogsOf } from './first-screen.js';
 import type { DialogEntry, DialogRecord, DialogStore, Hop, Subscriber } from './dialog-store.js';
 import { languageOfPhone, politeEnd } from './polite-end.js';
 
@@ -104,8 +104,11 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
 
   /** What a hop saves and answers: its screen, the dialog's persisted snapshot, whether it is still live. */
   type Outcome = { reply: ReturnType<typeof render>; persisted: unknown; active: boolean };
-  // Issue 12 step 4: a first dial (no event on a new dialog) gets its screen without an actor.
+  // Issue 12 step 4: a first dial (no event on a new dialog) gets its screen without an actor,
+  // and the store names these fixed first screens instead of sealing them (step 5: a dial in one round trip).
   const firstScreen = createFirstScreens(machine, render);
+  const fresh = freshDialogsOf(firstScreen);
+  const freshInput = (phone: string, lang: Lang | null) => ({ phone, lang, knowledgeCheck: null });
 
   interface Dispatch {
     who: Subscriber;
@@ -114,6 +117,8 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     /** The event for the dialog found live (or null), given what the session kept of its previous path. */
     event: (live: DialogEntry | null, previous: PreviousPath | null) => DialogMachineEvent | null;
     hop?: Hop;
+    /** A dial that BEGIN may answer itself when the phone is quiet and its language cached (one round trip). */
+    createIfQuiet?: boolean;
     startedAt: number;
   }
 
@@ -123,9 +128,10 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
     const phone = d.who.phone;
     for (;;) {
       if (Date.now() >= deadline) return politeEnd('busy', languageOfPhone(phone));
-      const begun = await store.begin(d.who, d.hop, lockTtlMs);
+      const begun = await store.begin(d.who, d.hop, { lockTtlMs, fresh, create: d.createIfQuiet });
       // A retry, or a duplicate that got here after the original finished: answer, don't replay.
       if (begun.replayed) return { ...begun.replayed, screenId: 'replayed' };
+      if (begun.created !== undefined) return firstScreen(freshInput(phone, begun.created))!.reply;
       if (begun.sessionEndedIn) {
         // The provider session got its END: a late hop on it must not open a new dialog.
         if (begun.token) await store.unlock(d.who, begun.token).catch(() => false);
@@ -146,6 +152,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         const { input, lookedUpLang } = live
           ? { input: { phone, lang: null, knowledgeCheck: null }, lookedUpLang: undefined }
           : await newDialogInput(phone, begun.cachedLang(), deadline - Date.now());
+        const first = !live && !event ? firstScreen(input) : null;
         const save = async ({ reply, persisted, active }: Outcome) => {
           const others = Object.entries(record?.dialogs ?? {}).filter(([p, e]) => p !== provider && isLive(e));
           const saved = await store.commit({
@@ -155,6 +162,10 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
             hop: d.hop,
             reply: { text: reply.text, end: reply.end, lang: reply.lang },
             lookedUpLang,
+            fresh:
+              first && others.length === 0 && fresh.langs.includes(input.lang) && input.knowledgeCheck === null
+                ? { dialogs: fresh, lang: input.lang }
+                : undefined,
             anyLive: active || others.length > 0,
             record: {
               version: (record?.version ?? 0) + 1,
@@ -165,7 +176,6 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
           released = true;
           return reply;
         };
-        const first = !live && !event ? firstScreen(input) : null;
         if (first) return await save(first);
         const { actor, settled, inTime } = await advance(input, event, live?.snapshot ?? null, deadline - Date.now());
         const outcome = () => {
@@ -213,6 +223,8 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
         who,
         startedAt: Date.now(),
         hop: store.hop(who, event.provider, event.providerSessionId, event.hopId),
+        // Only when the cached language alone decides a new dialog (no knowledge question to look up).
+        createIfQuiet: event.newSession && deps.profiles.cachedInputFor(phone, null) !== null,
         provider: () => event.provider,
         // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
         event: (live, previous) => {
@@ -225,10 +237,13 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
       return { text: reply.text, end: reply.end };
     },
 
+    /** The phone's dialogs as a hop reads them (references opened), without the lock: for the inbound SMS check and tests. */
+    dialogsOf: async (phone: string) => (await store.loadDialog(store.subscriber(phone), fresh)).record,
+
     /** An SMS reply (a code, or "not me") routed to the phone's live dialog, whichever provider opened it. */
     async sms(phone: string, event: DialogMachineEvent): Promise<{ handled: boolean; screenId: string }> {
       const who = store.subscriber(phone);
-      const { record } = await store.loadDialog(who);
+      const { record } = await store.loadDialog(who, fresh);
       if (!smsTarget(record)) return { handled: false, screenId: NOTHING_LIVE.screenId };
       const reply = await dispatch({
         who,

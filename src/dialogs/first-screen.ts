@@ -5,9 +5,12 @@
  * the same snapshot but for the phone and the same screen, with no effect running. A machine whose
  * first state reads the phone or starts an effect gets no template: every dial then runs it.
  */
+import { createHash } from 'node:crypto';
 import { createActor, type SnapshotFrom } from 'xstate';
+import type { ScreenReply } from '../../machines/dialog-event.js';
 import type { DialogInput } from '../../machines/types.js';
 import type { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
+import { LANG_OPTIONS, type FreshDialogs } from './dialog-store.js';
 
 type DialogMachine = typeof ussdDialogMachine;
 
@@ -50,5 +53,30 @@ export function createFirstScreens<Reply>(machine: DialogMachine, render: (s: Sn
     if (!templates.has(key)) templates.set(key, templateFor(input));
     const template = templates.get(key);
     return template ? withPhone(template, input.phone) : null;
+  };
+}
+
+/**
+ * The new dialogs the dialog store may name by reference instead of sealing (see dialog-store.ts):
+ * those with no knowledge question whose first screen is fixed and leaves the dialog live.
+ * `build` hashes them all, so a reference written by a build whose first screens differ is no dialog here.
+ */
+export function freshDialogsOf<Reply extends ScreenReply>(
+  firstScreen: (input: DialogInput) => FirstScreen<Reply> | null,
+): FreshDialogs {
+  const inputOf = (lang: DialogInput['lang'], phone: string): DialogInput => ({ phone, lang, knowledgeCheck: null });
+  const langs = LANG_OPTIONS.filter((lang) => {
+    const first = firstScreen(inputOf(lang, ''));
+    return first !== null && first.active && !first.reply.end;
+  });
+  const all = langs.map((lang) => [lang, firstScreen(inputOf(lang, ''))]);
+  return {
+    build: createHash('sha256').update(JSON.stringify(all)).digest('base64url').slice(0, 10),
+    langs,
+    snapshot: (lang, phone) => firstScreen(inputOf(lang, phone))!.persisted,
+    reply: (lang) => {
+      const { text, end } = firstScreen(inputOf(lang, ''))!.reply;
+      return { text, end };
+    },
   };
 }

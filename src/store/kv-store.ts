@@ -17,10 +17,24 @@ export interface KvGuard {
   equals: string | null;
 }
 
+/**
+ * Instead of taking the lock: when every `absent` key is absent and `choiceKey` holds the `when` of one
+ * option, `writes` and that option's `values` (for `keys`, in order) are written, in the same step.
+ */
+export interface KvCreateIfQuiet {
+  absent: readonly string[];
+  choiceKey: string;
+  writes: readonly KvWrite[];
+  keys: readonly { key: string; ttlMs: number }[];
+  options: readonly { when: string; values: readonly string[] }[];
+}
+
 /** The start of a guarded update, in one step (see KvStore.lockAndRead). */
 export interface KvLockAndRead {
   /** When this key holds a value, that value is returned and nothing else happens (a stored reply). */
   stopIf?: string;
+  /** Checked after `stopIf`: when it applies, the writes are done and nothing is locked or read. */
+  createIfQuiet?: KvCreateIfQuiet;
   /** Read whether or not the lock is taken. */
   reads: readonly string[];
   /** Taken only if absent, with its TTL. */
@@ -30,7 +44,10 @@ export interface KvLockAndRead {
 }
 
 export type KvLockAndReadResult =
-  { stopped: string } | { stopped: null; locked: boolean; reads: (string | null)[]; lockedReads: (string | null)[] };
+  | { stopped: string }
+  /** The index of the option `createIfQuiet` wrote. */
+  | { stopped: null; created: number }
+  | { stopped: null; created?: undefined; locked: boolean; reads: (string | null)[]; lockedReads: (string | null)[] };
 
 export interface KvStore {
   readonly kind: 'redis' | 'memory';
@@ -49,8 +66,8 @@ export interface KvStore {
    */
   commit(writes: readonly KvWrite[], guard?: KvGuard, release?: { key: string; value: string }): Promise<boolean>;
   /**
-   * One atomic step: `stopIf` → `reads` → take `lock` → `lockedReads`
-   * (what a dialog hop needs before it runs, in one round trip).
+   * One atomic step: `stopIf` → `createIfQuiet` → `reads` → take `lock` → `lockedReads`
+   * (what a dialog hop needs before it runs, in one round trip; a new dialog is made in that same trip).
    */
   lockAndRead(o: KvLockAndRead): Promise<KvLockAndReadResult>;
   ping(): Promise<void>;

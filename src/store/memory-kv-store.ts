@@ -50,9 +50,17 @@ export function createMemoryKvStore(now: () => number = Date.now): KvStore {
       return true;
     },
     // One synchronous run: nothing interleaves, as in a Redis script.
-    async lockAndRead({ stopIf, reads, lock, lockedReads }) {
+    async lockAndRead({ stopIf, createIfQuiet: create, reads, lock, lockedReads }) {
       const stopped = stopIf === undefined ? null : read(stopIf);
       if (stopped !== null) return { stopped };
+      const chosen = create?.absent.every((key) => read(key) === null)
+        ? create.options.findIndex((o) => o.when === read(create.choiceKey))
+        : -1;
+      if (create && chosen >= 0) {
+        create.writes.forEach(write);
+        create.keys.forEach(({ key, ttlMs }, i) => write({ key, value: create.options[chosen]!.values[i]!, ttlMs }));
+        return { stopped: null, created: chosen };
+      }
       const before = reads.map(read);
       const locked = read(lock.key) === null;
       if (locked) write(lock);

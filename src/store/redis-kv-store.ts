@@ -11,8 +11,11 @@ const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-// KEYS = [stop key if ARGV[1] == '1'], ARGV[2] read keys, the lock key, then the locked reads;
-// ARGV[3] = lock value, ARGV[4] = lock TTL (ms). Returns {'stopped', value} or {'busy'|'locked', reads..., locked reads...}.
+// KEYS = [stop key if ARGV[1] == '1'], ARGV[2] read keys, the lock key, then the locked reads,
+// then (when ARGV[5] ~= '') the create part: ARGV[5] absent keys, the choice key, ARGV[6] writes' keys,
+// ARGV[7] option keys. ARGV[3] = lock value, ARGV[4] = lock TTL (ms), ARGV[8] = locked reads count, ARGV[9] =
+// options count, then (value, ttl) per write, the option keys' TTLs, then per option its `when` and values.
+// Returns {'stopped', value}, {'created', option index (0-based)} or {'busy'|'locked', reads..., locked reads...}.
 const LOCK_AND_READ = `
 local i = 1
 if ARGV[1] == '1' then
@@ -20,16 +23,43 @@ if ARGV[1] == '1' then
   if v then return {'stopped', v} end
   i = 2
 end
+local n = tonumber(ARGV[2])
+local lockAt = i + n
+local lockedN = tonumber(ARGV[8])
+if ARGV[5] ~= '' then
+  local c = lockAt + lockedN + 1
+  local absentN, writeN, optionKeyN, optionN = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
+  local quiet = true
+  for k = c, c + absentN - 1 do
+    if redis.call('EXISTS', KEYS[k]) == 1 then quiet = false break end
+  end
+  if quiet then
+    local choice = redis.call('GET', KEYS[c + absentN])
+    local a = 10 + 2 * writeN + optionKeyN
+    for o = 0, optionN - 1 do
+      local at = a + o * (1 + optionKeyN)
+      if choice and choice == ARGV[at] then
+        local keyAt = c + absentN + 1
+        for w = 0, writeN - 1 do
+          redis.call('SET', KEYS[keyAt + w], ARGV[10 + 2 * w], 'PX', ARGV[11 + 2 * w])
+        end
+        for k = 0, optionKeyN - 1 do
+          redis.call('SET', KEYS[keyAt + writeN + k], ARGV[at + 1 + k], 'PX', ARGV[10 + 2 * writeN + k])
+        end
+        return {'created', o}
+      end
+    end
+  end
+end
 local out = {'busy'}
 local function readInto(from, to)
   if to < from then return end
   for _, v in ipairs(redis.call('MGET', unpack(KEYS, from, to))) do out[#out + 1] = v end
 end
-local n = tonumber(ARGV[2])
-readInto(i, i + n - 1)
-if not redis.call('SET', KEYS[i + n], ARGV[3], 'PX', ARGV[4], 'NX') then return out end
+readInto(i, lockAt - 1)
+if not redis.call('SET', KEYS[lockAt], ARGV[3], 'PX', ARGV[4], 'NX') then return out end
 out[1] = 'locked'
-readInto(i + n + 1, #KEYS)
+readInto(lockAt + 1, lockAt + lockedN)
 return out`;
 
 // KEYS[1] = guard key (or a placeholder when unguarded), KEYS[2..n+1] = write keys,
@@ -104,19 +134,26 @@ export function createRedisKvStore(redis: RedisClient, opts: { onUnreplicated?: 
 function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }): KvStore {
   for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { lua });
   const scripts = redis as unknown as Scripts;
-  // WAIT names no key: in one pipeline with the COMMIT it goes to the node that ran it (the slot's master).
-  const commitReplicated = async (args: (string | number)[]) => {
-    const pipeline = redis.pipeline() as unknown as {
-      molamGuardedCommit(...a: (string | number)[]): unknown;
+  /**
+   * A script that may write, and on a cluster WAIT 1 after it. WAIT names no key: in one pipeline with the
+   * script it goes to the node that ran it (the slot's master). `wrote` says whether the script's answer is a write.
+   */
+  const replicated = async (
+    script: 'molamGuardedCommit' | 'molamLockAndRead',
+    args: (string | number)[],
+    wrote: (answer: unknown) => boolean,
+  ): Promise<unknown> => {
+    if (!isCluster(redis)) return scripts[script](...args);
+    const pipeline = redis.pipeline() as unknown as Record<typeof script, (...a: (string | number)[]) => unknown> & {
       call(...a: (string | number)[]): unknown;
       exec(): Promise<[Error | null, unknown][] | null>;
     };
-    pipeline.molamGuardedCommit(...args);
+    pipeline[script](...args);
     pipeline.call('WAIT', 1, REPLICA_ACK_TIMEOUT_MS);
-    const [committed, acked] = (await pipeline.exec()) ?? [];
-    if (!committed || committed[0]) throw committed?.[0] ?? new Error('redis: commit pipeline failed');
-    if (committed[1] === 1 && acked && !acked[0] && Number(acked[1]) < 1) opts.onUnreplicated?.();
-    return committed[1];
+    const [ran, acked] = (await pipeline.exec()) ?? [];
+    if (!ran || ran[0]) throw ran?.[0] ?? new Error('redis: script pipeline failed');
+    if (wrote(ran[1]) && acked && !acked[0] && Number(acked[1]) < 1) opts.onUnreplicated?.();
+    return ran[1];
   };
   return {
     kind: 'redis',
@@ -134,19 +171,48 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
     async deleteIfEquals(key, value) {
       return (await scripts.molamDeleteIfEquals(1, key, value)) === 1;
     },
-    async lockAndRead({ stopIf, reads, lock, lockedReads }) {
-      const keys = [...(stopIf === undefined ? [] : [stopIf]), ...reads, lock.key, ...lockedReads];
-      const out = (await scripts.molamLockAndRead(
-        keys.length,
-        ...keys,
+    async lockAndRead({ stopIf, createIfQuiet: create, reads, lock, lockedReads }) {
+      const keys = [
+        ...(stopIf === undefined ? [] : [stopIf]),
+        ...reads,
+        lock.key,
+        ...lockedReads,
+        ...(create
+          ? [...create.absent, create.choiceKey, ...create.writes.map((w) => w.key), ...create.keys.map((k) => k.key)]
+          : []),
+      ];
+      const args = [
         stopIf === undefined ? '0' : '1',
         reads.length,
         lock.value,
         ms(lock.ttlMs),
-      )) as (string | null)[];
-      if (out[0] === 'stopped') return { stopped: out[1]! };
+        create ? create.absent.length : '',
+        create?.writes.length ?? 0,
+        create?.keys.length ?? 0,
+        lockedReads.length,
+        create?.options.length ?? 0,
+        ...(create
+          ? [
+              ...create.writes.flatMap((w) => [w.value, ms(w.ttlMs)]),
+              ...create.keys.map((k) => ms(k.ttlMs)),
+              ...create.options.flatMap((o) => [o.when, ...o.values]),
+            ]
+          : []),
+      ];
+      // A new dialog made here is acknowledged on a cluster once a replica has it, as a COMMIT is.
+      const out = (
+        create
+          ? await replicated(
+              'molamLockAndRead',
+              [keys.length, ...keys, ...args],
+              (a) => (a as unknown[])[0] === 'created',
+            )
+          : await scripts.molamLockAndRead(keys.length, ...keys, ...args)
+      ) as (string | number | null)[];
+      if (out[0] === 'stopped') return { stopped: out[1] as string };
+      if (out[0] === 'created') return { stopped: null, created: Number(out[1]) };
       // A GET of a missing key is false in Lua and comes back as null.
-      const at = (i: number) => out[1 + i] ?? null;
+      const at = (i: number) => (out[1 + i] as string | null | undefined) ?? null;
       return {
         stopped: null,
         locked: out[0] === 'locked',
@@ -171,7 +237,7 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
         release?.value ?? '',
         ...writes.flatMap((w) => [w.value, ms(w.ttlMs)]),
       ];
-      return (await (isCluster(redis) ? commitReplicated(args) : scripts.molamGuardedCommit(...args))) === 1;
+      return (await replicated('molamGuardedCommit', args, (answer) => answer === 1)) === 1;
     },
     async ping() {
       // A cluster is up when every master answers: one lost master leaves its slots unanswered.

@@ -1,17 +1,12 @@
 /**
- * Issue 12 step 2: a new dialog takes the caller's language from the sealed
- * cache in Redis, read inside BEGIN; Postgres is asked only on a miss, and
+ * Issue 12 step 2: a new dialog takes the caller's language from the cache in
+ * Redis (a language reference, see dialog-store.ts), read inside BEGIN; Postgres is asked only on a miss, and
  * always when a knowledge policy is set (that decision is never cached).
  * Real Postgres and Redis (a started service's); the profile queries are counted.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KnowledgeQuestion } from '../../machines/types.js';
-import type { Queryable } from '../../src/db/database.js';
-import type { DialogEffects } from '../../src/dialogs/dialog-effects.js';
-import { createDialogProfiles } from '../../src/dialogs/dialog-profile.js';
-import { createDialogRuntime } from '../../src/dialogs/dialog-runtime.js';
 import { createDialogStore } from '../../src/dialogs/dialog-store.js';
+import { countedRuntime as counted } from '../support/counted-runtime.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import { seedUser, senegaleseNumber } from '../support/users.js';
 
@@ -23,40 +18,7 @@ afterAll(async () => {
   await svc?.stop();
 });
 
-/** A runtime on the service's stores whose profile lookups are counted. */
-function countedRuntime(knowledgePolicy: ReadonlyMap<string, KnowledgeQuestion> = new Map()) {
-  const lookups = { count: 0 };
-  const db: Queryable = {
-    query: (text, params) => {
-      lookups.count++;
-      return svc.app.db.query(text, params);
-    },
-  };
-  const { pepper } = svc.app.config;
-  const store = createDialogStore(svc.app.kv, { pepper, dialogTtlMs: 60_000 });
-  const runtime = createDialogRuntime({
-    store,
-    profiles: createDialogProfiles(db, { pepper, defaultCountry: 'SN', knowledgePolicy }),
-    // A dial runs no effect.
-    effects: {} as DialogEffects,
-    metrics: svc.app.metrics,
-    logger: svc.app.logger,
-    hopDeadlineMs: 5000,
-  });
-  const dial = (phone: string) =>
-    runtime.hop(phone, {
-      provider: 'africastalking',
-      providerSessionId: `ATUid_${randomUUID()}`,
-      phone,
-      newSession: true,
-      input: null,
-      hopId: '',
-      receivedAt: new Date(),
-    });
-  /** The dialog expires; what BEGIN cached about the caller stays. */
-  const forgetDialog = (phone: string) => svc.app.kv.delete(store.subscriber(phone).dialogKey);
-  return { lookups, dial, forgetDialog };
-}
+const countedRuntime = (policy?: Parameters<typeof counted>[1]) => counted(svc, policy);
 
 const newUser = async (language: string) => (await seedUser(svc.app.db, { language })).phone;
 

@@ -160,7 +160,94 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
           kv.lockAndRead({ reads: [], lock: { key: 'race-lock', value: `t${i}`, ttlMs: 5000 }, lockedReads: [] }),
         ),
       );
-      expect(results.filter((r) => r.stopped === null && r.locked)).toHaveLength(1);
+      expect(results.filter((r) => 'locked' in r && r.locked)).toHaveLength(1);
+    });
+  });
+
+  describe('lockAndRead with createIfQuiet (issue 12 step 5: a new dialog made inside BEGIN)', () => {
+    let n = 0;
+    /** Fresh key names per test: the stores are shared by the whole file. */
+    const names = () => {
+      const k = (what: string) => `cq${++n}-${what}`;
+      return { session: k('session'), dialog: k('dialog'), lock: k('lock'), lang: k('lang'), hop: k('hop') };
+    };
+    const begin = (k: ReturnType<typeof names>, token = 't', stopIf?: string) =>
+      kv.lockAndRead({
+        ...(stopIf ? { stopIf } : {}),
+        createIfQuiet: {
+          absent: [k.session, k.dialog, k.lock],
+          choiceKey: k.lang,
+          writes: [{ key: k.session, value: 'trace', ttlMs: 5000 }],
+          keys: [
+            { key: k.dialog, ttlMs: 5000 },
+            { key: k.hop, ttlMs: 80 },
+          ],
+          options: [
+            { when: 'ref-fr', values: ['dialog-fr', 'reply-fr'] },
+            { when: 'ref-en', values: ['dialog-en', 'reply-en'] },
+          ],
+        },
+        reads: [k.session],
+        lock: { key: k.lock, value: token, ttlMs: 5000 },
+        lockedReads: [k.dialog, k.lang],
+      });
+
+    it("writes the chosen option's values and the common writes, with their TTLs, and takes no lock", async () => {
+      const k = names();
+      await kv.set(k.lang, 'ref-en', 5000);
+      expect(await begin(k)).toEqual({ stopped: null, created: 1 });
+      expect(await kv.getMany([k.session, k.dialog, k.hop, k.lock])).toEqual(['trace', 'dialog-en', 'reply-en', null]);
+      await sleep(150);
+      expect(await kv.get(k.hop)).toBeNull();
+      expect(await kv.get(k.dialog)).toBe('dialog-en');
+    });
+
+    it('answers a stored reply first: nothing is created', async () => {
+      const k = names();
+      await kv.set(k.lang, 'ref-fr', 5000);
+      await kv.set(k.hop, 'stored', 5000);
+      expect(await begin(k, 't', k.hop)).toEqual({ stopped: 'stored' });
+      expect(await kv.getMany([k.session, k.dialog, k.lock])).toEqual([null, null, null]);
+    });
+
+    it.each(['session', 'dialog', 'lock'] as const)(
+      'with the %s key present it writes nothing and locks and reads as without it',
+      async (present) => {
+        const k = names();
+        await kv.set(k.lang, 'ref-fr', 5000);
+        await kv.set(k[present], 'there', 5000);
+        const found = await begin(k, 'mine');
+        expect(found).toMatchObject({ stopped: null, locked: present !== 'lock' });
+        expect(await kv.get(k.hop)).toBeNull();
+        expect(await kv.get(k.dialog)).toBe(present === 'dialog' ? 'there' : null);
+      },
+    );
+
+    it.each([
+      ['absent', null],
+      ['no option', 'ref-xx'],
+    ])('with the choice key %s it writes nothing and locks and reads', async (_what, choice) => {
+      const k = names();
+      if (choice) await kv.set(k.lang, choice, 5000);
+      expect(await begin(k, 'mine')).toEqual({
+        stopped: null,
+        locked: true,
+        reads: [null],
+        lockedReads: [null, choice],
+      });
+      expect(await kv.getMany([k.dialog, k.hop, k.lock])).toEqual([null, null, 'mine']);
+    });
+
+    it('creates exactly once among 50 concurrent callers; the others lock or see the lock held', async () => {
+      const k = names();
+      await kv.set(k.lang, 'ref-fr', 5000);
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => begin(k, `t${i}`)));
+      expect(results.filter((r) => r.stopped === null && r.created !== undefined)).toEqual([
+        { stopped: null, created: 0 },
+      ]);
+      // The creator wrote the dialog: each later caller found the phone busy, and one of them took the lock.
+      expect(results.filter((r) => 'locked' in r && r.locked)).toHaveLength(1);
+      expect(await kv.get(k.dialog)).toBe('dialog-fr');
     });
   });
 
