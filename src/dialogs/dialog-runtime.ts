@@ -107,7 +107,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   // Issue 12 step 4: a first dial (no event on a new dialog) gets its screen without an actor,
   // and the store names these fixed first screens instead of sealing them (step 5: a dial in one round trip).
   const firstScreen = createFirstScreens(machine, render);
-  const fresh = freshDialogsOf(firstScreen);
+  const fresh = freshDialogsOf(machine, render, firstScreen);
   const freshInput = (phone: string, lang: Lang | null) => ({ phone, lang, knowledgeCheck: null });
 
   interface Dispatch {

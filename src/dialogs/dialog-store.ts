@@ -19,7 +19,8 @@
  * share one), it cannot be made for another phone, and under this phone only refs the service wrote
  * verify. So a planted or copied reference can only name this build's own first screen, in a language
  * this phone's refs name: what deleting the dialog does. In exchange the BEGIN script can make a new
- * dialog itself, from the cached language: a first dial is one round trip and seals nothing but its trace.
+ * dialog itself, from the cached language, and answer a redial onto one still on its first screen: such a
+ * dial is one round trip and seals nothing but its trace.
  */
 import { createHmac, createSecretKey, hkdfSync, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
@@ -79,6 +80,8 @@ export interface FreshDialogs {
   build: string;
   /** The languages (null: ask) whose new dialog is fixed and live after its first screen. */
   langs: readonly (Lang | null)[];
+  /** A redial onto such a dialog leaves it and its screen as they were (so BEGIN may answer it too). */
+  redialKeeps: boolean;
   snapshot(lang: Lang | null, phone: string): unknown;
   reply(lang: Lang | null): ScreenReply;
 }
@@ -224,14 +227,20 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
     return sealed;
   };
   /**
-   * BEGIN's other way out: with no session trace, no dialog and no lock, and a cached language whose
-   * first screen is fixed, the script writes that dialog (a reference), the dial's reply (a reference)
-   * and the session trace (sealed) itself: nothing is left to commit.
+   * BEGIN's other way out: with no session trace and no lock, no dialog (or, when a redial keeps it, a
+   * fresh dialog of this provider in the cached language), and a cached language whose first screen is
+   * fixed, the script writes that dialog (a reference), the dial's reply (a reference) and the session
+   * trace (sealed) itself: nothing is left to commit.
    */
   const createIfQuiet = (who: Subscriber, hop: Hop, fresh: FreshDialogs): KvCreateIfQuiet => {
     const savedAt = Date.now();
     return {
-      absent: [hop.sessionKey, who.dialogKey, who.lockKey],
+      ...(fresh.redialKeeps
+        ? {
+            absent: [hop.sessionKey, who.lockKey],
+            replaceable: { key: who.dialogKey, prefix: `${FRESH}.${fresh.build}.${hop.provider}.` },
+          }
+        : { absent: [hop.sessionKey, who.dialogKey, who.lockKey] }),
       choiceKey: who.langKey,
       writes: [{ key: hop.sessionKey, value: sealTrace(hop, null), ttlMs: SESSION_TTL_MS }],
       keys: [

@@ -62,6 +62,8 @@ export function createFirstScreens<Reply>(machine: DialogMachine, render: (s: Sn
  * `build` hashes them all, so a reference written by a build whose first screens differ is no dialog here.
  */
 export function freshDialogsOf<Reply extends ScreenReply>(
+  machine: DialogMachine,
+  render: (s: SnapshotFrom<DialogMachine>) => Reply,
   firstScreen: (input: DialogInput) => FirstScreen<Reply> | null,
 ): FreshDialogs {
   const inputOf = (lang: DialogInput['lang'], phone: string): DialogInput => ({ phone, lang, knowledgeCheck: null });
@@ -70,9 +72,21 @@ export function freshDialogsOf<Reply extends ScreenReply>(
     return first !== null && first.active && !first.reply.end;
   });
   const all = langs.map((lang) => [lang, firstScreen(inputOf(lang, ''))]);
+  // A redial (DIAL) onto each of these dialogs, run once: when it changes neither snapshot nor screen, the
+  // store may answer a redial onto a fresh dialog as it answers a first dial.
+  const redialKeeps = langs.every((lang) => {
+    const first = firstScreen(inputOf(lang, ''))!;
+    const actor = createActor(machine, { input: inputOf(lang, ''), snapshot: first.persisted as never });
+    actor.start();
+    actor.send({ type: 'DIAL' });
+    const after = { persisted: actor.getPersistedSnapshot(), reply: render(actor.getSnapshot()) };
+    actor.stop();
+    return JSON.stringify(after) === JSON.stringify({ persisted: first.persisted, reply: first.reply });
+  });
   return {
     build: createHash('sha256').update(JSON.stringify(all)).digest('base64url').slice(0, 10),
     langs,
+    redialKeeps,
     snapshot: (lang, phone) => firstScreen(inputOf(lang, phone))!.persisted,
     reply: (lang) => {
       const { text, end } = firstScreen(inputOf(lang, ''))!.reply;

@@ -23,6 +23,8 @@ export interface KvGuard {
  */
 export interface KvCreateIfQuiet {
   absent: readonly string[];
+  /** Absent too, or holding a value that starts with `prefix` and ends with `.` + the chosen `when`. */
+  replaceable?: { key: string; prefix: string };
   choiceKey: string;
   writes: readonly KvWrite[];
   keys: readonly { key: string; ttlMs: number }[];

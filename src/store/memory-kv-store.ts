@@ -53,9 +53,12 @@ export function createMemoryKvStore(now: () => number = Date.now): KvStore {
     async lockAndRead({ stopIf, createIfQuiet: create, reads, lock, lockedReads }) {
       const stopped = stopIf === undefined ? null : read(stopIf);
       if (stopped !== null) return { stopped };
-      const chosen = create?.absent.every((key) => read(key) === null)
-        ? create.options.findIndex((o) => o.when === read(create.choiceKey))
-        : -1;
+      const choice = create && read(create.choiceKey);
+      const replaced = create?.replaceable && read(create.replaceable.key);
+      const quiet =
+        create?.absent.every((key) => read(key) === null) &&
+        (!replaced || (replaced.startsWith(create.replaceable!.prefix) && replaced.endsWith(`.${choice}`)));
+      const chosen = create && quiet ? create.options.findIndex((o) => o.when === choice) : -1;
       if (create && chosen >= 0) {
         create.writes.forEach(write);
         create.keys.forEach(({ key, ttlMs }, i) => write({ key, value: create.options[chosen]!.values[i]!, ttlMs }));

@@ -11,10 +11,11 @@ const DELETE_IF_EQUALS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-// KEYS = [stop key if ARGV[1] == '1'], ARGV[2] read keys, the lock key, then the locked reads,
-// then (when ARGV[5] ~= '') the create part: ARGV[5] absent keys, the choice key, ARGV[6] writes' keys,
-// ARGV[7] option keys. ARGV[3] = lock value, ARGV[4] = lock TTL (ms), ARGV[8] = locked reads count, ARGV[9] =
-// options count, then (value, ttl) per write, the option keys' TTLs, then per option its `when` and values.
+// KEYS = [stop key if ARGV[1] == '1'], ARGV[2] read keys, the lock key, then ARGV[8] locked reads, then
+// (when ARGV[5] ~= '') the create part: ARGV[5] absent keys, the choice key, the replaceable key (when
+// ARGV[10] ~= ''), ARGV[6] writes' keys, ARGV[7] option keys. ARGV[3] = lock value, ARGV[4] = lock TTL (ms),
+// ARGV[9] = options count, ARGV[10] = the replaceable key's prefix, then (value, ttl) per write, the option
+// keys' TTLs, then per option its "when" and values.
 // Returns {'stopped', value}, {'created', option index (0-based)} or {'busy'|'locked', reads..., locked reads...}.
 const LOCK_AND_READ = `
 local i = 1
@@ -29,26 +30,34 @@ local lockedN = tonumber(ARGV[8])
 if ARGV[5] ~= '' then
   local c = lockAt + lockedN + 1
   local absentN, writeN, optionKeyN, optionN = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
-  local quiet = true
-  for k = c, c + absentN - 1 do
-    if redis.call('EXISTS', KEYS[k]) == 1 then quiet = false break end
-  end
-  if quiet then
-    local choice = redis.call('GET', KEYS[c + absentN])
-    local a = 10 + 2 * writeN + optionKeyN
+  local prefix = ARGV[10]
+  local choice = redis.call('GET', KEYS[c + absentN])
+  local chosen = nil
+  local firstOption = 11 + 2 * writeN + optionKeyN
+  if choice then
     for o = 0, optionN - 1 do
-      local at = a + o * (1 + optionKeyN)
-      if choice and choice == ARGV[at] then
-        local keyAt = c + absentN + 1
-        for w = 0, writeN - 1 do
-          redis.call('SET', KEYS[keyAt + w], ARGV[10 + 2 * w], 'PX', ARGV[11 + 2 * w])
-        end
-        for k = 0, optionKeyN - 1 do
-          redis.call('SET', KEYS[keyAt + writeN + k], ARGV[at + 1 + k], 'PX', ARGV[10 + 2 * writeN + k])
-        end
-        return {'created', o}
-      end
+      if ARGV[firstOption + o * (1 + optionKeyN)] == choice then chosen = o break end
     end
+  end
+  if chosen and absentN > 0 and redis.call('EXISTS', unpack(KEYS, c, c + absentN - 1)) > 0 then chosen = nil end
+  local keyAt = c + absentN + 1
+  if prefix ~= '' then
+    if chosen then
+      local v = redis.call('GET', KEYS[keyAt])
+      local tail = '.' .. choice
+      if v and (string.sub(v, 1, #prefix) ~= prefix or string.sub(v, -#tail) ~= tail) then chosen = nil end
+    end
+    keyAt = keyAt + 1
+  end
+  if chosen then
+    local at = firstOption + chosen * (1 + optionKeyN)
+    for w = 0, writeN - 1 do
+      redis.call('SET', KEYS[keyAt + w], ARGV[11 + 2 * w], 'PX', ARGV[12 + 2 * w])
+    end
+    for k = 0, optionKeyN - 1 do
+      redis.call('SET', KEYS[keyAt + writeN + k], ARGV[at + 1 + k], 'PX', ARGV[11 + 2 * writeN + k])
+    end
+    return {'created', chosen}
   end
 end
 local out = {'busy'}
@@ -178,7 +187,13 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
         lock.key,
         ...lockedReads,
         ...(create
-          ? [...create.absent, create.choiceKey, ...create.writes.map((w) => w.key), ...create.keys.map((k) => k.key)]
+          ? [
+              ...create.absent,
+              create.choiceKey,
+              ...(create.replaceable ? [create.replaceable.key] : []),
+              ...create.writes.map((w) => w.key),
+              ...create.keys.map((k) => k.key),
+            ]
           : []),
       ];
       const args = [
@@ -191,6 +206,7 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
         create?.keys.length ?? 0,
         lockedReads.length,
         create?.options.length ?? 0,
+        create?.replaceable?.prefix ?? '',
         ...(create
           ? [
               ...create.writes.flatMap((w) => [w.value, ms(w.ttlMs)]),

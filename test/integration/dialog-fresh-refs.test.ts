@@ -56,14 +56,27 @@ describe('issue 12 step 5: a first dial in one round trip', () => {
     expect((await r.runtime.dialogsOf(phone))?.version).toBe(1);
   });
 
-  it('takes two round trips when the caller has a live dialog: a redial resumes it, nothing is overwritten', async () => {
+  it('answers a redial onto a dialog still on its first screen from BEGIN too: one call, the same screen', async () => {
     const r = countedRuntime(svc);
     const phone = await newUser();
-    await r.dial(phone);
+    const first = await r.dial(phone);
+    r.kvCalls.length = 0;
+    expect(await r.dial(phone)).toEqual(first);
+    expect(r.kvCalls).toEqual(['lockAndRead']);
+    expect((await r.runtime.dialogsOf(phone))?.dialogs.africastalking).toBeTruthy();
+  });
+
+  it('takes two round trips for a redial onto a dialog past its first screen, and resumes it', async () => {
+    const r = countedRuntime(svc);
+    const phone = await newUser();
+    const sessionId = `ATUid_${randomUUID()}`;
+    await r.dial(phone, sessionId);
+    expect((await r.type(phone, sessionId, '9')).text).toMatch(/^Invalid choice/);
+    const version = (await r.runtime.dialogsOf(phone))!.version;
     r.kvCalls.length = 0;
     expect((await r.dial(phone)).text).toMatch(MENU);
     expect(r.kvCalls).toEqual(['lockAndRead', 'commit']);
-    expect((await r.runtime.dialogsOf(phone))?.version).toBe(2);
+    expect((await r.runtime.dialogsOf(phone))?.version).toBe(version + 1);
   });
 
   it('asks Postgres, in two round trips, while a knowledge policy is set', async () => {

@@ -238,6 +238,43 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
       expect(await kv.getMany([k.dialog, k.hop, k.lock])).toEqual([null, null, 'mine']);
     });
 
+    describe('with a replaceable key', () => {
+      const beginReplacing = (k: ReturnType<typeof names>) =>
+        kv.lockAndRead({
+          createIfQuiet: {
+            absent: [k.session, k.lock],
+            replaceable: { key: k.dialog, prefix: 'fresh.b1.at.' },
+            choiceKey: k.lang,
+            writes: [],
+            keys: [{ key: k.dialog, ttlMs: 5000 }],
+            options: [
+              { when: 'ref-fr', values: ['fresh.b1.at.2.ref-fr'] },
+              { when: 'ref-en', values: ['fresh.b1.at.2.ref-en'] },
+            ],
+          },
+          reads: [],
+          lock: { key: k.lock, value: 'mine', ttlMs: 5000 },
+          lockedReads: [k.dialog],
+        });
+
+      it.each([
+        ['absent', null, true],
+        ['holding the prefix and the chosen option', 'fresh.b1.at.1.ref-en', true],
+        ['holding another prefix', 'fresh.b2.at.1.ref-en', false],
+        ["holding another option's value", 'fresh.b1.at.1.ref-fr', false],
+        ['holding anything else', 'sealed-box', false],
+      ])('writes over it when %s, else locks and reads it', async (_what, held, writes) => {
+        const k = names();
+        await kv.set(k.lang, 'ref-en', 5000);
+        if (held) await kv.set(k.dialog, held, 5000);
+        const found = await beginReplacing(k);
+        expect(found).toEqual(
+          writes ? { stopped: null, created: 1 } : { stopped: null, locked: true, reads: [], lockedReads: [held] },
+        );
+        expect(await kv.get(k.dialog)).toBe(writes ? 'fresh.b1.at.2.ref-en' : held);
+      });
+    });
+
     it('creates exactly once among 50 concurrent callers; the others lock or see the lock held', async () => {
       const k = names();
       await kv.set(k.lang, 'ref-fr', 5000);

@@ -55,7 +55,18 @@ export function countedRuntime(svc: TestService, knowledgePolicy: ReadonlyMap<st
       hopId: '',
       receivedAt: new Date(),
     });
+  /** The next input on an Africa's Talking session (its cumulative path is the input alone: one input per session here). */
+  const type = (phone: string, sessionId: string, text: string) =>
+    runtime.hop(phone, {
+      provider: 'africastalking',
+      providerSessionId: sessionId,
+      phone,
+      newSession: false,
+      input: text,
+      hopId: text,
+      receivedAt: new Date(),
+    });
   /** The dialog expires; what BEGIN cached about the caller stays. */
   const forgetDialog = (phone: string) => svc.app.kv.delete(store.subscriber(phone).dialogKey);
-  return { lookups, kvCalls, dial, forgetDialog, runtime, store };
+  return { lookups, kvCalls, dial, type, forgetDialog, runtime, store };
 }

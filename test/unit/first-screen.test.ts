@@ -3,11 +3,11 @@
  * an actor (issue 12 step 4): the template must give exactly what the actor gives, for every input.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { assign, createActor } from 'xstate';
 import { describeScreen } from '../../machines/screen.js';
 import { LANGS, type DialogInput } from '../../machines/types.js';
 import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
-import { createFirstScreens } from '../../src/dialogs/first-screen.js';
+import { createFirstScreens, freshDialogsOf } from '../../src/dialogs/first-screen.js';
 
 const render = (s: Parameters<typeof describeScreen>[0]) => describeScreen(s);
 const byActor = (input: DialogInput) => {
@@ -43,5 +43,33 @@ describe('first screen without an actor', () => {
     a.persisted.context.requestId = 'changed';
     const next = first({ phone: '+221770000002', lang: 'fr', knowledgeCheck: null })!;
     expect(next.persisted.context).toMatchObject({ requestId: null, phone: '+221770000002' });
+  });
+});
+
+describe('fresh dialogs: what the store may write as references (issue 12 step 5)', () => {
+  const screen = (s: Parameters<typeof describeScreen>[0]): { text: string; end: boolean } => {
+    const { id, end } = describeScreen(s);
+    return { text: id, end };
+  };
+  const freshOf = (machine: typeof ussdDialogMachine, r = screen) =>
+    freshDialogsOf(machine, r, createFirstScreens(machine, r));
+
+  it('covers every language and "ask", keeps the redial, and names the same build in two processes', () => {
+    const fresh = freshOf(ussdDialogMachine);
+    expect(fresh.langs).toEqual([...LANGS, null]);
+    expect(fresh.redialKeeps).toBe(true);
+    expect(freshOf(ussdDialogMachine).build).toBe(fresh.build);
+    expect(fresh.snapshot('fr', '+221770000001')).toMatchObject({ context: { phone: '+221770000001', lang: 'fr' } });
+    expect(fresh.reply(null)).toEqual({ text: 'language', end: false });
+  });
+
+  it('does not keep the redial when a DIAL changes the dialog', () => {
+    const changing = ussdDialogMachine.provide({ actions: { clearError: assign({ page: 1 }) } });
+    expect(freshOf(changing).redialKeeps).toBe(false);
+  });
+
+  it('names another build when a first screen reads otherwise', () => {
+    const reworded = (s: Parameters<typeof describeScreen>[0]) => ({ ...screen(s), text: `${screen(s).text}!` });
+    expect(freshOf(ussdDialogMachine, reworded).build).not.toBe(freshOf(ussdDialogMachine).build);
   });
 });
