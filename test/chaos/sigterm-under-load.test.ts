@@ -142,37 +142,22 @@ function send(
 /** One request of the mix: USSD dials and menu choices (a reset request each), and API starts. */
 function oneRequest(to: Target, worker: number, n: number): Promise<Outcome> {
   const phone = phones[(worker * 4 + (n % 4)) % phones.length]!;
+  /** An AT hop of session `s-<worker>-<session>`. */
+  const ussd = (session: number, text: string, what: string) =>
+    send(
+      to,
+      '/gateways/africastalking/ussd',
+      'application/x-www-form-urlencoded',
+      String(
+        new URLSearchParams({ sessionId: `s-${worker}-${session}`, phoneNumber: phone, serviceCode: '*384*1#', text }),
+      ),
+      what,
+    );
   switch (n % 3) {
     case 0:
-      return send(
-        to,
-        '/gateways/africastalking/ussd',
-        'application/x-www-form-urlencoded',
-        String(
-          new URLSearchParams({
-            sessionId: `s-${worker}-${n >> 1}`,
-            phoneNumber: phone,
-            serviceCode: '*384*1#',
-            text: '',
-          }),
-        ),
-        'ussd dial',
-      );
+      return ussd(n >> 1, '', 'ussd dial');
     case 1:
-      return send(
-        to,
-        '/gateways/africastalking/ussd',
-        'application/x-www-form-urlencoded',
-        String(
-          new URLSearchParams({
-            sessionId: `s-${worker}-${(n - 1) >> 1}`,
-            phoneNumber: phone,
-            serviceCode: '*384*1#',
-            text: '1',
-          }),
-        ),
-        'ussd menu choice',
-      );
+      return ussd((n - 1) >> 1, '1', 'ussd menu choice');
     default:
       return send(
         to,
