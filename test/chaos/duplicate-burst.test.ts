@@ -6,48 +6,27 @@
  * on both USSD gateways. Exactly one transition happens per distinct hop,
  * counted in the stores, and every copy of a hop gets the same answer.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDialogStore } from '../../src/dialogs/dialog-store.js';
 import { maskPhone } from '../../src/logger.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
-import { freePort } from '../support/private-redis.js';
+import { startServerChild, type ServerChild } from '../support/server-child.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COPIES = 10;
 const PIN = '4826';
 
 let svc: TestService;
-let second: ChildProcess;
-let secondUrl: string;
+let second: ServerChild;
 
 beforeAll(async () => {
   svc = await startTestService({ env: { LOG_LEVEL: 'warn' } });
-  const port = await freePort();
-  secondUrl = `http://127.0.0.1:${port}`;
-  second = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...svc.env, PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false' },
-    stdio: 'ignore',
-  });
-  for (const until = Date.now() + 30_000; ;) {
-    if (
-      await fetch(`${secondUrl}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (second.exitCode !== null || Date.now() > until) throw new Error('second process did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  second = await startServerChild({ ...svc.env, LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false' });
 }, 60_000);
 
 afterAll(async () => {
-  second?.kill('SIGTERM');
+  second?.child.kill('SIGTERM');
   await svc?.stop();
 });
 
@@ -256,7 +235,7 @@ describe('a burst of duplicate hops across two processes', () => {
 
     // 10 copies of each hop, shuffled, each to a process picked at random, all in flight at once.
     const copies = prepared.flatMap((p, d) =>
-      Array.from({ length: COPIES }, () => ({ d, base: Math.random() < 0.5 ? svc.url : secondUrl })),
+      Array.from({ length: COPIES }, () => ({ d, base: Math.random() < 0.5 ? svc.url : second.url })),
     );
     for (let i = copies.length - 1; i > 0; i -= 1) {
       const j = Math.floor(Math.random() * (i + 1));
@@ -265,7 +244,7 @@ describe('a burst of duplicate hops across two processes', () => {
     const answers = await Promise.all(
       copies.map(async ({ d, base }) => ({ d, ...(await send(base, prepared[d]!.hop)) })),
     );
-    expect(copies.filter((c) => c.base === secondUrl).length).toBeGreaterThan(0);
+    expect(copies.filter((c) => c.base === second.url).length).toBeGreaterThan(0);
 
     const report = prepared.map((p, d) => {
       const mine = answers.filter((a) => a.d === d);

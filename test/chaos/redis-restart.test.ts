@@ -4,28 +4,25 @@
  * (random port, no persistence) that the test kill -9s and restarts on the
  * same port. The shared Redis on 6379 is never touched.
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserQueries } from '../../src/queries/users.queries.js';
+import { createChaosClient } from '../support/chaos-client.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/private-redis.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { seedUser } from '../support/users.js';
 
 const DEADLINE_MS = 3000;
-// A hop must arrive within the telco deadline; the slack absorbs a loaded CI machine.
-const SLACK_MS = 3000;
-const MAX_SCREEN = 182;
 
 let redis: PrivateRedis;
 let svc: TestService;
 let phone: string;
-const sessionId = `ATUid_${randomUUID()}`;
+let sessionId: string;
 let otp = '';
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
   svc = await startTestService({ env: { REDIS_URL: redis.url, USSD_HOP_DEADLINE_MS: String(DEADLINE_MS) } });
-  phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await createUserQueries(svc.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
+  ({ phone } = await seedUser(svc.app.db));
 });
 
 afterAll(async () => {
@@ -34,88 +31,15 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-interface Answer {
-  status: number;
-  text: string;
-  ms: number;
-}
-
-/** POSTs and reads the answer; an answer that does not come within `limitMs` is status 0 (no answer). */
-async function timedPost(path: string, contentType: string, body: string, limitMs: number): Promise<Answer> {
-  const started = Date.now();
-  try {
-    const res = await fetch(`${svc.url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': contentType },
-      body,
-      signal: AbortSignal.timeout(limitMs),
-    });
-    return { status: res.status, text: await res.text(), ms: Date.now() - started };
-  } catch (err) {
-    return { status: 0, text: `no answer within ${limitMs} ms (${(err as Error).name})`, ms: Date.now() - started };
-  }
-}
-
-/** One AT hop, bounded: a hop must answer within the telco deadline (plus slack). */
-const atHop = (session: string, who: string, text: string) =>
-  timedPost(
-    '/gateways/africastalking/ussd',
-    'application/x-www-form-urlencoded',
-    String(
-      new URLSearchParams({ sessionId: session, serviceCode: '*384*1#', phoneNumber: who, networkCode: '60801', text }),
-    ),
-    DEADLINE_MS + SLACK_MS,
-  );
-
-const hubtelHop = (session: string, who: string, type: string, message: string, sequence: number) =>
-  timedPost(
-    '/gateways/hubtel/ussd',
-    'application/json',
-    JSON.stringify({
-      Type: type,
-      Message: message,
-      ServiceCode: '713',
-      Operator: 'mtn',
-      Mobile: who.slice(1),
-      SessionId: session,
-      Sequence: sequence,
-    }),
-    DEADLINE_MS + SLACK_MS,
-  );
-
-/** A polite END: what a telco shows the user, in time. `label` names the hop in a failure. */
-function politeEndProblem(label: string, r: Answer, hubtel: boolean): string | null {
-  if (r.status !== 200) return `${label}: status ${r.status} after ${r.ms} ms: ${r.text.slice(0, 80)}`;
-  if (r.ms > DEADLINE_MS + SLACK_MS) return `${label}: answered after ${r.ms} ms`;
-  if (hubtel) {
-    const body = JSON.parse(r.text) as { Type?: unknown; Message?: unknown };
-    const ok =
-      body.Type === 'Release' &&
-      typeof body.Message === 'string' &&
-      body.Message.length > 0 &&
-      body.Message.length <= MAX_SCREEN;
-    return ok ? null : `${label}: not a Hubtel Release: ${r.text.slice(0, 80)}`;
-  }
-  return /^END \S/.test(r.text) && r.text.length - 4 <= MAX_SCREEN
-    ? null
-    : `${label}: not an END screen: ${r.text.slice(0, 80)}`;
-}
-
-async function waitForHealth(status: number, withinMs: number) {
-  let last: { status: number; body: any } | undefined;
-  for (const until = Date.now() + withinMs; Date.now() < until;) {
-    last = await svc.get('/health');
-    if (last.status === status) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return last!;
-}
+// The slack absorbs a loaded CI machine.
+const { atHop, hubtelHop, json, hopProblem, dialToCode, waitForHealth } = createChaosClient(() => svc, {
+  deadlineMs: DEADLINE_MS,
+  slackMs: 3000,
+});
 
 describe('Redis restarted mid-dialog', () => {
   it('reaches "code sent" in a dialog while Redis is up', async () => {
-    expect((await atHop(sessionId, phone, '')).text).toMatch(/^CON Molam ID/);
-    expect((await atHop(sessionId, phone, '1')).text).toMatch(/^CON .*code/i);
-    otp = await svc.lastOtpFor(phone);
+    ({ sessionId, otp } = await dialToCode(phone));
   });
 
   it('answers every hop with a polite END (200, within the deadline) while Redis is dead, never a 5xx', async () => {
@@ -140,7 +64,8 @@ describe('Redis restarted mid-dialog', () => {
     for (let i = 0; Date.now() - killedAt < OUTAGE_MS; i += 1) {
       const [label, answer, hubtel] = kinds[i % kinds.length]!(i);
       const at = Date.now() - killedAt;
-      sent.push(answer.then((r) => politeEndProblem(`${label} sent ${at} ms into the outage`, r, hubtel)));
+      // A polite END: what a telco shows the user, in time.
+      sent.push(answer.then((r) => hopProblem(`${label} sent ${at} ms into the outage`, r, { hubtel, mustEnd: true })));
       await new Promise((r) => setTimeout(r, 400));
     }
     const problems = (await Promise.all(sent)).filter((p) => p !== null);
@@ -156,12 +81,7 @@ describe('Redis restarted mid-dialog', () => {
   });
 
   it('answers the HTTP API within 10 s and without a 500 while Redis is dead (the limiter falls back to memory, or a 503)', async () => {
-    const r = await timedPost(
-      '/v1/reset/start',
-      'application/json',
-      JSON.stringify({ kind: 'password', identifier: phone }),
-      10_000,
-    );
+    const r = await json('/v1/reset/start', { kind: 'password', identifier: phone }, 10_000);
     expect(r.status, r.text).not.toBe(0);
     if (r.status === 503) expect(JSON.parse(r.text).error.code).toBe('service_unavailable');
     else expect(r.status, r.text).toBe(202);

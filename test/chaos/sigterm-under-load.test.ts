@@ -4,17 +4,15 @@
  * fresh Postgres database and its own Redis prefix; the test drives it over
  * keep-alive HTTP connections, the way a telco gateway or an API client does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt, randomUUID } from 'node:crypto';
 import http from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../src/db/database.js';
-import { createUserQueries } from '../../src/queries/users.queries.js';
-import { freePort } from '../support/private-redis.js';
+import { startServerChild } from '../support/server-child.js';
 import { createTestDatabase, REDIS_URL, uniqueRedisPrefix, type TestDatabase } from '../support/services.js';
+import { cleanUpSpawnedServices } from '../support/spawned-service.js';
+import { seedUser } from '../support/users.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Kubernetes' default terminationGracePeriodSeconds: after it the pod is SIGKILLed. */
 const KUBERNETES_GRACE_MS = 30_000;
 const WORKERS = 16;
@@ -22,68 +20,33 @@ const WORKERS = 16;
 let database: TestDatabase;
 const redisPrefix = uniqueRedisPrefix('sigterm');
 const phones: string[] = [];
-const children: ChildProcess[] = [];
-
-interface ServerChild {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-}
 
 /** Starts src/server.ts as a child process on the suite's database and Redis prefix; resolves once /health is 200. */
-async function startServerChild(): Promise<ServerChild> {
-  const port = await freePort();
-  let stderr = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_KEY_PREFIX: redisPrefix,
-      BCRYPT_COST: '10',
-      // Each API client gets its own X-Forwarded-For, so the per-IP limits do not turn the load into 429s.
-      TRUST_PROXY: 'true',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
+const startServer = () =>
+  startServerChild({
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: redisPrefix,
+    BCRYPT_COST: '10',
+    // Each API client gets its own X-Forwarded-For, so the per-IP limits do not turn the load into 429s.
+    TRUST_PROXY: 'true',
   });
-  children.push(child);
-  child.stderr!.on('data', (d) => {
-    stderr += String(d);
-  });
-  for (const until = Date.now() + 30_000; ;) {
-    const up = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (child.exitCode !== null || Date.now() > until) throw new Error(`server did not start: ${stderr.slice(-500)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, port, stderr: () => stderr };
-}
 
 beforeAll(async () => {
   database = await createTestDatabase('sigterm');
   const db = createPostgresDatabase(database.url);
   // The schema comes from the first server start; users are added right after.
-  const first = await startServerChild();
-  const users = createUserQueries(db);
-  for (let i = 0; i < WORKERS * 4; i += 1) {
-    const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-    await users.upsertUser({ phone, language: i % 2 ? 'en' : 'fr', country: 'SN' });
-    phones.push(phone);
-  }
+  const first = await startServer();
+  for (let i = 0; i < WORKERS * 4; i += 1) phones.push((await seedUser(db, { language: i % 2 ? 'en' : 'fr' })).phone);
   await db.close();
   first.child.kill('SIGKILL');
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await cleanUpSpawnedServices(); // SIGKILLs every server child still running
   await database?.drop();
 });
 
@@ -142,37 +105,22 @@ function send(
 /** One request of the mix: USSD dials and menu choices (a reset request each), and API starts. */
 function oneRequest(to: Target, worker: number, n: number): Promise<Outcome> {
   const phone = phones[(worker * 4 + (n % 4)) % phones.length]!;
+  /** An AT hop of session `s-<worker>-<session>`. */
+  const ussd = (session: number, text: string, what: string) =>
+    send(
+      to,
+      '/gateways/africastalking/ussd',
+      'application/x-www-form-urlencoded',
+      String(
+        new URLSearchParams({ sessionId: `s-${worker}-${session}`, phoneNumber: phone, serviceCode: '*384*1#', text }),
+      ),
+      what,
+    );
   switch (n % 3) {
     case 0:
-      return send(
-        to,
-        '/gateways/africastalking/ussd',
-        'application/x-www-form-urlencoded',
-        String(
-          new URLSearchParams({
-            sessionId: `s-${worker}-${n >> 1}`,
-            phoneNumber: phone,
-            serviceCode: '*384*1#',
-            text: '',
-          }),
-        ),
-        'ussd dial',
-      );
+      return ussd(n >> 1, '', 'ussd dial');
     case 1:
-      return send(
-        to,
-        '/gateways/africastalking/ussd',
-        'application/x-www-form-urlencoded',
-        String(
-          new URLSearchParams({
-            sessionId: `s-${worker}-${(n - 1) >> 1}`,
-            phoneNumber: phone,
-            serviceCode: '*384*1#',
-            text: '1',
-          }),
-        ),
-        'ussd menu choice',
-      );
+      return ussd((n - 1) >> 1, '1', 'ussd menu choice');
     default:
       return send(
         to,
@@ -200,7 +148,7 @@ interface LoadRun {
  * `waitExitMs` for the exit (the idle keep-alive connections stay open meanwhile).
  */
 async function sigtermUnderLoad(keepSendingMs: number, waitExitMs: number): Promise<LoadRun> {
-  const { child, port } = await startServerChild();
+  const { child, port } = await startServer();
   const to: Target = { port, agent: new http.Agent({ keepAlive: true, maxSockets: WORKERS }) };
   const outcomes: Outcome[] = [];
   let stop = false;

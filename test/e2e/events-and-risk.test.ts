@@ -4,12 +4,12 @@
  * and RabbitMQ) publishes a completed reset to the exchange and posts signed
  * risk signals to a local SIRA stand-in.
  */
-import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserQueries } from '../../src/queries/users.queries.js';
 import { AMQP_URL, bindTestQueue, waitFor } from '../events/outbox-fixtures.js';
 import { startSiraReceiver, type SiraReceiver } from '../risk/sira-receiver.js';
+import { completePinResetOverHttp } from '../support/http-reset.js';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { seedUser } from '../support/users.js';
 
 const SIRA_SECRET = 's'.repeat(40);
 let sira: SiraReceiver;
@@ -32,22 +32,11 @@ afterAll(async () => {
   await sira?.close();
 });
 
-const newPhone = () => `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-
 describe('events and risk signals from the running service', () => {
   it('publishes id.ussd.pin.reset.completed to molam.id.events once a PIN reset completes', async () => {
     const queue = await bindTestQueue('id.ussd.pin.reset.completed');
     try {
-      const phone = newPhone();
-      const user = await createUserQueries(svc.app.db).upsertUser({ phone, language: 'fr', country: 'SN' });
-      const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: phone });
-      const verify = await svc.post('/v1/reset/verify', {
-        requestId: start.body.requestId,
-        otp: await svc.lastOtpFor(phone),
-      });
-      expect(
-        (await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPin: '4826' })).status,
-      ).toBe(204);
+      const { user } = await completePinResetOverHttp(svc);
       let events: Array<{ routingKey: string; body: Record<string, unknown> }> = [];
       await waitFor(async () => (events = await queue.drain()).length > 0, 30_000); // another suite may be restarting the broker: the relay retries
       expect(events).toHaveLength(1);
@@ -57,15 +46,14 @@ describe('events and risk signals from the running service', () => {
         subject: user.id,
         data: { kind: 'ussd_pin', channel: 'sms', country: 'SN' },
       });
-      expect(JSON.stringify(events[0]!.body)).not.toContain(phone.slice(4));
+      expect(JSON.stringify(events[0]!.body)).not.toContain(user.phone.slice(4));
     } finally {
       await queue.delete();
     }
   });
 
   it('posts a signed suspicious_reset_pattern signal when the owner answers NOT ME', async () => {
-    const phone = newPhone();
-    await createUserQueries(svc.app.db).upsertUser({ phone, language: 'en', country: 'SN' });
+    const { phone } = await seedUser(svc.app.db);
     await svc.post('/v1/reset/start', { kind: 'password', identifier: phone });
     await svc.app.settle(); // the request row is written after the answer
     const r = await fetch(`${svc.url}/gateways/africastalking/sms/inbound`, {

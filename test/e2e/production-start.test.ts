@@ -5,7 +5,7 @@
  * and has no /dev routes; METRICS_PORT moves /metrics to a listener of its own.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { REDIS_URL } from '../support/services.js';
+import { SHARED_BACKENDS, spawnWithSecrets, startPasswordReset } from '../support/production-service.js';
 import {
   cleanUpSpawnedServices,
   freePort,
@@ -17,18 +17,11 @@ import {
 
 afterAll(cleanUpSpawnedServices);
 
-const runServer = (env: Record<string, string>) => spawnService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env });
-const SECRETS = {
-  PEPPER: 'x'.repeat(48),
-  JWT_RESET_SECRET: 'y'.repeat(48),
-  AT_WEBHOOK_TOKEN: 'a'.repeat(32),
-  AT_USERNAME: 'molam',
-  AT_API_KEY: 'at-key',
-};
+const PRODUCTION = { NODE_ENV: 'production', LOG_LEVEL: 'warn' };
 
 describe('production start', () => {
   it('refuses to start without PEPPER and the other secrets, naming each one', async () => {
-    const run = runServer({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', REDIS_URL });
+    const run = spawnService({ ...PRODUCTION, ...SHARED_BACKENDS });
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain('PEPPER is required in production');
     expect(run.stderr()).toContain('JWT_RESET_SECRET is required in production');
@@ -36,7 +29,7 @@ describe('production start', () => {
 
   it('serves /health and /metrics on real Postgres and Redis, hides /dev, and exits 0 on SIGTERM', async () => {
     const { url, env } = await freshBackends('prod');
-    const run = runServer({ ...env, ...SECRETS });
+    const run = spawnWithSecrets({ ...PRODUCTION, ...env });
     expect(
       await untilSigterm(run, async () => {
         const health = await waitForHealth(url, run);
@@ -49,12 +42,7 @@ describe('production start', () => {
         expect((await fetch(`${url}/metrics`)).status).toBe(200);
         expect((await fetch(`${url}/dev/messages`)).status).toBe(404);
         expect((await fetch(`${url}/simulator`)).status).toBe(404);
-        const start = await fetch(`${url}/v1/reset/start`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
-        });
-        expect(start.status).toBe(202);
+        expect((await startPasswordReset(url)).status).toBe(202);
       }),
     ).toBe(0);
   });
@@ -62,7 +50,7 @@ describe('production start', () => {
   it('with METRICS_PORT serves /metrics on that port only, and SIGTERM closes both listeners (item 13)', async () => {
     const { url, env } = await freshBackends('prod');
     const metricsPort = await freePort();
-    const run = runServer({ ...env, METRICS_PORT: String(metricsPort), ...SECRETS });
+    const run = spawnWithSecrets({ ...PRODUCTION, ...env, METRICS_PORT: String(metricsPort) });
     const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
     expect(
       await untilSigterm(run, async () => {

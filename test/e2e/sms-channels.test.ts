@@ -4,19 +4,14 @@
  * to local servers speaking their wire formats (test/support/fake-providers.ts);
  * delivery reports and replies come back through the signed/tokened webhooks.
  */
-import { randomInt, randomUUID } from 'node:crypto';
-import twilio from 'twilio';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUserQueries } from '../../src/queries/users.queries.js';
-import {
-  PUBLIC_BASE_URL,
-  startProductionSmsService,
-  TWILIO_NUMBER,
-  type ProductionSmsService,
-} from '../support/production-sms.js';
+import { startProductionSmsService, TWILIO_NUMBER, type ProductionSmsService } from '../support/production-sms.js';
+import { createSmsWebhooks } from '../support/sms-webhooks.js';
 import type { TestService } from '../support/test-service.js';
 
 const TW = { accountSid: `AC${'1'.repeat(32)}`, authToken: 'twilio-auth-token-test' };
+const AT_TOKEN = 'hook-token-at-least-32-characters';
 let sms: ProductionSmsService;
 let at: ProductionSmsService['at'];
 let tw: ProductionSmsService['tw'];
@@ -25,7 +20,7 @@ let svc: TestService;
 beforeAll(async () => {
   sms = await startProductionSmsService({
     twilio: TW,
-    atWebhookToken: 'hook-token-at-least-32-characters',
+    atWebhookToken: AT_TOKEN,
     smsRoutes: '+221:africastalking,twilio;*:twilio',
   });
   ({ at, tw, svc } = sms);
@@ -34,38 +29,18 @@ afterAll(async () => {
   await sms?.stop();
 });
 
-async function newUser(language = 'en') {
-  const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-  await createUserQueries(svc.app.db).upsertUser({ phone, language, country: 'SN' });
-  return phone;
-}
+const { newUser, form, twilioPost, atInbound, twilioInbound, atHop, dialToCode } = createSmsWebhooks(() => sms, {
+  atToken: AT_TOKEN,
+  twilio: TW,
+});
 
-const form = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${svc.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams(params),
-  });
-
-/** Posts as Twilio does: form body signed over the public URL with the auth token. */
-function twilioPost(path: string, params: Record<string, string>, token = TW.authToken) {
-  const signature = twilio.getExpectedTwilioSignature(token, `${PUBLIC_BASE_URL}${path}`, params);
-  return form(path, params, { 'X-Twilio-Signature': signature });
-}
-
+/** Dials and asks for a code; adds the provider message id of the OTP SMS (for delivery reports). */
 async function dialAndAskCode(phone: string) {
-  const sessionId = randomUUID();
-  await svc.atHop({ sessionId, phone, text: '', token: 'hook-token-at-least-32-characters' });
-  const ask = await svc.atHop({ sessionId, phone, text: '1', token: 'hook-token-at-least-32-characters' });
-  expect(ask.text).toMatch(/^CON [^]*code/i);
-  await svc.app.settle();
-  const sms = [...at.requests].reverse().find((r) => r.form.to === phone);
-  const code = sms?.form.message?.match(/#(\d{6})/)?.[1];
-  expect(code).toMatch(/^\d{6}$/);
+  const asked = await dialToCode(phone);
   const { rows } = await svc.app.db.query<{ provider_message_id: string }>(
     `SELECT provider_message_id FROM molam_outbound_messages WHERE provider = 'africastalking' AND purpose = 'otp' ORDER BY id DESC LIMIT 1`,
   );
-  return { sessionId, code: code!, body: sms!.form.message!, messageId: rows[0]!.provider_message_id };
+  return { ...asked, messageId: rows[0]!.provider_message_id };
 }
 
 describe("SMS through Africa's Talking and Twilio", () => {
@@ -73,7 +48,7 @@ describe("SMS through Africa's Talking and Twilio", () => {
     const phone = await newUser();
     const { body, messageId } = await dialAndAskCode(phone);
     expect(body).toMatch(/\n\n@molam\.id #\d{6}$/);
-    const report = await form('/gateways/africastalking/sms/delivery?token=hook-token-at-least-32-characters', {
+    const report = await form(`/gateways/africastalking/sms/delivery?token=${AT_TOKEN}`, {
       id: messageId,
       status: 'Failed',
       phoneNumber: phone,
@@ -85,7 +60,7 @@ describe("SMS through Africa's Talking and Twilio", () => {
     const viaTwilio = tw.requests.filter((r) => r.form.To === phone);
     expect(viaTwilio.map((r) => r.form.Body)).toEqual([body]);
     // A repeated report does not send it a third time.
-    await form('/gateways/africastalking/sms/delivery?token=hook-token-at-least-32-characters', {
+    await form(`/gateways/africastalking/sms/delivery?token=${AT_TOKEN}`, {
       id: messageId,
       status: 'Failed',
       phoneNumber: phone,
@@ -96,25 +71,13 @@ describe("SMS through Africa's Talking and Twilio", () => {
   it('moves the dialog on when the user replies to the SMS with the code: the next dial resumes at the new PIN', async () => {
     const phone = await newUser();
     const { code } = await dialAndAskCode(phone);
-    const reply = await twilioPost('/gateways/twilio/sms/inbound', {
-      MessageSid: `SM${randomUUID().replace(/-/g, '')}`,
-      AccountSid: TW.accountSid,
-      From: phone,
-      To: TWILIO_NUMBER,
-      Body: ` ${code} `,
-    });
-    expect(reply.status).toBe(200);
-    expect(reply.headers.get('content-type')).toMatch(/^text\/xml/);
-    expect(await reply.text()).toMatch(
+    // twilioInbound checks the 200 and the TwiML content type.
+    expect(await twilioInbound(phone, ` ${code} `)).toMatch(
       /<Response><Message>Molam ID: code confirmed\. Dial \*384\*1# to choose your new PIN\./,
     );
     const sessionId = randomUUID();
-    expect((await svc.atHop({ sessionId, phone, text: '', token: 'hook-token-at-least-32-characters' })).text).toMatch(
-      /^CON [^]*1\. Continue/,
-    );
-    expect((await svc.atHop({ sessionId, phone, text: '1', token: 'hook-token-at-least-32-characters' })).text).toMatch(
-      /^CON Choose a new PIN/,
-    );
+    expect((await atHop(sessionId, phone, '')).text).toMatch(/^CON [^]*1\. Continue/);
+    expect((await atHop(sessionId, phone, '1')).text).toMatch(/^CON Choose a new PIN/);
   });
 
   it('refuses a Twilio webhook with a wrong or missing signature with 403', async () => {
@@ -136,15 +99,7 @@ describe("SMS through Africa's Talking and Twilio", () => {
   it('cancels the live reset on NOT ME, audits it and answers politely by SMS', async () => {
     const phone = await newUser('fr');
     await dialAndAskCode(phone);
-    const r = await form('/gateways/africastalking/sms/inbound?token=hook-token-at-least-32-characters', {
-      from: phone,
-      to: '20880',
-      text: 'Not me',
-      date: '2026-11-25 10:00:00',
-      id: randomUUID(),
-      linkId: '',
-      networkCode: '60801',
-    });
+    const r = await atInbound(phone, 'Not me');
     expect(r.status).toBe(200);
     await svc.app.settle();
     const { rows } = await svc.app.db.query<{ status: string }>(
@@ -162,7 +117,7 @@ describe("SMS through Africa's Talking and Twilio", () => {
   it('stores delivered reports with their latency', async () => {
     const phone = await newUser();
     const { messageId } = await dialAndAskCode(phone);
-    await form('/gateways/africastalking/sms/delivery?token=hook-token-at-least-32-characters', {
+    await form(`/gateways/africastalking/sms/delivery?token=${AT_TOKEN}`, {
       id: messageId,
       status: 'Success',
       phoneNumber: phone,
@@ -182,8 +137,8 @@ describe("SMS through Africa's Talking and Twilio", () => {
     at.respondWith({ httpStatus: 500 });
     try {
       const sessionId = randomUUID();
-      await svc.atHop({ sessionId, phone, text: '', token: 'hook-token-at-least-32-characters' });
-      await svc.atHop({ sessionId, phone, text: '1', token: 'hook-token-at-least-32-characters' });
+      await atHop(sessionId, phone, '');
+      await atHop(sessionId, phone, '1');
       await svc.app.settle();
       expect(tw.requests.filter((r) => r.form.To === phone).at(-1)!.form.Body).toMatch(/#\d{6}$/);
     } finally {

@@ -93,8 +93,11 @@ export async function kafkaBroker(command: 'stop' | 'start'): Promise<void> {
   await run('bash', ['scripts/kafka-broker.sh', command], { timeout: 120_000 });
 }
 
-/** A password-reset completion event as the outbox holds it (also sent by the bench's broker-latency scenario). */
-export function passwordResetEvent(): OutboxEvent {
+/**
+ * A password-reset completion event as the outbox holds it (also sent by the bench's broker-latency scenario);
+ * `time` fixes its timestamp where a test compares it (default: now).
+ */
+export function passwordResetEvent(time = new Date().toISOString()): OutboxEvent {
   const id = randomUUID();
   const userId = randomUUID();
   return {
@@ -106,7 +109,7 @@ export function passwordResetEvent(): OutboxEvent {
       id,
       type: 'id.password.reset.completed',
       source: 'molam-id-password-reset',
-      time: new Date().toISOString(),
+      time,
       subject: userId,
       data: { kind: 'password', channel: 'http', country: 'SN', requestId: randomUUID() },
     },

@@ -3,9 +3,7 @@
  * mapping, and how failures surface. The real produce, topic creation, keys,
  * headers and a broker outage are in kafka-broker.test.ts.
  */
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { OutboxEvent } from '../../src/events/event-publisher.js';
 import { createFanoutPublisher } from '../../src/events/event-publisher.js';
 import {
   createKafkaPublisher,
@@ -15,24 +13,9 @@ import {
   type KafkaProducerConfig,
   type KafkaTopicSettings,
 } from '../../src/events/kafka-publisher.js';
+import { passwordResetEvent } from './kafka-fixtures.js';
 
-function event(userId = randomUUID()): OutboxEvent {
-  const id = randomUUID();
-  return {
-    id,
-    type: 'id.password.reset.completed',
-    aggregateId: userId,
-    envelope: {
-      specversion: '1.0',
-      id,
-      type: 'id.password.reset.completed',
-      source: 'molam-id-password-reset',
-      time: '2026-01-02T03:04:05.000Z',
-      subject: userId,
-      data: { kind: 'password', channel: 'sms', country: 'SN', requestId: randomUUID() },
-    },
-  };
-}
+const event = () => passwordResetEvent('2026-01-02T03:04:05.000Z');
 
 describe('kafka publisher (no broker)', () => {
   it('configures an idempotent producer from KAFKA_BROKERS and KAFKA_CLIENT_ID', () => {

@@ -15,6 +15,7 @@ import { createOutboxRelay, type OutboxRelay } from '../../src/events/outbox-rel
 import { readOutboxBacklog } from '../../src/events/outbox-store.js';
 import { createRabbitMqPublisher } from '../../src/events/rabbitmq-publisher.js';
 import { createUserQueries } from '../../src/queries/users.queries.js';
+import { completePinResetOverHttp } from '../support/http-reset.js';
 import { startTestService } from '../support/test-service.js';
 import {
   AMQP_URL,
@@ -58,16 +59,7 @@ describe('outbox relay to RabbitMQ', () => {
     const queue = await bindTestQueue('id.ussd.pin.#');
     const rabbit = createRabbitMqPublisher({ url: AMQP_URL });
     try {
-      const phone = `+22177${String(randomInt(0, 10_000_000)).padStart(7, '0')}`;
-      const user = await createUserQueries(svc.app.db).upsertUser({ phone, language: 'fr', country: 'SN' });
-      const start = await svc.post('/v1/reset/start', { kind: 'ussd_pin', identifier: phone });
-      const verify = await svc.post('/v1/reset/verify', {
-        requestId: start.body.requestId,
-        otp: await svc.lastOtpFor(phone),
-      });
-      expect(
-        (await svc.post('/v1/reset/complete', { resetToken: verify.body.resetToken, newPin: '4826' })).status,
-      ).toBe(204);
+      const { user, requestId } = await completePinResetOverHttp(svc);
 
       await rabbit.ready();
       await createOutboxRelay({ db: svc.app.db, publisher: rabbit }).runOnce();
@@ -83,9 +75,9 @@ describe('outbox relay to RabbitMQ', () => {
       expect(message!.body).toMatchObject({
         type: 'id.ussd.pin.reset.completed',
         subject: user.id,
-        data: { kind: 'ussd_pin', channel: 'sms', country: 'SN', requestId: start.body.requestId },
+        data: { kind: 'ussd_pin', channel: 'sms', country: 'SN', requestId },
       });
-      expect(JSON.stringify(message!.body)).not.toContain(phone.slice(4));
+      expect(JSON.stringify(message!.body)).not.toContain(user.phone.slice(4));
     } finally {
       await rabbit.close();
       await queue.delete();

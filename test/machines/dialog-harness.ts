@@ -9,8 +9,17 @@ import { describeScreen } from '../../machines/screen.js';
 import type { DialogInput, DialogMachineEvent } from '../../machines/types.js';
 
 export type DialogSnapshot = SnapshotFrom<typeof ussdDialogMachine>;
-export type EffectName =
-  'startReset' | 'checkKnowledge' | 'verifyCode' | 'resendCode' | 'checkNewSecret' | 'completeReset' | 'cancelReset';
+/** Every effect the dialog machine invokes (the actors the runtime provides). */
+export const EFFECTS = [
+  'startReset',
+  'checkKnowledge',
+  'verifyCode',
+  'resendCode',
+  'checkNewSecret',
+  'completeReset',
+  'cancelReset',
+] as const;
+export type EffectName = (typeof EFFECTS)[number];
 /** Dialog events plus the done/error events of the effects, as the graph sees them. */
 export type ModelEvent =
   | DialogMachineEvent
@@ -161,15 +170,6 @@ export function leanEventCases(state: DialogSnapshot): ModelEvent[] {
 }
 
 type Pending = { resolve: (output: unknown) => void; reject: (error: unknown) => void };
-const EFFECTS: EffectName[] = [
-  'startReset',
-  'checkKnowledge',
-  'verifyCode',
-  'resendCode',
-  'checkNewSecret',
-  'completeReset',
-  'cancelReset',
-];
 
 /** Fake effects that wait until the test settles them: the model's done events drive them. */
 export function createDeferredEffects() {

@@ -10,6 +10,7 @@ import { describeScreen } from '../../machines/screen.js';
 import type { DialogInput, ScreenId } from '../../machines/types.js';
 import { ussdDialogMachine } from '../../machines/ussd-dialog.machine.js';
 import {
+  EFFECTS,
   VERIFIED,
   createDeferredEffects,
   createDialogModel,
@@ -17,7 +18,6 @@ import {
   leafOf,
   leanEventCases,
   type DialogSnapshot,
-  type EffectName,
   type ModelEvent,
 } from './dialog-harness.js';
 
@@ -94,15 +94,7 @@ async function replay(
     };
   const events: Record<string, ReturnType<typeof run>> = {};
   for (const type of ['DIAL', 'INPUT', 'SMS_CODE', 'NOT_ME']) events[type] = run((event) => actor.send(event as never));
-  for (const name of [
-    'startReset',
-    'checkKnowledge',
-    'verifyCode',
-    'resendCode',
-    'checkNewSecret',
-    'completeReset',
-    'cancelReset',
-  ] as EffectName[]) {
+  for (const name of EFFECTS) {
     events[`xstate.done.actor.${name}`] = run((event) => effects.settle(name, (event as { output: unknown }).output));
     events[`xstate.error.actor.${name}`] = run(() => effects.fail(name));
   }

@@ -5,83 +5,32 @@
  * as TwiML; Twilio webhooks are signed the way Twilio signs them.
  */
 import { randomUUID } from 'node:crypto';
-import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PUBLIC_BASE_URL,
-  startProductionSmsService,
-  TWILIO_NUMBER,
-  type ProductionSmsService,
-} from '../support/production-sms.js';
+import { startProductionSmsService, type ProductionSmsService } from '../support/production-sms.js';
+import { createSmsWebhooks } from '../support/sms-webhooks.js';
 import type { TestService } from '../support/test-service.js';
-import { seedUser, senegaleseNumber } from '../support/users.js';
+import { senegaleseNumber } from '../support/users.js';
 
 const TW = { accountSid: `AC${'2'.repeat(32)}`, authToken: 'twilio-auth-token-inbound-sms-test' };
 const AT_TOKEN = 'inbound-sms-webhook-token-0123456789abcdef';
 let sms: ProductionSmsService;
-let at: ProductionSmsService['at'];
 let tw: ProductionSmsService['tw'];
 let svc: TestService;
 
 beforeAll(async () => {
   sms = await startProductionSmsService({ twilio: TW, atWebhookToken: AT_TOKEN, smsRoutes: '*:africastalking,twilio' });
-  ({ at, tw, svc } = sms);
+  ({ tw, svc } = sms);
 });
 afterAll(async () => {
   await sms?.stop();
 });
 
-async function newUser(language: 'en' | 'fr') {
-  const { phone } = await seedUser(svc.app.db, { language });
-  return phone;
-}
-
-const form = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
-  fetch(`${svc.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams(params),
-  });
-
-/** An Africa's Talking inbound SMS callback; `id` is AT's message id. */
-const atInbound = (from: string, text: string, id: string = randomUUID()) =>
-  form(`/gateways/africastalking/sms/inbound?token=${AT_TOKEN}`, {
-    from,
-    to: '20880',
-    text,
-    date: '2026-11-25 10:00:00',
-    id,
-    linkId: '',
-    networkCode: '60801',
-  });
-
-/** A Twilio inbound SMS webhook, signed over the public URL; resolves to the TwiML text. */
-async function twilioInbound(from: string, body: string, sid = `SM${randomUUID().replace(/-/g, '')}`) {
-  const params = { MessageSid: sid, AccountSid: TW.accountSid, From: from, To: TWILIO_NUMBER, Body: body };
-  const path = '/gateways/twilio/sms/inbound';
-  const res = await form(path, params, {
-    'X-Twilio-Signature': twilio.getExpectedTwilioSignature(TW.authToken, `${PUBLIC_BASE_URL}${path}`, params),
-  });
-  expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/xml/)]);
-  return res.text();
-}
+const { newUser, atInbound, twilioInbound, atSmsTo, dialToCode } = createSmsWebhooks(() => sms, {
+  atToken: AT_TOKEN,
+  twilio: TW,
+});
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-/** Every SMS the fake AT was asked to send to `phone`, after deferred sends finished. */
-async function atSmsTo(phone: string) {
-  await svc.app.settle();
-  return at.requests.filter((r) => r.form.to === phone).map((r) => r.form.message ?? '');
-}
-
-/** Dials, asks for a PIN code and reads it from the SMS the fake AT received. */
-async function liveResetWithCode(phone: string) {
-  const sessionId = randomUUID();
-  await svc.atHop({ sessionId, phone, text: '', token: AT_TOKEN });
-  expect((await svc.atHop({ sessionId, phone, text: '1', token: AT_TOKEN })).text).toMatch(/^CON [^]*code/i);
-  const code = (await atSmsTo(phone)).at(-1)?.match(/#(\d{6})/)?.[1];
-  expect(code).toMatch(/^\d{6}$/);
-  return code!;
-}
 
 const requestOf = async (phone: string) =>
   (
@@ -105,7 +54,7 @@ const notMeAuditOf = async (phone: string) =>
 describe('item 14: inbound SMS are de-duplicated on the provider message id', () => {
   it("10 identical Africa's Talking STOP webhooks cancel once, audit once and send one reply", async () => {
     const phone = await newUser('fr');
-    await liveResetWithCode(phone);
+    await dialToCode(phone);
     const sent = (await atSmsTo(phone)).length;
     const id = `ATSMSid_${randomUUID().replace(/-/g, '')}`;
     const answers = await Promise.all(Array.from({ length: 10 }, () => atInbound(phone, 'STOP', id)));
@@ -118,7 +67,7 @@ describe('item 14: inbound SMS are de-duplicated on the provider message id', ()
 
   it('10 identical Twilio webhooks with a wrong code spend one try and get one reply', async () => {
     const phone = await newUser('en');
-    const code = await liveResetWithCode(phone);
+    const { code } = await dialToCode(phone);
     const wrong = code === '000000' ? '111111' : '000000';
     const sid = `SM${randomUUID().replace(/-/g, '')}`;
     const answers = await Promise.all(Array.from({ length: 10 }, () => twilioInbound(phone, wrong, sid)));

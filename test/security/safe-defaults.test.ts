@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { REDIS_URL } from '../support/services.js';
+import { SHARED_BACKENDS, spawnWithSecrets, startPasswordReset } from '../support/production-service.js';
 import {
   cleanUpSpawnedServices,
   freePort,
@@ -20,14 +20,6 @@ import {
 } from '../support/spawned-service.js';
 
 afterAll(cleanUpSpawnedServices);
-
-const SECRETS = {
-  PEPPER: 'p'.repeat(48),
-  JWT_RESET_SECRET: 'j'.repeat(48),
-  AT_WEBHOOK_TOKEN: 'a'.repeat(32),
-  AT_USERNAME: 'molam',
-  AT_API_KEY: 'k'.repeat(32),
-};
 
 /** Whether something accepts a TCP connection on host:port. */
 const accepts = (host: string, port: number) =>
@@ -53,22 +45,15 @@ const lanAddresses = () =>
 
 describe('item 11: no NODE_ENV means production', () => {
   it('refuses to start without PEPPER, exit 1, naming it', async () => {
-    const run = spawnService({
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
-      REDIS_URL,
-      ...SECRETS,
-      PEPPER: '',
-    });
+    const run = spawnWithSecrets({ ...SHARED_BACKENDS, PEPPER: '' });
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain('PEPPER is required in production');
   });
 
   it('refuses the public development pepper and JWT secret', async () => {
     const dev = loadConfig({ NODE_ENV: 'development' });
-    const run = spawnService({
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
-      REDIS_URL,
-      ...SECRETS,
+    const run = spawnWithSecrets({
+      ...SHARED_BACKENDS,
       PEPPER: dev.pepper,
       JWT_RESET_SECRET: dev.jwtResetSecrets.join(','),
     });
@@ -79,7 +64,7 @@ describe('item 11: no NODE_ENV means production', () => {
 
   it('with every secret serves the API but no /dev route, no simulator, no unauthenticated webhook; listens on every interface', async () => {
     const { port, url, env } = await freshBackends('defaults');
-    const run = spawnService({ ...env, LOG_LEVEL: 'info', ...SECRETS });
+    const run = spawnWithSecrets({ ...env, LOG_LEVEL: 'info' });
     expect(
       await untilSigterm(run, async () => {
         expect((await waitForHealth(url, run)).status).toBe(200);
@@ -105,12 +90,7 @@ describe('item 11: no NODE_ENV means production', () => {
           body: new URLSearchParams({ sessionId: 's', phoneNumber: '+221770000001', text: '' }),
         });
         expect(at.status).toBe(403);
-        const start = await fetch(`${url}/v1/reset/start`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ kind: 'password', identifier: '+221770000001' }),
-        });
-        expect(start.status).toBe(202);
+        expect((await startPasswordReset(url)).status).toBe(202);
       }),
     ).toBe(0);
   });
