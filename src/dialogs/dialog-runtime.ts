@@ -8,6 +8,7 @@
  */
 import { createActor, waitFor, type AnyActorRef, type Snapshot, type SnapshotFrom } from 'xstate';
 import { DeadlineExceeded, withDeadline } from '../../gateways/deadline.js';
+import { boundedMemo } from '../bounded-memo.js';
 import type { DialogEvent, PreviousPath, ScreenReply } from '../../machines/dialog-event.js';
 import { describeScreen } from '../../machines/screen.js';
 import type { DialogInput, DialogMachineEvent, Lang } from '../../machines/types.js';
@@ -109,6 +110,11 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   const firstScreen = createFirstScreens(machine, render);
   const fresh = freshDialogsOf(machine, render, firstScreen);
   const freshInput = (phone: string, lang: Lang | null) => ({ phone, lang, knowledgeCheck: null });
+  // The callers this process dialled lately: only their dials ask BEGIN to make the dialog itself, since
+  // only they are likely to have a cached language. For a caller never seen the ask is wasted work (the
+  // language refs' HMAC, a larger script: more than the round trip it could save). A wrong guess costs
+  // that work or one round trip, never correctness: the script checks everything again.
+  const recentCallers = boundedMemo(() => true, 20_000);
 
   interface Dispatch {
     who: Subscriber;
@@ -219,12 +225,14 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
      */
     async hop(phone: string, event: DialogEvent, deriveInput?: DeriveInput): Promise<ScreenReply> {
       const who = store.subscriber(phone);
+      const seenRecently = recentCallers.has(phone);
+      if (!seenRecently) recentCallers.remember(phone, true);
       const reply = await dispatch({
         who,
         startedAt: Date.now(),
         hop: store.hop(who, event.provider, event.providerSessionId, event.hopId),
         // Only when the cached language alone decides a new dialog (no knowledge question to look up).
-        createIfQuiet: event.newSession && deps.profiles.cachedInputFor(phone, null) !== null,
+        createIfQuiet: seenRecently && event.newSession && deps.profiles.cachedInputFor(phone, null) !== null,
         provider: () => event.provider,
         // A new session on a live dialog is a DIAL (resume or menu); a new dialog starts fresh.
         event: (live, previous) => {

@@ -59,6 +59,8 @@ export interface Hop {
   sessionId: string;
   phone: string;
   hopId: string;
+  /** This hop's session trace once sealed (not ended), so BEGIN and COMMIT seal it once. */
+  sealedTrace?: string;
 }
 
 interface SessionTrace {
@@ -125,6 +127,7 @@ const parse = <T>(raw: string | null | undefined): T | null => {
 
 /** Bytes of one language ref: 96 bits, as a GCM tag's guess resistance needs no more here. */
 const LANG_REF_BYTES = 12;
+const LANG_REF_CHARS = (LANG_REF_BYTES / 3) * 4;
 const FRESH = 'fresh';
 
 export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtlMs: number }) {
@@ -139,13 +142,14 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       .update(parts.map((p) => `${p.length}:${p}`).join(''))
       .digest('base64url')
       .slice(0, 32);
-  // All of a phone's language refs from one HMAC-SHA512 (64 bytes hold 5 refs; more languages take more blocks).
+  // All of a phone's language refs from one HMAC-SHA512, as one base64url string cut in 16-character refs
+  // (12 bytes are 16 characters exactly). 64 bytes hold 5 refs; more languages take more blocks.
   const langRefsOf = (phone: string): string[] => {
-    const blocks: Buffer[] = [];
-    for (let b = 0; b * 64 < LANG_OPTIONS.length * LANG_REF_BYTES; b++)
-      blocks.push(createHmac('sha512', macKey).update(`lang-refs:${b}:${phone}`).digest());
-    const all = Buffer.concat(blocks);
-    return LANG_OPTIONS.map((_, i) => all.subarray(i * LANG_REF_BYTES, (i + 1) * LANG_REF_BYTES).toString('base64url'));
+    let bytes = createHmac('sha512', macKey).update(`lang-refs:0:${phone}`).digest();
+    for (let b = 1; b * 64 < LANG_OPTIONS.length * LANG_REF_BYTES; b++)
+      bytes = Buffer.concat([bytes, createHmac('sha512', macKey).update(`lang-refs:${b}:${phone}`).digest()]);
+    const all = bytes.toString('base64url');
+    return LANG_OPTIONS.map((_, i) => all.slice(i * LANG_REF_CHARS, (i + 1) * LANG_REF_CHARS));
   };
   /** The language a ref names for this phone; undefined when it is no ref of this phone's. */
   const langOfRef = (who: Subscriber, ref: string | undefined): Lang | null | undefined => {
@@ -212,18 +216,17 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
       sessionEndedIn: LANGS.find((l) => l === valid?.endedIn) ?? null,
     };
   };
-  // A dial's trace is sealed for BEGIN's createIfQuiet; when BEGIN locks instead, COMMIT reuses that box.
-  const openTraces = new WeakMap<Hop, string>();
+  // A dial's trace is sealed for BEGIN's createIfQuiet; when BEGIN locks instead, COMMIT reuses that box
+  // (kept on the hop itself: a WeakMap entry per hop would cost the GC more than the seal it saves).
   const sealTrace = (hop: Hop, endedIn: Lang | null): string => {
-    const reused = endedIn ? undefined : openTraces.get(hop);
-    if (reused) return reused;
+    if (!endedIn && hop.sealedTrace) return hop.sealedTrace;
     const trace: SessionTrace = {
       length: hop.hopId.length,
       mac: pathMac(hop, hop.hopId),
       ...(endedIn ? { endedIn } : {}),
     };
     const sealed = box.seal(JSON.stringify(trace), hop.sessionKey);
-    if (!endedIn) openTraces.set(hop, sealed);
+    if (!endedIn) hop.sealedTrace = sealed;
     return sealed;
   };
   /**
@@ -232,27 +235,22 @@ export function createDialogStore(kv: KvStore, opts: { pepper: string; dialogTtl
    * fixed, the script writes that dialog (a reference), the dial's reply (a reference) and the session
    * trace (sealed) itself: nothing is left to commit.
    */
-  const createIfQuiet = (who: Subscriber, hop: Hop, fresh: FreshDialogs): KvCreateIfQuiet => {
-    const savedAt = Date.now();
-    return {
-      ...(fresh.redialKeeps
-        ? {
-            absent: [hop.sessionKey, who.lockKey],
-            replaceable: { key: who.dialogKey, prefix: `${FRESH}.${fresh.build}.${hop.provider}.` },
-          }
-        : { absent: [hop.sessionKey, who.dialogKey, who.lockKey] }),
-      choiceKey: who.langKey,
-      writes: [{ key: hop.sessionKey, value: sealTrace(hop, null), ttlMs: SESSION_TTL_MS }],
-      keys: [
-        { key: who.dialogKey, ttlMs: opts.dialogTtlMs },
-        { key: hop.key, ttlMs: SESSION_TTL_MS },
-      ],
-      options: fresh.langs.map((lang) => {
-        const ref = langRef(who, lang);
-        return { when: ref, values: [freshDialogRef(fresh, hop.provider, savedAt, ref), freshReplyRef(fresh, ref)] };
-      }),
-    };
-  };
+  const createIfQuiet = (who: Subscriber, hop: Hop, fresh: FreshDialogs): KvCreateIfQuiet => ({
+    ...(fresh.redialKeeps
+      ? {
+          absent: [hop.sessionKey, who.lockKey],
+          replaceable: { key: who.dialogKey, prefix: `${FRESH}.${fresh.build}.${hop.provider}.` },
+        }
+      : { absent: [hop.sessionKey, who.dialogKey, who.lockKey] }),
+    choiceKey: who.langKey,
+    choices: fresh.langs.map((lang) => langRef(who, lang)),
+    writes: [{ key: hop.sessionKey, value: sealTrace(hop, null), ttlMs: SESSION_TTL_MS }],
+    // The references, ended by the language ref the script finds (see freshDialogRef, freshReplyRef).
+    chosenWrites: [
+      { key: who.dialogKey, prefix: freshDialogRef(fresh, hop.provider, Date.now(), ''), ttlMs: opts.dialogTtlMs },
+      { key: hop.key, prefix: freshReplyRef(fresh, ''), ttlMs: SESSION_TTL_MS },
+    ],
+  });
   // The hash tag: every key of one phone lands in the same Redis Cluster slot.
   const tagOf = (phone: string) => `{${mac('phone', phone)}}`;
 

@@ -18,17 +18,17 @@ export interface KvGuard {
 }
 
 /**
- * Instead of taking the lock: when every `absent` key is absent and `choiceKey` holds the `when` of one
- * option, `writes` and that option's `values` (for `keys`, in order) are written, in the same step.
+ * Instead of taking the lock: when every `absent` key is absent and `choiceKey` holds one of `choices`,
+ * `writes` are written as given and each of `chosenWrites` as its prefix followed by that choice.
  */
 export interface KvCreateIfQuiet {
   absent: readonly string[];
-  /** Absent too, or holding a value that starts with `prefix` and ends with `.` + the chosen `when`. */
+  /** Absent too, or holding a value that starts with `prefix` and ends with `.` + the choice found. */
   replaceable?: { key: string; prefix: string };
   choiceKey: string;
+  choices: readonly string[];
   writes: readonly KvWrite[];
-  keys: readonly { key: string; ttlMs: number }[];
-  options: readonly { when: string; values: readonly string[] }[];
+  chosenWrites: readonly { key: string; prefix: string; ttlMs: number }[];
 }
 
 /** The start of a guarded update, in one step (see KvStore.lockAndRead). */
@@ -47,7 +47,7 @@ export interface KvLockAndRead {
 
 export type KvLockAndReadResult =
   | { stopped: string }
-  /** The index of the option `createIfQuiet` wrote. */
+  /** `createIfQuiet` wrote: the index of the choice it found. */
   | { stopped: null; created: number }
   | { stopped: null; created?: undefined; locked: boolean; reads: (string | null)[]; lockedReads: (string | null)[] };
 

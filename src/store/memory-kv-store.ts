@@ -54,14 +54,14 @@ export function createMemoryKvStore(now: () => number = Date.now): KvStore {
       const stopped = stopIf === undefined ? null : read(stopIf);
       if (stopped !== null) return { stopped };
       const choice = create && read(create.choiceKey);
+      const chosen = create && choice !== null ? create.choices.indexOf(choice!) : -1;
       const replaced = create?.replaceable && read(create.replaceable.key);
       const quiet =
         create?.absent.every((key) => read(key) === null) &&
         (!replaced || (replaced.startsWith(create.replaceable!.prefix) && replaced.endsWith(`.${choice}`)));
-      const chosen = create && quiet ? create.options.findIndex((o) => o.when === choice) : -1;
-      if (create && chosen >= 0) {
+      if (create && quiet && chosen >= 0) {
         create.writes.forEach(write);
-        create.keys.forEach(({ key, ttlMs }, i) => write({ key, value: create.options[chosen]!.values[i]!, ttlMs }));
+        for (const { key, prefix, ttlMs } of create.chosenWrites) write({ key, value: `${prefix}${choice}`, ttlMs });
         return { stopped: null, created: chosen };
       }
       const before = reads.map(read);

@@ -13,10 +13,10 @@ return 0`;
 
 // KEYS = [stop key if ARGV[1] == '1'], ARGV[2] read keys, the lock key, then ARGV[8] locked reads, then
 // (when ARGV[5] ~= '') the create part: ARGV[5] absent keys, the choice key, the replaceable key (when
-// ARGV[10] ~= ''), ARGV[6] writes' keys, ARGV[7] option keys. ARGV[3] = lock value, ARGV[4] = lock TTL (ms),
-// ARGV[9] = options count, ARGV[10] = the replaceable key's prefix, then (value, ttl) per write, the option
-// keys' TTLs, then per option its "when" and values.
-// Returns {'stopped', value}, {'created', option index (0-based)} or {'busy'|'locked', reads..., locked reads...}.
+// ARGV[10] ~= ''), ARGV[6] writes' keys, ARGV[7] chosen writes' keys. ARGV[3] = lock value, ARGV[4] = lock
+// TTL (ms), ARGV[9] = choices count, ARGV[10] = the replaceable key's prefix, then (value, ttl) per write,
+// (prefix, ttl) per chosen write, then the choices.
+// Returns {'stopped', value}, {'created', choice index (0-based)} or {'busy'|'locked', reads..., locked reads...}.
 const LOCK_AND_READ = `
 local i = 1
 if ARGV[1] == '1' then
@@ -29,14 +29,14 @@ local lockAt = i + n
 local lockedN = tonumber(ARGV[8])
 if ARGV[5] ~= '' then
   local c = lockAt + lockedN + 1
-  local absentN, writeN, optionKeyN, optionN = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
+  local absentN, writeN, chosenN, choiceN = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[9])
   local prefix = ARGV[10]
   local choice = redis.call('GET', KEYS[c + absentN])
   local chosen = nil
-  local firstOption = 11 + 2 * writeN + optionKeyN
+  local choicesAt = 11 + 2 * writeN + 2 * chosenN
   if choice then
-    for o = 0, optionN - 1 do
-      if ARGV[firstOption + o * (1 + optionKeyN)] == choice then chosen = o break end
+    for o = 0, choiceN - 1 do
+      if ARGV[choicesAt + o] == choice then chosen = o break end
     end
   end
   if chosen and absentN > 0 and redis.call('EXISTS', unpack(KEYS, c, c + absentN - 1)) > 0 then chosen = nil end
@@ -50,12 +50,12 @@ if ARGV[5] ~= '' then
     keyAt = keyAt + 1
   end
   if chosen then
-    local at = firstOption + chosen * (1 + optionKeyN)
     for w = 0, writeN - 1 do
       redis.call('SET', KEYS[keyAt + w], ARGV[11 + 2 * w], 'PX', ARGV[12 + 2 * w])
     end
-    for k = 0, optionKeyN - 1 do
-      redis.call('SET', KEYS[keyAt + writeN + k], ARGV[at + 1 + k], 'PX', ARGV[11 + 2 * writeN + k])
+    local at = 11 + 2 * writeN
+    for k = 0, chosenN - 1 do
+      redis.call('SET', KEYS[keyAt + writeN + k], ARGV[at + 2 * k] .. choice, 'PX', ARGV[at + 2 * k + 1])
     end
     return {'created', chosen}
   end
@@ -181,40 +181,34 @@ function createStore(redis: RedisClient, opts: { onUnreplicated?: () => void }):
       return (await scripts.molamDeleteIfEquals(1, key, value)) === 1;
     },
     async lockAndRead({ stopIf, createIfQuiet: create, reads, lock, lockedReads }) {
-      const keys = [
-        ...(stopIf === undefined ? [] : [stopIf]),
-        ...reads,
-        lock.key,
-        ...lockedReads,
-        ...(create
-          ? [
-              ...create.absent,
-              create.choiceKey,
-              ...(create.replaceable ? [create.replaceable.key] : []),
-              ...create.writes.map((w) => w.key),
-              ...create.keys.map((k) => k.key),
-            ]
-          : []),
-      ];
-      const args = [
+      // Built with pushes, not spreads: this runs on every hop.
+      const keys: string[] = stopIf === undefined ? [] : [stopIf];
+      keys.push(...reads, lock.key, ...lockedReads);
+      const args: (string | number)[] = [
         stopIf === undefined ? '0' : '1',
         reads.length,
         lock.value,
         ms(lock.ttlMs),
         create ? create.absent.length : '',
         create?.writes.length ?? 0,
-        create?.keys.length ?? 0,
+        create?.chosenWrites.length ?? 0,
         lockedReads.length,
-        create?.options.length ?? 0,
+        create?.choices.length ?? 0,
         create?.replaceable?.prefix ?? '',
-        ...(create
-          ? [
-              ...create.writes.flatMap((w) => [w.value, ms(w.ttlMs)]),
-              ...create.keys.map((k) => ms(k.ttlMs)),
-              ...create.options.flatMap((o) => [o.when, ...o.values]),
-            ]
-          : []),
       ];
+      if (create) {
+        keys.push(...create.absent, create.choiceKey);
+        if (create.replaceable) keys.push(create.replaceable.key);
+        for (const w of create.writes) {
+          keys.push(w.key);
+          args.push(w.value, ms(w.ttlMs));
+        }
+        for (const w of create.chosenWrites) {
+          keys.push(w.key);
+          args.push(w.prefix, ms(w.ttlMs));
+        }
+        args.push(...create.choices);
+      }
       // A new dialog made here is acknowledged on a cluster once a replica has it, as a COMMIT is.
       const out = (
         create

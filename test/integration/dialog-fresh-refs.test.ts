@@ -45,6 +45,14 @@ describe('issue 12 step 5: a first dial in one round trip', () => {
     expect((await r.runtime.dialogsOf(phone))?.dialogs.africastalking).toBeTruthy();
   });
 
+  it('asks BEGIN only for callers this process dialled lately: after a restart a cached caller takes two trips, no Postgres', async () => {
+    const { phone, first } = await cachedCaller(countedRuntime(svc));
+    const restarted = countedRuntime(svc);
+    expect(await restarted.dial(phone)).toEqual(first);
+    expect(restarted.kvCalls).toEqual(['lockAndRead', 'commit']);
+    expect(restarted.lookups.count).toBe(0);
+  });
+
   it('answers a retry of that dial from its stored reference, without a transition', async () => {
     const r = countedRuntime(svc);
     const { phone, first } = await cachedCaller(r);

@@ -177,14 +177,11 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
         createIfQuiet: {
           absent: [k.session, k.dialog, k.lock],
           choiceKey: k.lang,
+          choices: ['ref-fr', 'ref-en'],
           writes: [{ key: k.session, value: 'trace', ttlMs: 5000 }],
-          keys: [
-            { key: k.dialog, ttlMs: 5000 },
-            { key: k.hop, ttlMs: 80 },
-          ],
-          options: [
-            { when: 'ref-fr', values: ['dialog-fr', 'reply-fr'] },
-            { when: 'ref-en', values: ['dialog-en', 'reply-en'] },
+          chosenWrites: [
+            { key: k.dialog, prefix: 'dialog-', ttlMs: 5000 },
+            { key: k.hop, prefix: 'reply-', ttlMs: 80 },
           ],
         },
         reads: [k.session],
@@ -192,14 +189,19 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
         lockedReads: [k.dialog, k.lang],
       });
 
-    it("writes the chosen option's values and the common writes, with their TTLs, and takes no lock", async () => {
+    it('writes the writes and each chosen write as its prefix + the choice found, with their TTLs, and takes no lock', async () => {
       const k = names();
       await kv.set(k.lang, 'ref-en', 5000);
       expect(await begin(k)).toEqual({ stopped: null, created: 1 });
-      expect(await kv.getMany([k.session, k.dialog, k.hop, k.lock])).toEqual(['trace', 'dialog-en', 'reply-en', null]);
+      expect(await kv.getMany([k.session, k.dialog, k.hop, k.lock])).toEqual([
+        'trace',
+        'dialog-ref-en',
+        'reply-ref-en',
+        null,
+      ]);
       await sleep(150);
       expect(await kv.get(k.hop)).toBeNull();
-      expect(await kv.get(k.dialog)).toBe('dialog-en');
+      expect(await kv.get(k.dialog)).toBe('dialog-ref-en');
     });
 
     it('answers a stored reply first: nothing is created', async () => {
@@ -245,12 +247,9 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
             absent: [k.session, k.lock],
             replaceable: { key: k.dialog, prefix: 'fresh.b1.at.' },
             choiceKey: k.lang,
+            choices: ['ref-fr', 'ref-en'],
             writes: [],
-            keys: [{ key: k.dialog, ttlMs: 5000 }],
-            options: [
-              { when: 'ref-fr', values: ['fresh.b1.at.2.ref-fr'] },
-              { when: 'ref-en', values: ['fresh.b1.at.2.ref-en'] },
-            ],
+            chosenWrites: [{ key: k.dialog, prefix: 'fresh.b1.at.2.', ttlMs: 5000 }],
           },
           reads: [],
           lock: { key: k.lock, value: 'mine', ttlMs: 5000 },
@@ -284,7 +283,7 @@ describe.each(stores)('KvStore contract: %s', (_name, make) => {
       ]);
       // The creator wrote the dialog: each later caller found the phone busy, and one of them took the lock.
       expect(results.filter((r) => 'locked' in r && r.locked)).toHaveLength(1);
-      expect(await kv.get(k.dialog)).toBe('dialog-fr');
+      expect(await kv.get(k.dialog)).toBe('dialog-ref-fr');
     });
   });
 
