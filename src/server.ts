@@ -1,5 +1,4 @@
 /** Entry point: npm run dev (tsx) and npm start (dist/server.js). */
-import './heap-tuning.js';
 import dotenv from 'dotenv';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
