@@ -18,7 +18,7 @@ import { maskPhone, type Logger } from '../logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DialogEffects } from './dialog-effects.js';
 import type { DialogProfiles } from './dialog-profile.js';
-import { createFirstScreens, freshDialogsOf } from './first-screen.js';
+import { createFirstScreens, freshDialogsOf, freshInput } from './first-screen.js';
 import type { DialogEntry, DialogRecord, DialogStore, Hop, Subscriber } from './dialog-store.js';
 import { languageOfPhone, politeEnd } from './polite-end.js';
 
@@ -109,7 +109,6 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
   // and the store names these fixed first screens instead of sealing them (step 5: a dial in one round trip).
   const firstScreen = createFirstScreens(machine, render);
   const fresh = freshDialogsOf(machine, render, firstScreen);
-  const freshInput = (phone: string, lang: Lang | null) => ({ phone, lang, knowledgeCheck: null });
   // The callers this process dialled lately: only their dials ask BEGIN to make the dialog itself, since
   // only they are likely to have a cached language. For a caller never seen the ask is wasted work (the
   // language refs' HMAC, a larger script: more than the round trip it could save). A wrong guess costs
@@ -245,7 +244,7 @@ export function createDialogRuntime(deps: DialogRuntimeDeps) {
       return { text: reply.text, end: reply.end };
     },
 
-    /** The phone's dialogs as a hop reads them (references opened), without the lock: for the inbound SMS check and tests. */
+    /** The phone's dialogs as a hop reads them (references opened), without the lock: for tests and diagnosis. */
     dialogsOf: async (phone: string) => (await store.loadDialog(store.subscriber(phone), fresh)).record,
 
     /** An SMS reply (a code, or "not me") routed to the phone's live dialog, whichever provider opened it. */

@@ -56,6 +56,13 @@ export function createFirstScreens<Reply>(machine: DialogMachine, render: (s: Sn
   };
 }
 
+/** A new dialog's input when its first screen can be a reference: a language (or null: ask), no knowledge question. */
+export const freshInput = (phone: string, lang: DialogInput['lang']): DialogInput => ({
+  phone,
+  lang,
+  knowledgeCheck: null,
+});
+
 /**
  * The new dialogs the dialog store may name by reference instead of sealing (see dialog-store.ts):
  * those with no knowledge question whose first screen is fixed and leaves the dialog live.
@@ -66,17 +73,16 @@ export function freshDialogsOf<Reply extends ScreenReply>(
   render: (s: SnapshotFrom<DialogMachine>) => Reply,
   firstScreen: (input: DialogInput) => FirstScreen<Reply> | null,
 ): FreshDialogs {
-  const inputOf = (lang: DialogInput['lang'], phone: string): DialogInput => ({ phone, lang, knowledgeCheck: null });
   const langs = LANG_OPTIONS.filter((lang) => {
-    const first = firstScreen(inputOf(lang, ''));
+    const first = firstScreen(freshInput('', lang));
     return first !== null && first.active && !first.reply.end;
   });
-  const all = langs.map((lang) => [lang, firstScreen(inputOf(lang, ''))]);
+  const all = langs.map((lang) => [lang, firstScreen(freshInput('', lang))]);
   // A redial (DIAL) onto each of these dialogs, run once: when it changes neither snapshot nor screen, the
   // store may answer a redial onto a fresh dialog as it answers a first dial.
   const redialKeeps = langs.every((lang) => {
-    const first = firstScreen(inputOf(lang, ''))!;
-    const actor = createActor(machine, { input: inputOf(lang, ''), snapshot: first.persisted as never });
+    const first = firstScreen(freshInput('', lang))!;
+    const actor = createActor(machine, { input: freshInput('', lang), snapshot: first.persisted as never });
     actor.start();
     actor.send({ type: 'DIAL' });
     const after = { persisted: actor.getPersistedSnapshot(), reply: render(actor.getSnapshot()) };
@@ -87,9 +93,9 @@ export function freshDialogsOf<Reply extends ScreenReply>(
     build: createHash('sha256').update(JSON.stringify(all)).digest('base64url').slice(0, 10),
     langs,
     redialKeeps,
-    snapshot: (lang, phone) => firstScreen(inputOf(lang, phone))!.persisted,
+    snapshot: (lang, phone) => firstScreen(freshInput(phone, lang))!.persisted,
     reply: (lang) => {
-      const { text, end } = firstScreen(inputOf(lang, ''))!.reply;
+      const { text, end } = firstScreen(freshInput('', lang))!.reply;
       return { text, end };
     },
   };
